@@ -1,0 +1,387 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger, LoggerOptions } from 'pino';
+import { type Balancer, roundRobin } from './balancer.js';
+import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } from './caller.js';
+import { checkServices } from './checks.js';
+import { bindClient } from './context.js';
+import type { MethodsOf } from './contract.js';
+import { Dispatcher } from './dispatcher.js';
+import type { Endpoint, EventEndpoint, EventRef, RpcRef, ServiceDefinition } from './endpoint.js';
+import { WharfError } from './errors.js';
+import { createLogger } from './logger.js';
+import { MemoryNetwork, memoryTransport } from './memory-transport.js';
+import { deadline } from './middleware/deadline.js';
+import { type RequestLogOptions, requestLog } from './middleware/request-log.js';
+import { resolve } from './middleware/resolve.js';
+import { validation } from './middleware/validation.js';
+import { Outbound, send } from './outbound.js';
+import {
+  type ClientMiddleware,
+  compose,
+  type EndpointMiddleware,
+  type ServerMiddleware,
+  type ServerMiddlewareEntry,
+} from './pipeline.js';
+import { memoryRegistry, type Registry } from './registry.js';
+import { toServiceDefinition } from './service.js';
+import type { AppState, InboundRequest, Transport, TransportHost } from './transport.js';
+
+/** The built-in server middleware, for reordering in `middleware.server`. */
+export interface ServerBuiltins {
+  readonly requestLog: ServerMiddleware | undefined;
+  readonly deadline: EndpointMiddleware;
+  readonly validation: EndpointMiddleware;
+}
+
+/** The built-in client middleware, for reordering in `middleware.client`. */
+export interface ClientBuiltins {
+  readonly resolve: ClientMiddleware;
+}
+
+/** Graceful shutdown settings. */
+export interface ShutdownOptions {
+  /** Longest time to wait for in-flight work before cancelling it; default 10 000 ms. */
+  readonly timeoutMs?: number;
+  /** Time between turning not-ready and closing listeners, for load balancers to notice; default 0. */
+  readonly drainDelayMs?: number;
+  /** Signals that start a graceful shutdown; default SIGTERM and SIGINT. `false` to handle them yourself. */
+  readonly signals?: readonly NodeJS.Signals[] | false;
+  /** Exit the process after a signal-initiated shutdown; default true. */
+  readonly exit?: boolean;
+}
+
+/** What `createApp` takes. */
+export interface AppOptions {
+  /** Names the app in logs and as the emitter of events sent outside handlers; default `wharf`. */
+  readonly name?: string;
+  /** Decorated service instances or definitions from `defineService`/`implement`. */
+  readonly services?: readonly object[];
+  /** Transports in order of preference; the in-memory transport is added last unless given. */
+  readonly transports?: readonly Transport[];
+  /** Where services are registered and found; a fresh in-memory registry by default. */
+  readonly registry?: Registry;
+  /** Chooses among instances; round robin by default. */
+  readonly balancer?: Balancer;
+  /**
+   * Extra middleware. An array goes between the built-ins (server: request log, deadline, yours,
+   * validation; client: yours, resolve); a function receives the built-ins and returns the full order.
+   */
+  readonly middleware?: {
+    readonly server?: readonly ServerMiddlewareEntry[] | ((builtins: ServerBuiltins) => readonly ServerMiddlewareEntry[]);
+    readonly client?: readonly ClientMiddleware[] | ((builtins: ClientBuiltins) => readonly ClientMiddleware[]);
+  };
+  /** A pino logger or pino options; default: pino at `LOG_LEVEL` or `info`. */
+  readonly logger?: Logger | LoggerOptions;
+  /** Validate handler outputs against their schemas; default false. */
+  readonly validateOutput?: boolean;
+  /** Timeout of calls whose caller set none; default 30 000 ms. `null` for none. */
+  readonly defaultTimeoutMs?: number | null;
+  /** The per-request log line; `false` to drop it from the pipeline. */
+  readonly requestLog?: RequestLogOptions | false;
+  readonly shutdown?: ShutdownOptions;
+}
+
+/** A running (or runnable) set of services with its transports. */
+export interface App extends Caller {
+  readonly name: string;
+  /** Unique per app instance; part of the addresses it registers. */
+  readonly instanceId: string;
+  readonly logger: Logger;
+  readonly services: readonly ServiceDefinition[];
+  readonly state: AppState;
+  /** The addresses the transports listen on, once started. */
+  readonly addresses: readonly string[];
+  /** Starts every transport and registers the services. */
+  start(): Promise<void>;
+  /** Graceful stop: not ready, deregister, stop accepting, drain up to the timeout, close. */
+  stop(): Promise<void>;
+  isReady(): boolean;
+  onReadinessChange(listener: (ready: boolean) => void): () => void;
+  /** Runs an endpoint through the server pipeline, as a transport would. */
+  dispatch(endpoint: Endpoint, payload: unknown, request: InboundRequest): Promise<unknown>;
+}
+
+/** Creates an app. Declarations are checked here: a bad one throws DeclarationError at once. */
+export function createApp(options: AppOptions = {}): App {
+  return new WharfApp(options);
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_SHUTDOWN_MS = 10_000;
+
+class WharfApp implements App {
+  readonly name: string;
+  readonly instanceId: string;
+  readonly logger: Logger;
+  readonly services: readonly ServiceDefinition[];
+  #state: AppState = 'created';
+  #addresses: string[] = [];
+  readonly #options: AppOptions;
+  readonly #transports: readonly Transport[];
+  readonly #memory: Transport;
+  readonly #bus: Transport | undefined;
+  readonly #registry: Registry;
+  readonly #ownsRegistry: boolean;
+  readonly #dispatcher: Dispatcher;
+  readonly #outbound: Outbound;
+  readonly #notReady = new Map<string, string>();
+  readonly #readinessListeners = new Set<(ready: boolean) => void>();
+  readonly #clients = new WeakMap<MethodsOf, unknown>();
+  #registered: string[] = [];
+  #lastReady = false;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+
+  constructor(options: AppOptions) {
+    this.#options = options;
+    this.name = options.name ?? 'wharf';
+    this.instanceId = `${this.name}-${randomBytes(4).toString('hex')}`;
+    this.logger = createLogger(this.name, options.logger);
+    this.services = (options.services ?? []).map(toServiceDefinition);
+    checkServices(this.services);
+
+    const given = options.transports ?? [];
+    const names = new Set<string>();
+    for (const transport of given) {
+      if (names.has(transport.name))
+        throw new Error(`Two transports are named "${transport.name}"; each name must be unique in an app`);
+      names.add(transport.name);
+    }
+    this.#memory = given.find((t) => t.name === 'memory') ?? memoryTransport({ network: new MemoryNetwork() });
+    this.#transports = names.has('memory') ? given : [...given, this.#memory];
+    this.#bus = this.#transports.find((t) => t.publish !== undefined);
+    this.#registry = options.registry ?? memoryRegistry();
+    this.#ownsRegistry = options.registry === undefined;
+
+    const client = compose(this.#clientMiddleware(), send);
+    const timeout = options.defaultTimeoutMs === undefined ? DEFAULT_TIMEOUT_MS : (options.defaultTimeoutMs ?? undefined);
+    this.#outbound = new Outbound({ logger: this.logger, pipeline: client, appName: this.name, defaultTimeoutMs: timeout });
+    this.#dispatcher = new Dispatcher(this.#outbound, this.services, this.#serverMiddleware());
+  }
+
+  #serverMiddleware(): readonly ServerMiddlewareEntry[] {
+    const o = this.#options;
+    const builtins: ServerBuiltins = {
+      requestLog: o.requestLog === false ? undefined : requestLog(o.requestLog),
+      deadline: deadline(),
+      validation: validation({ output: o.validateOutput ?? false }),
+    };
+    const server = o.middleware?.server;
+    if (typeof server === 'function') return server(builtins);
+    const head = builtins.requestLog ? [builtins.requestLog] : [];
+    return [...head, builtins.deadline, ...(server ?? []), builtins.validation];
+  }
+
+  #clientMiddleware(): readonly ClientMiddleware[] {
+    const builtins: ClientBuiltins = {
+      resolve: resolve({
+        registry: this.#registry,
+        balancer: this.#options.balancer ?? roundRobin(),
+        transports: this.#transports.filter((t) => t.call !== undefined),
+        bus: this.#bus,
+      }),
+    };
+    const client = this.#options.middleware?.client;
+    if (typeof client === 'function') return client(builtins);
+    return [...(client ?? []), builtins.resolve];
+  }
+
+  get state(): AppState {
+    return this.#state;
+  }
+
+  get addresses(): readonly string[] {
+    return this.#addresses;
+  }
+
+  isReady(): boolean {
+    return this.#state === 'ready' && this.#notReady.size === 0;
+  }
+
+  onReadinessChange(listener: (ready: boolean) => void): () => void {
+    this.#readinessListeners.add(listener);
+    return () => this.#readinessListeners.delete(listener);
+  }
+
+  #setState(state: AppState): void {
+    this.#state = state;
+    this.#notifyReadiness();
+  }
+
+  #notifyReadiness(): void {
+    const ready = this.isReady();
+    if (ready === this.#lastReady) return;
+    this.#lastReady = ready;
+    for (const listener of this.#readinessListeners) {
+      try {
+        listener(ready);
+      } catch (error) {
+        this.logger.error({ err: error }, 'A readiness listener threw');
+      }
+    }
+  }
+
+  #host(transport: Transport): TransportHost {
+    const app = this;
+    const subscriptions: EventEndpoint[] = transport === this.#bus ? this.services.flatMap((s) => s.events) : [];
+    return {
+      appName: this.name,
+      instanceId: this.instanceId,
+      services: this.services,
+      rpcs: this.services.flatMap((s) => s.rpcs),
+      subscriptions,
+      logger: this.logger.child({ transport: transport.name }),
+      dispatch: this.#dispatcher.dispatch,
+      get state() {
+        return app.#state;
+      },
+      isReady: () => this.isReady(),
+      onReadinessChange: (listener) => this.onReadinessChange(listener),
+      setReady: (ready, reason) => {
+        if (ready) this.#notReady.delete(transport.name);
+        else this.#notReady.set(transport.name, reason ?? 'not ready');
+        this.#notifyReadiness();
+      },
+    };
+  }
+
+  start(): Promise<void> {
+    if (this.#state !== 'created')
+      return this.#starting ?? Promise.reject(new Error(`Cannot start an app that is ${this.#state}`));
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    this.#setState('starting');
+    const listening: Transport[] = [];
+    try {
+      if (this.services.length > 0) {
+        for (const transport of this.#transports) {
+          if (transport.listen === undefined) continue;
+          listening.push(transport);
+          this.#addresses.push(...((await transport.listen(this.#host(transport))) ?? []));
+        }
+        for (const service of this.services) {
+          for (const address of this.#addresses) {
+            const id = `${this.instanceId}:${service.name}@${service.major}:${address}`;
+            await this.#registry.register({ id, service: service.name, version: service.version, address });
+            this.#registered.push(id);
+          }
+        }
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'Start failed; closing what was opened');
+      await this.#closeTransports(AbortSignal.abort());
+      this.#setState('stopped');
+      throw error;
+    }
+    this.#installSignals();
+    this.#setState('ready');
+    this.logger.info(
+      { addresses: this.#addresses, services: this.services.map((s) => `${s.name}@${s.version}`) },
+      `${this.name} is ready`,
+    );
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#starting !== undefined) await this.#starting.catch(() => {});
+    if (this.#state === 'stopped') return;
+    this.#removeSignals();
+    this.#setState('draining');
+    const shutdown = this.#options.shutdown ?? {};
+    // Deregister first, so callers stop choosing this instance before its listeners close.
+    await Promise.all(
+      this.#registered.map((id) =>
+        this.#registry.deregister(id).catch((error: unknown) => this.logger.warn({ err: error, id }, 'Deregistration failed')),
+      ),
+    );
+    this.#registered = [];
+    if (shutdown.drainDelayMs) await new Promise((r) => setTimeout(r, shutdown.drainDelayMs));
+
+    const drain = AbortSignal.timeout(shutdown.timeoutMs ?? DEFAULT_SHUTDOWN_MS);
+    await this.#closeTransports(drain);
+    if (this.#dispatcher.inFlight > 0) {
+      this.logger.warn({ inFlight: this.#dispatcher.inFlight }, 'Drain time is over; cancelling requests still in flight');
+    }
+    this.#dispatcher.close(new WharfError('UNAVAILABLE', 'The server is shutting down; retry on another instance'));
+    if (this.#ownsRegistry) await this.#registry.close?.();
+    this.#setState('stopped');
+    this.logger.info(`${this.name} stopped`);
+  }
+
+  /**
+   * Closes every transport; the in-memory one last, once in-flight work is done, so calls that
+   * in-flight handlers make to local services still work while the others drain.
+   */
+  async #closeTransports(drain: AbortSignal): Promise<void> {
+    const close = (t: Transport) =>
+      t
+        .close?.(drain)
+        .catch((error: unknown) => this.logger.error({ err: error, transport: t.name }, 'A transport failed to close'));
+    await Promise.all(this.#transports.filter((t) => t !== this.#memory).map(close));
+    if (!drain.aborted && this.#dispatcher.inFlight > 0) {
+      await new Promise<void>((done) => {
+        this.#dispatcher.idle().then(done);
+        drain.addEventListener('abort', () => done(), { once: true });
+      });
+    }
+    await close(this.#memory);
+  }
+
+  #installSignals(): void {
+    const shutdown = this.#options.shutdown ?? {};
+    if (shutdown.signals === false) return;
+    const handler = (signal: NodeJS.Signals) => {
+      if (this.#stopping !== undefined) {
+        this.logger.warn(`Received ${signal} again while draining; exiting now`);
+        process.exit(130);
+      }
+      this.logger.info(`Received ${signal}; draining`);
+      this.stop().then(
+        () => {
+          if (shutdown.exit !== false) process.exit(0);
+        },
+        (error: unknown) => {
+          this.logger.error({ err: error }, 'Shutdown failed');
+          if (shutdown.exit !== false) process.exit(1);
+        },
+      );
+    };
+    this.#signalHandler = handler;
+    for (const signal of shutdown.signals ?? ['SIGTERM', 'SIGINT']) process.on(signal, handler);
+  }
+
+  #removeSignals(): void {
+    const handler = this.#signalHandler;
+    if (handler === undefined) return;
+    for (const signal of this.#options.shutdown?.signals || ['SIGTERM', 'SIGINT']) process.off(signal, handler);
+    this.#signalHandler = undefined;
+  }
+
+  readonly dispatch = (endpoint: Endpoint, payload: unknown, request: InboundRequest): Promise<unknown> =>
+    this.#dispatcher.dispatch(endpoint, payload, request);
+
+  call<R extends RpcRef>(ref: R, input: CallInput<R>, options?: CallOptions): CallResult<R> {
+    return this.#outbound.call(ref, input, options, undefined) as CallResult<R>;
+  }
+
+  client<C extends MethodsOf>(contract: C): Client<C> {
+    let client = this.#clients.get(contract);
+    if (client === undefined) {
+      client = bindClient(contract, (ref, input, options) => this.#outbound.call(ref, input, options, undefined));
+      this.#clients.set(contract, client);
+    }
+    return client as Client<C>;
+  }
+
+  emit(event: EventRef | string, payload: unknown, options?: EmitOptions): Promise<void> {
+    return this.#outbound.emit(event, payload, options, undefined);
+  }
+}

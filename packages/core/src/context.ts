@@ -1,0 +1,204 @@
+import type { Logger } from 'pino';
+import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } from './caller.js';
+import type { MethodsOf } from './contract.js';
+import type { Endpoint, EventRef, RpcRef } from './endpoint.js';
+import { WharfError } from './errors.js';
+import type { Metadata } from './metadata.js';
+import type { Abortable } from './stream.js';
+import type { EventInfo, InboundRequest, ResponseChannel } from './transport.js';
+
+/** What a handler gets as `ctx`: the request's metadata, deadline, logger, and a way to call on. */
+export interface Context extends Caller {
+  /** The service handling the request, e.g. `greeter`. */
+  readonly service: string;
+  /** The handler's name, e.g. `greet`. */
+  readonly method: string;
+  /** The transport the request arrived on: `http`, `grpc`, `amqp`, `memory`, … */
+  readonly transport: string;
+  readonly requestId: string;
+  /** Inbound metadata: lower-case keys (request id, `traceparent`, `authorization`, other headers). */
+  readonly metadata: Metadata;
+  /** Absolute deadline (epoch ms), or undefined when the caller set none. */
+  readonly deadline: number | undefined;
+  /** Milliseconds left before the deadline; Infinity without one. */
+  remainingMs(): number;
+  /** Aborts when the deadline passes, the caller cancels, or the server stops; `reason` is a WharfError. */
+  readonly signal: AbortSignal;
+  /** A pino logger bound to this request (request id, service, method). */
+  readonly log: Logger;
+  /** Per-request state shared between middleware and the handler (e.g. the authenticated identity). */
+  readonly locals: Record<string, unknown>;
+  /** Response headers and trailers. */
+  readonly response: ResponseChannel;
+  /** Set when handling an event: its id, name, emitter and delivery attempt. */
+  readonly event: EventInfo | undefined;
+}
+
+/** The context server middleware sees: a handler's context, plus the endpoint and its input. */
+export interface ServerCall extends Context, Abortable {
+  readonly endpoint: Endpoint;
+  /** The payload; validation replaces it with the parsed value. */
+  input: unknown;
+  /** The app's root logger (cheap level checks without creating a child). */
+  readonly appLogger: Logger;
+  /** Set once the call has been aborted. */
+  readonly abortReason: WharfError | undefined;
+  /** Aborts the call: fires `signal` and fails the pipeline with `reason`. */
+  abort(reason: WharfError): void;
+}
+
+/** What a server call needs from the app: the root logger and the outbound halves. */
+export interface Runtime {
+  readonly logger: Logger;
+  call(ref: RpcRef, input: unknown, options: CallOptions | undefined, parent: ServerCallImpl | undefined): unknown;
+  emit(
+    event: EventRef | string,
+    payload: unknown,
+    options: EmitOptions | undefined,
+    parent: ServerCallImpl | undefined,
+  ): Promise<void>;
+}
+
+const NO_RESPONSE: ResponseChannel = Object.freeze({
+  header() {},
+  trailer() {},
+  flushHeaders() {},
+});
+
+/**
+ * The one object per served request. Costly parts (AbortController ~1.5 µs, a pino child ~1 µs)
+ * are created only when a handler or middleware reads `signal` or `log`.
+ */
+export class ServerCallImpl implements ServerCall {
+  readonly endpoint: Endpoint;
+  input: unknown;
+  readonly service: string;
+  readonly method: string;
+  readonly transport: string;
+  readonly requestId: string;
+  readonly metadata: Metadata;
+  readonly deadline: number | undefined;
+  readonly response: ResponseChannel;
+  readonly event: EventInfo | undefined;
+  readonly #runtime: Runtime;
+  readonly #transportSignal: AbortSignal | undefined;
+  #controller: AbortController | undefined;
+  #reason: WharfError | undefined;
+  #listeners: Set<(reason: Error) => void> | undefined;
+  #log: Logger | undefined;
+  #locals: Record<string, unknown> | undefined;
+  #clients: Map<MethodsOf, unknown> | undefined;
+
+  constructor(runtime: Runtime, endpoint: Endpoint, payload: unknown, request: InboundRequest, requestId: string) {
+    this.#runtime = runtime;
+    this.endpoint = endpoint;
+    this.input = payload;
+    this.service = endpoint.service;
+    this.method = endpoint.name;
+    this.transport = request.transport;
+    this.requestId = requestId;
+    this.metadata = request.metadata;
+    this.deadline = request.deadline;
+    this.response = request.response ?? NO_RESPONSE;
+    this.event = request.event;
+    this.#transportSignal = request.signal;
+    if (request.signal !== undefined) {
+      if (request.signal.aborted) this.#cancelledByCaller();
+      else request.signal.addEventListener('abort', this.#cancelledByCaller, { once: true });
+    }
+  }
+
+  readonly #cancelledByCaller = (): void => {
+    this.abort(new WharfError('CANCELLED', 'The caller cancelled the call'));
+  };
+
+  get appLogger(): Logger {
+    return this.#runtime.logger;
+  }
+
+  get log(): Logger {
+    this.#log ??= this.#runtime.logger.child({ requestId: this.requestId, service: this.service, method: this.method });
+    return this.#log;
+  }
+
+  get locals(): Record<string, unknown> {
+    this.#locals ??= {};
+    return this.#locals;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get abortReason(): WharfError | undefined {
+    return this.#reason;
+  }
+
+  /** The signal to hand to downstream calls, without creating one just for that. */
+  cancellation(): AbortSignal | undefined {
+    return this.#controller?.signal ?? this.#transportSignal;
+  }
+
+  remainingMs(): number {
+    return this.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.deadline - Date.now());
+  }
+
+  abort(reason: WharfError): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    if (this.#listeners !== undefined) for (const listener of this.#listeners) listener(reason);
+    this.#listeners = undefined;
+  }
+
+  onAbort(listener: (reason: Error) => void): () => void {
+    if (this.#reason !== undefined) {
+      listener(this.#reason);
+      return noop;
+    }
+    this.#listeners ??= new Set();
+    this.#listeners.add(listener);
+    return () => this.#listeners?.delete(listener);
+  }
+
+  /** Releases what the call holds on the transport's signal; called when the call ends. */
+  release(): void {
+    this.#transportSignal?.removeEventListener('abort', this.#cancelledByCaller);
+  }
+
+  call<R extends RpcRef>(ref: R, input: CallInput<R>, options?: CallOptions): CallResult<R> {
+    return this.#runtime.call(ref, input, options, this) as CallResult<R>;
+  }
+
+  client<C extends MethodsOf>(contract: C): Client<C> {
+    this.#clients ??= new Map();
+    let client = this.#clients.get(contract);
+    if (client === undefined) {
+      client = bindClient(contract, (ref, input, options) => this.#runtime.call(ref, input, options, this));
+      this.#clients.set(contract, client);
+    }
+    return client as Client<C>;
+  }
+
+  emit(event: EventRef | string, payload: unknown, options?: EmitOptions): Promise<void> {
+    return this.#runtime.emit(event, payload, options, this);
+  }
+}
+
+function noop(): void {}
+
+/** Builds a typed client whose methods forward to `call`. */
+export function bindClient<C extends MethodsOf>(
+  contract: C,
+  call: (ref: RpcRef, input: unknown, options: CallOptions | undefined) => unknown,
+): Client<C> {
+  const client: Record<string, unknown> = {};
+  for (const [key, ref] of Object.entries(contract.methods)) {
+    client[key] = (input: unknown, options?: CallOptions) => call(ref, input, options);
+  }
+  return Object.freeze(client) as Client<C>;
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Request metadata: lower-case string keys and string values. Transports map it onto their
+ * carrier (HTTP headers, gRPC metadata, AMQP message headers).
+ */
+export type Metadata = Readonly<Record<string, string>>;
+
+/** Well-known metadata keys. */
+export const MetadataKey = {
+  requestId: 'x-request-id',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  baggage: 'baggage',
+  authorization: 'authorization',
+  /** Remaining time in milliseconds, where the carrier has no deadline of its own (HTTP, AMQP). */
+  timeout: 'x-wharf-timeout-ms',
+} as const;
+
+/**
+ * Keys that `ctx.call` and `ctx.emit` copy from the incoming request to the outgoing one: the
+ * request id, W3C trace context and baggage, and the caller's identity. Other inbound keys stay
+ * with the request that carried them.
+ */
+export const PROPAGATED_KEYS: readonly string[] = [
+  MetadataKey.requestId,
+  MetadataKey.traceparent,
+  MetadataKey.tracestate,
+  MetadataKey.baggage,
+  MetadataKey.authorization,
+];
+
+// A random per-process prefix and a counter: unique across processes, and four times cheaper
+// than randomUUID on the hot path of an in-process call.
+const PREFIX = randomBytes(6).toString('base64url');
+let counter = 0;
+
+/** A new request id, unique across processes. */
+export function newRequestId(): string {
+  counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${PREFIX}-${counter.toString(36)}`;
+}
+
+const SAFE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+/**
+ * The request id to use for an inbound request: the caller's when it is a sane token (at most
+ * 128 URL-safe characters), otherwise a new one, so a hostile header cannot pollute the logs.
+ */
+export function acceptRequestId(value: string | undefined): string {
+  return value !== undefined && SAFE_REQUEST_ID.test(value) ? value : newRequestId();
+}
+
+/**
+ * The metadata a downstream call starts from: the propagated keys of `inbound`, then `extra`
+ * (explicit per-call metadata, which wins).
+ */
+export function propagate(inbound: Metadata | undefined, extra?: Metadata): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (inbound !== undefined) {
+    for (const key of PROPAGATED_KEYS) {
+      const value = inbound[key];
+      if (value !== undefined) out[key] = value;
+    }
+  }
+  if (extra !== undefined) {
+    for (const key of Object.keys(extra)) {
+      const value = extra[key];
+      if (value !== undefined) out[key.toLowerCase()] = value;
+    }
+  }
+  return out;
+}
+
+/** The absolute deadline (epoch ms) for a remaining time in ms; undefined when there is none. */
+export function deadlineFromTimeout(timeoutMs: number | undefined, now = Date.now()): number | undefined {
+  return timeoutMs === undefined || !Number.isFinite(timeoutMs) ? undefined : now + Math.max(0, timeoutMs);
+}
+
+/** Parses a remaining-time header value (`x-wharf-timeout-ms`); undefined when absent or invalid. */
+export function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}

@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import type { CallOptions, EmitOptions } from './caller.js';
+import type { ClientCall, EventCall, RpcCall } from './client-call.js';
+import type { Runtime, ServerCallImpl } from './context.js';
+import { type EventRef, hasOutputStream, type RpcRef } from './endpoint.js';
+import { toWharfError, WharfError } from './errors.js';
+import { MetadataKey, newRequestId, propagate } from './metadata.js';
+import { eventNameProblem } from './names.js';
+import { lazyStream } from './stream.js';
+import type { OutboundCall, OutboundEvent } from './transport.js';
+import { parseOrThrow } from './validation.js';
+
+/** What the outbound side of an app is built from. */
+export interface OutboundOptions {
+  readonly logger: Logger;
+  /** The composed client pipeline, ending in `send`. */
+  readonly pipeline: (call: ClientCall) => Promise<unknown>;
+  /** Emitter name of events published outside any handler. */
+  readonly appName: string;
+  /** Timeout for calls whose caller set none. */
+  readonly defaultTimeoutMs: number | undefined;
+}
+
+/** The end of every client pipeline: hands the call to the transport `resolve` chose. */
+export function send(call: ClientCall): Promise<unknown> {
+  if (call.deadline !== undefined && call.deadline <= Date.now()) {
+    const what = call.kind === 'rpc' ? call.ref.fullName : `event ${call.name}`;
+    return Promise.reject(new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded before ${what} was sent`));
+  }
+  if (call.signal?.aborted) return Promise.reject(new WharfError('CANCELLED', 'The call was cancelled before it was sent'));
+  const transport = call.transport;
+  if (call.kind === 'rpc') {
+    if (transport?.call === undefined || call.address === undefined) {
+      return Promise.reject(
+        new WharfError('INTERNAL', `No transport was chosen for ${call.ref.fullName}; keep \`resolve\` in the client pipeline`),
+      );
+    }
+    return transport.call(call as OutboundCall);
+  }
+  if (transport?.publish === undefined) {
+    return Promise.reject(
+      new WharfError('INTERNAL', `No event bus can publish ${call.name}; keep \`resolve\` in the client pipeline`),
+    );
+  }
+  return transport.publish(call as OutboundEvent);
+}
+
+function clientError(error: unknown): never {
+  throw toWharfError(error);
+}
+
+/** The outbound half of an app: builds each call's context and runs the client pipeline. */
+export class Outbound implements Runtime {
+  readonly logger: Logger;
+  readonly #options: OutboundOptions;
+
+  constructor(options: OutboundOptions) {
+    this.#options = options;
+    this.logger = options.logger;
+  }
+
+  #deadline(timeoutMs: number | undefined, deadline: number | undefined, parent: ServerCallImpl | undefined): number | undefined {
+    let at = deadline;
+    if (timeoutMs !== undefined) {
+      const fromTimeout = Date.now() + timeoutMs;
+      if (at === undefined || fromTimeout < at) at = fromTimeout;
+    }
+    const inherited = parent?.deadline;
+    if (inherited !== undefined && (at === undefined || inherited < at)) at = inherited;
+    return at;
+  }
+
+  call(ref: RpcRef, input: unknown, options: CallOptions | undefined, parent: ServerCallImpl | undefined): unknown {
+    const metadata = propagate(parent?.metadata, options?.metadata);
+    metadata[MetadataKey.requestId] ??= parent?.requestId ?? newRequestId();
+    const call: RpcCall = {
+      kind: 'rpc',
+      ref,
+      input,
+      metadata,
+      deadline: this.#deadline(options?.timeoutMs ?? ref.timeoutMs ?? this.#options.defaultTimeoutMs, options?.deadline, parent),
+      signal: options?.signal ?? parent?.cancellation(),
+      parent,
+      address: options?.address,
+      transport: undefined,
+      locals: {},
+    };
+    const result = this.#options.pipeline(call).then(undefined, clientError);
+    return hasOutputStream(ref.stream) ? lazyStream(result as Promise<AsyncIterable<unknown>>) : result;
+  }
+
+  emit(
+    event: EventRef | string,
+    payload: unknown,
+    options: EmitOptions | undefined,
+    parent: ServerCallImpl | undefined,
+  ): Promise<void> {
+    let name: string;
+    try {
+      if (typeof event === 'string') {
+        const problem = eventNameProblem(event);
+        if (problem) throw new WharfError('INVALID_ARGUMENT', `Cannot emit: ${problem}`);
+        name = event;
+      } else {
+        name = event.name;
+        payload = parseOrThrow(event.payload, payload, `payload of event ${name}`);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const metadata = propagate(parent?.metadata, options?.metadata);
+    metadata[MetadataKey.requestId] ??= parent?.requestId ?? newRequestId();
+    const call: EventCall = {
+      kind: 'event',
+      name,
+      payload,
+      id: options?.id ?? crypto.randomUUID(),
+      timestamp: Date.now(),
+      emitter: parent?.service ?? this.#options.appName,
+      metadata,
+      deadline: this.#deadline(options?.timeoutMs ?? this.#options.defaultTimeoutMs, undefined, parent),
+      signal: options?.signal ?? parent?.cancellation(),
+      parent,
+      transport: undefined,
+      locals: {},
+    };
+    return this.#options.pipeline(call).then(() => undefined, clientError);
+  }
+}

@@ -1,0 +1,73 @@
+/** One reachable instance of a service, at one address. */
+export interface ServiceInstance {
+  /** Unique per instance and address. */
+  readonly id: string;
+  readonly service: string;
+  readonly version: string;
+  /** Where to reach it; the URL scheme names the transport (`http://…`, `grpc://…`, `memory://…`). */
+  readonly address: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where services are found. `lookup` may answer synchronously from a local cache (the in-memory
+ * registry always does), so the common path of a call costs no promise.
+ */
+export interface Registry {
+  register(instance: ServiceInstance): Promise<void>;
+  deregister(id: string): Promise<void>;
+  /** The instances of `service`; the same array until the set changes, so callers can cache by identity. */
+  lookup(service: string): readonly ServiceInstance[] | Promise<readonly ServiceInstance[]>;
+  /** Calls `listener` whenever the instances of `service` change; returns an unsubscribe. */
+  watch?(service: string, listener: (instances: readonly ServiceInstance[]) => void): () => void;
+  close?(): Promise<void>;
+}
+
+const EMPTY: readonly ServiceInstance[] = Object.freeze([]);
+
+/**
+ * An in-process registry: the default for one process and for unit tests. Share one between
+ * apps to let them find each other; seed it with remote instances to call fixed addresses.
+ */
+export function memoryRegistry(seed: readonly ServiceInstance[] = []): Registry {
+  const byService = new Map<string, readonly ServiceInstance[]>();
+  const watchers = new Map<string, Set<(instances: readonly ServiceInstance[]) => void>>();
+
+  function update(service: string, instances: readonly ServiceInstance[]): void {
+    if (instances.length === 0) byService.delete(service);
+    else byService.set(service, Object.freeze(instances));
+    for (const listener of watchers.get(service) ?? []) listener(byService.get(service) ?? EMPTY);
+  }
+  function add(instance: ServiceInstance): void {
+    const current = byService.get(instance.service) ?? EMPTY;
+    update(instance.service, [...current.filter((i) => i.id !== instance.id), Object.freeze({ ...instance })]);
+  }
+  for (const instance of seed) add(instance);
+
+  return {
+    async register(instance) {
+      add(instance);
+    },
+    async deregister(id) {
+      for (const [service, instances] of byService) {
+        if (instances.some((i) => i.id === id))
+          update(
+            service,
+            instances.filter((i) => i.id !== id),
+          );
+      }
+    },
+    lookup(service) {
+      return byService.get(service) ?? EMPTY;
+    },
+    watch(service, listener) {
+      let set = watchers.get(service);
+      if (set === undefined) {
+        set = new Set();
+        watchers.set(service, set);
+      }
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import type { Logger } from 'pino';
+import type { Context } from './context.js';
+import type { Endpoint, EventEndpoint, RpcEndpoint, RpcRef, ServiceDefinition, StreamKind } from './endpoint.js';
+import type { Metadata } from './metadata.js';
+
+/** An app's lifecycle: created → starting → ready → draining → stopped. */
+export type AppState = 'created' | 'starting' | 'ready' | 'draining' | 'stopped';
+
+/**
+ * Response metadata a handler may set through `ctx.response`. Each transport maps it onto its
+ * carrier: HTTP response headers, gRPC initial/trailing metadata, AMQP reply headers.
+ */
+export interface ResponseChannel {
+  /** Sets a header; keys ending in `-bin` carry bytes (gRPC binary metadata). */
+  header(key: string, value: string | Uint8Array): void;
+  /** Sets a trailer (sent after the last message where the transport has trailers). */
+  trailer(key: string, value: string | Uint8Array): void;
+  /** Sends the headers now, before the first message of a stream. */
+  flushHeaders(): void;
+}
+
+/** What the event bus tells a subscriber about the event it delivers. */
+export interface EventInfo {
+  /** The event's id, stable across redeliveries: the key for deduplication. */
+  readonly id: string;
+  readonly name: string;
+  /** The emitting service or app. */
+  readonly emitter?: string;
+  /** When it was emitted (epoch ms). */
+  readonly timestamp?: number;
+  /** 1 on first delivery, then 2, 3, … on retries. */
+  readonly attempt: number;
+}
+
+/** One inbound request or event, as a server transport hands it to `dispatch`. */
+export interface InboundRequest {
+  /** The transport's name (`http`, `grpc`, …), visible to handlers as `ctx.transport`. */
+  readonly transport: string;
+  readonly metadata: Metadata;
+  /** Absolute deadline (epoch ms), from the caller's remaining time. */
+  readonly deadline?: number;
+  /** Aborts when the caller goes away (socket closed, call cancelled). */
+  readonly signal?: AbortSignal;
+  readonly response?: ResponseChannel;
+  /** Set for event deliveries. */
+  readonly event?: EventInfo;
+}
+
+/** What the app gives a server transport: its endpoints and one function to run them. */
+export interface TransportHost {
+  readonly appName: string;
+  /** Unique per running app; part of every address it registers. */
+  readonly instanceId: string;
+  readonly services: readonly ServiceDefinition[];
+  readonly rpcs: readonly RpcEndpoint[];
+  /** Event subscriptions to consume; empty unless this transport is the app's event bus. */
+  readonly subscriptions: readonly EventEndpoint[];
+  readonly logger: Logger;
+  /**
+   * Runs an endpoint through the server pipeline. Resolves with the output (an AsyncIterable for
+   * server and bidi streams) or rejects with a WharfError; never with anything else.
+   */
+  dispatch(endpoint: Endpoint, payload: unknown, request: InboundRequest): Promise<unknown>;
+  /** The app's lifecycle state; `draining` means: finish in-flight work, refuse new work. */
+  readonly state: AppState;
+  /** True when the app is started, not draining, and every transport reports ready. */
+  isReady(): boolean;
+  onReadinessChange(listener: (ready: boolean) => void): () => void;
+  /** This transport's own readiness (e.g. "every consumer attached"); the app is ready only when all are. */
+  setReady(ready: boolean, reason?: string): void;
+}
+
+/** One outbound RPC, as the client pipeline hands it to a transport. */
+export interface OutboundCall {
+  readonly ref: RpcRef;
+  /** Where to send it, e.g. `http://127.0.0.1:3000`; its scheme named this transport. */
+  readonly address: string;
+  /** The input (an AsyncIterable for client and bidi streams). */
+  readonly input: unknown;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly deadline: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** The request being handled when a handler calls on; undefined for a top-level call. */
+  readonly parent: Context | undefined;
+}
+
+/** One outbound event. */
+export interface OutboundEvent {
+  readonly name: string;
+  readonly payload: unknown;
+  readonly id: string;
+  readonly timestamp: number;
+  readonly emitter: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly deadline: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly parent: Context | undefined;
+}
+
+/**
+ * A transport: any of a server half (`listen`/`close`), a client half (`call`) and an event bus
+ * (`publish`, with subscriptions consumed in `listen`). See docs/writing-a-transport.md.
+ */
+export interface Transport {
+  /** Short name; also the URL scheme of the addresses it serves and calls (`http`, `grpc`). */
+  readonly name: string;
+  /** Stream kinds it carries; defaults to unary only. Others answer UNIMPLEMENTED there. */
+  readonly streams?: readonly StreamKind[];
+  /**
+   * Starts serving `host`'s endpoints (and consuming its subscriptions, for the event bus).
+   * Resolves with the addresses to register, e.g. `['http://127.0.0.1:3000']`.
+   */
+  listen?(host: TransportHost): Promise<readonly string[] | undefined>;
+  /** Sends one RPC; resolves with the output or rejects with a WharfError. */
+  call?(call: OutboundCall): Promise<unknown>;
+  /** Publishes one event; resolves once it is durable (broker-confirmed). */
+  publish?(event: OutboundEvent): Promise<void>;
+  /**
+   * Stops taking new work, lets in-flight work finish, then releases everything (client half
+   * included). When `signal` aborts, the drain time is over: close at once.
+   */
+  close?(signal: AbortSignal): Promise<void>;
+}
+
+/** True when `transport` can carry `kind`. */
+export function carriesStream(transport: Transport, kind: StreamKind): boolean {
+  return kind === 'unary' || (transport.streams?.includes(kind) ?? false);
+}

@@ -1,0 +1,2 @@
+// Placeholder until the transport lands; replaced by its public surface.
+export {};
