@@ -10,7 +10,6 @@ import type { Endpoint, EventEndpoint, EventRef, RpcRef, ServiceDefinition } fro
 import { WharfError } from './errors.js';
 import { createLogger } from './logger.js';
 import { MemoryNetwork, memoryTransport } from './memory-transport.js';
-import { deadline } from './middleware/deadline.js';
 import { type RequestLogOptions, requestLog } from './middleware/request-log.js';
 import { resolve } from './middleware/resolve.js';
 import { validation } from './middleware/validation.js';
@@ -29,7 +28,6 @@ import type { AppState, InboundRequest, Transport, TransportHost } from './trans
 /** The built-in server middleware, for reordering in `middleware.server`. */
 export interface ServerBuiltins {
   readonly requestLog: ServerMiddleware | undefined;
-  readonly deadline: EndpointMiddleware;
   readonly validation: EndpointMiddleware;
 }
 
@@ -63,8 +61,9 @@ export interface AppOptions {
   /** Chooses among instances; round robin by default. */
   readonly balancer?: Balancer;
   /**
-   * Extra middleware. An array goes between the built-ins (server: request log, deadline, yours,
-   * validation; client: yours, resolve); a function receives the built-ins and returns the full order.
+   * Extra middleware. An array goes between the built-ins (server: request log, yours, validation;
+   * client: yours, resolve); a function receives the built-ins and returns the full order. Deadlines
+   * and cancellation are enforced around the whole server pipeline, whatever the order.
    */
   readonly middleware?: {
     readonly server?: readonly ServerMiddlewareEntry[] | ((builtins: ServerBuiltins) => readonly ServerMiddlewareEntry[]);
@@ -164,13 +163,12 @@ class WharfApp implements App {
     const o = this.#options;
     const builtins: ServerBuiltins = {
       requestLog: o.requestLog === false ? undefined : requestLog(o.requestLog),
-      deadline: deadline(),
       validation: validation({ output: o.validateOutput ?? false }),
     };
     const server = o.middleware?.server;
     if (typeof server === 'function') return server(builtins);
     const head = builtins.requestLog ? [builtins.requestLog] : [];
-    return [...head, builtins.deadline, ...(server ?? []), builtins.validation];
+    return [...head, ...(server ?? []), builtins.validation];
   }
 
   #clientMiddleware(): readonly ClientMiddleware[] {

@@ -56,7 +56,8 @@ export interface Caller {
   call<R extends RpcRef<Schema, Schema, StreamKind>>(ref: R, input: CallInput<R>, options?: CallOptions): CallResult<R>;
   /** A typed client for a contract. */
   client<C extends MethodsOf>(contract: C): Client<C>;
-  /** Publishes an event; resolves once the event bus has accepted it (broker-confirmed on AMQP). */
-  emit<P extends Schema>(event: EventRef<P>, payload: z.input<P>, options?: EmitOptions): Promise<void>;
+  /** Publishes an event by name, unchecked; resolves once the event bus has accepted it. */
   emit(event: string, payload: unknown, options?: EmitOptions): Promise<void>;
+  /** Publishes a contract's event, payload checked against its schema; resolves once the bus accepted it (broker-confirmed on AMQP). */
+  emit<P extends Schema>(event: EventRef<P>, payload: z.input<P>, options?: EmitOptions): Promise<void>;
 }

@@ -84,10 +84,14 @@ export class ServerCallImpl implements ServerCall {
   readonly #transportSignal: AbortSignal | undefined;
   #controller: AbortController | undefined;
   #reason: WharfError | undefined;
-  #listeners: Set<(reason: Error) => void> | undefined;
+  // Almost every call has at most one abort listener (the deadline middleware): a single slot
+  // avoids allocating a Set per request; further listeners go to the array.
+  #listener: ((reason: Error) => void) | undefined;
+  #moreListeners: ((reason: Error) => void)[] | undefined;
   #log: Logger | undefined;
   #locals: Record<string, unknown> | undefined;
   #clients: Map<MethodsOf, unknown> | undefined;
+  #unlink: (() => void) | undefined;
 
   constructor(runtime: Runtime, endpoint: Endpoint, payload: unknown, request: InboundRequest, requestId: string) {
     this.#runtime = runtime;
@@ -101,16 +105,17 @@ export class ServerCallImpl implements ServerCall {
     this.deadline = request.deadline;
     this.response = request.response ?? NO_RESPONSE;
     this.event = request.event;
-    this.#transportSignal = request.signal;
-    if (request.signal !== undefined) {
-      if (request.signal.aborted) this.#cancelledByCaller();
-      else request.signal.addEventListener('abort', this.#cancelledByCaller, { once: true });
+    const signal = request.signal;
+    this.#transportSignal = signal;
+    if (signal !== undefined) {
+      const cancelled = () => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call'));
+      if (signal.aborted) cancelled();
+      else {
+        signal.addEventListener('abort', cancelled, { once: true });
+        this.#unlink = () => signal.removeEventListener('abort', cancelled);
+      }
     }
   }
-
-  readonly #cancelledByCaller = (): void => {
-    this.abort(new WharfError('CANCELLED', 'The caller cancelled the call'));
-  };
 
   get appLogger(): Logger {
     return this.#runtime.logger;
@@ -151,8 +156,12 @@ export class ServerCallImpl implements ServerCall {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
     this.#controller?.abort(reason);
-    if (this.#listeners !== undefined) for (const listener of this.#listeners) listener(reason);
-    this.#listeners = undefined;
+    const first = this.#listener;
+    const more = this.#moreListeners;
+    this.#listener = undefined;
+    this.#moreListeners = undefined;
+    first?.(reason);
+    if (more !== undefined) for (const listener of more) listener(reason);
   }
 
   onAbort(listener: (reason: Error) => void): () => void {
@@ -160,14 +169,23 @@ export class ServerCallImpl implements ServerCall {
       listener(this.#reason);
       return noop;
     }
-    this.#listeners ??= new Set();
-    this.#listeners.add(listener);
-    return () => this.#listeners?.delete(listener);
+    if (this.#listener === undefined) {
+      this.#listener = listener;
+      return () => {
+        if (this.#listener === listener) this.#listener = undefined;
+      };
+    }
+    this.#moreListeners ??= [];
+    this.#moreListeners.push(listener);
+    return () => {
+      const index = this.#moreListeners?.indexOf(listener) ?? -1;
+      if (index >= 0) this.#moreListeners?.splice(index, 1);
+    };
   }
 
   /** Releases what the call holds on the transport's signal; called when the call ends. */
   release(): void {
-    this.#transportSignal?.removeEventListener('abort', this.#cancelledByCaller);
+    this.#unlink?.();
   }
 
   call<R extends RpcRef>(ref: R, input: CallInput<R>, options?: CallOptions): CallResult<R> {

@@ -20,7 +20,8 @@ export function copyValue<T>(value: T): T {
   if (proto === Object.prototype || proto === null) {
     const source = value as Record<string, unknown>;
     const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
-    for (const key of Object.keys(source)) {
+    for (const key in source) {
+      if (!Object.hasOwn(source, key)) continue;
       if (key === '__proto__') {
         Object.defineProperty(out, key, { value: copyValue(source[key]), enumerable: true, writable: true, configurable: true });
       } else {

@@ -53,7 +53,6 @@ export {
   parseTimeout,
   propagate,
 } from './metadata.js';
-export { deadline } from './middleware/deadline.js';
 export { type RequestLogOptions, requestLog } from './middleware/request-log.js';
 export { type ResolveOptions, resolve, schemeOf } from './middleware/resolve.js';
 export { type ValidationOptions, validation } from './middleware/validation.js';

@@ -20,10 +20,12 @@ interface Group {
 /** One app attached to a network. */
 interface MemoryNode {
   readonly host: TransportHost;
+  /** Keyed by `<service>.<method>@<major>`: two major versions can be served side by side. */
   readonly rpcs: ReadonlyMap<string, RpcEndpoint>;
-  /** Runs `work` as in-flight work of this node, or rejects when it no longer accepts it. */
-  run<T>(work: () => Promise<T>, nested: boolean): Promise<T>;
-  track<T>(stream: AsyncIterable<T>): AsyncIterable<T>;
+  /** Why it refuses new top-level calls (draining, closed), or undefined while it accepts them. */
+  refusal(): WharfError | undefined;
+  /** Counts an event delivery that has not reached the dispatcher yet, so close waits for it. */
+  pending(delta: 1 | -1): void;
 }
 
 /**
@@ -33,12 +35,14 @@ interface MemoryNode {
 export class MemoryNetwork {
   readonly id = randomBytes(6).toString('hex');
   readonly #nodes = new Map<string, MemoryNode>();
+  readonly #prefix = `memory://${this.id}/`;
   // One group per service and handler: every handler whose pattern matches gets each event
   // once, and the instances of one service share the work, as with a broker's queues.
   readonly #groups = new Map<string, Group>();
 
   attach(node: MemoryNode): string {
-    this.#nodes.set(node.host.instanceId, node);
+    const address = `${this.#prefix}${node.host.instanceId}`;
+    this.#nodes.set(address, node);
     for (const endpoint of node.host.subscriptions) {
       const key = `${endpoint.service}:${endpoint.name}`;
       let group = this.#groups.get(key);
@@ -48,11 +52,11 @@ export class MemoryNetwork {
       }
       group.members.push({ endpoint, node });
     }
-    return `memory://${this.id}/${node.host.instanceId}`;
+    return address;
   }
 
   detach(node: MemoryNode): void {
-    this.#nodes.delete(node.host.instanceId);
+    this.#nodes.delete(`${this.#prefix}${node.host.instanceId}`);
     for (const [key, group] of this.#groups) {
       const kept = group.members.filter((m) => m.node !== node);
       group.members.splice(0, group.members.length, ...kept);
@@ -61,8 +65,7 @@ export class MemoryNetwork {
   }
 
   node(address: string): MemoryNode | undefined {
-    const prefix = `memory://${this.id}/`;
-    return address.startsWith(prefix) ? this.#nodes.get(address.slice(prefix.length)) : undefined;
+    return this.#nodes.get(address);
   }
 
   /** The members that receive an event: one per matching group, round robin within it. */
@@ -81,6 +84,14 @@ export class MemoryNetwork {
 /** The error rebuilt from its wire form, exactly as a remote caller would receive it. */
 function toRemote(error: unknown): WharfError {
   return WharfError.fromWire(toWharfError(error).toWire());
+}
+
+function throwRemote(error: unknown): never {
+  throw toRemote(error);
+}
+
+function copyStream(output: unknown): AsyncIterable<unknown> {
+  return wrapStream(mapStream(output as AsyncIterable<unknown>, copyValue), { done() {}, mapError: toRemote });
 }
 
 function copyInput(call: OutboundCall): unknown {
@@ -108,31 +119,27 @@ export interface MemoryTransportOptions {
 export function memoryTransport(options: MemoryTransportOptions = {}): Transport {
   const network = options.network ?? new MemoryNetwork();
   let self: MemoryNode | undefined;
-  let closing = false;
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
-  const done = () => {
-    inFlight--;
-    if (inFlight === 0) idle?.();
-  };
+  let closed = false;
+  let pendingEvents = 0;
+  let onSettled: (() => void) | undefined;
 
   function deliver(member: Member, event: OutboundEvent): void {
     const { node, endpoint } = member;
     const info = { id: event.id, name: event.name, emitter: event.emitter, timestamp: event.timestamp, attempt: 1 };
     const payload = copyValue(event.payload);
-    const metadata = { ...event.metadata };
+    node.pending(1);
     // Delivered on a later turn, as from a broker: the emitter never runs its subscribers' code.
-    node
-      .run(async () => {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        return node.host.dispatch(endpoint, payload, { transport: 'memory', metadata, event: info });
-      }, true)
-      .catch((error: unknown) => {
-        node.host.logger.warn(
-          { err: toWharfError(error).toWire(), event: event.name, eventId: event.id, handler: endpoint.source },
-          'An event handler failed; the in-memory bus does not retry (the AMQP transport retries and dead-letters)',
-        );
-      });
+    setImmediate(() => {
+      node.host
+        .dispatch(endpoint, payload, { transport: 'memory', metadata: event.metadata, event: info })
+        .catch((error: unknown) => {
+          node.host.logger.warn(
+            { err: toWharfError(error).toWire(), event: event.name, eventId: event.id, handler: endpoint.source },
+            'An event handler failed; the in-memory bus does not retry (the AMQP transport retries and dead-letters)',
+          );
+        });
+      node.pending(-1);
+    });
   }
 
   return {
@@ -140,38 +147,19 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
     streams: STREAM_KINDS,
 
     async listen(host) {
-      const rpcs = new Map(host.rpcs.map((endpoint) => [endpoint.fullName, endpoint]));
+      const rpcs = new Map(host.rpcs.map((endpoint) => [`${endpoint.fullName}@${endpoint.major}`, endpoint]));
       self = {
         host,
         rpcs,
-        run(work, nested) {
-          // While draining, work that belongs to an in-flight request (a nested call, an event
-          // being delivered) is still served; new top-level calls are refused.
-          if ((closing || host.state === 'draining') && !nested) {
-            return Promise.reject(new WharfError('UNAVAILABLE', `${host.appName} is shutting down; retry on another instance`));
+        refusal() {
+          if (closed || host.state === 'draining' || host.state === 'stopped') {
+            return new WharfError('UNAVAILABLE', `${host.appName} is shutting down; retry on another instance`);
           }
-          inFlight++;
-          let result: Promise<never>;
-          try {
-            result = work() as Promise<never>;
-          } catch (error) {
-            done();
-            return Promise.reject(error);
-          }
-          return result.then(
-            (value) => {
-              done();
-              return value;
-            },
-            (error: unknown) => {
-              done();
-              throw error;
-            },
-          );
+          return undefined;
         },
-        track(stream) {
-          inFlight++;
-          return wrapStream(stream, { done });
+        pending(delta) {
+          pendingEvents += delta;
+          if (pendingEvents === 0) onSettled?.();
         },
       };
       return [network.attach(self)];
@@ -184,44 +172,43 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
           new WharfError('UNAVAILABLE', `Nothing listens at ${call.address} (stopped, or on another in-memory network)`),
         );
       }
-      const endpoint = node.rpcs.get(call.ref.fullName);
+      const endpoint = node.rpcs.get(`${call.ref.fullName}@${call.ref.major}`);
       if (endpoint === undefined) {
-        return Promise.reject(new WharfError('UNIMPLEMENTED', `${call.address} does not serve ${call.ref.fullName}`));
+        return Promise.reject(
+          new WharfError('UNIMPLEMENTED', `${call.address} does not serve ${call.ref.fullName} v${call.ref.major}`),
+        );
       }
+      // While draining, calls made by in-flight requests (they have a parent) are still served,
+      // so handlers can finish; new top-level calls are refused.
+      const refusal = call.parent === undefined ? node.refusal() : undefined;
+      if (refusal !== undefined) return Promise.reject(refusal);
       let input: unknown;
       try {
         input = copyInput(call);
       } catch (error) {
         return Promise.reject(error);
       }
-      const request = { transport: 'memory', metadata: { ...call.metadata }, deadline: call.deadline, signal: call.signal };
-      const streams = hasOutputStream(endpoint.stream);
-      return node
-        .run(() => node.host.dispatch(endpoint, input, request), call.parent !== undefined)
-        .then(
-          (output) =>
-            streams
-              ? node.track(wrapStream(mapStream(output as AsyncIterable<unknown>, copyValue), { done() {}, mapError: toRemote }))
-              : copyValue(output),
-          (error: unknown) => {
-            throw toRemote(error);
-          },
-        );
+      const request = { transport: 'memory', metadata: call.metadata, deadline: call.deadline, signal: call.signal };
+      return node.host
+        .dispatch(endpoint, input, request)
+        .then(hasOutputStream(endpoint.stream) ? copyStream : copyValue, throwRemote);
     },
 
     async publish(event) {
-      if (self === undefined && closing) throw new WharfError('UNAVAILABLE', 'The in-memory event bus is closed');
+      if (closed) throw new WharfError('UNAVAILABLE', 'The in-memory event bus is closed');
       for (const member of network.receivers(event.name)) deliver(member, event);
     },
 
     async close(signal) {
-      closing = true;
-      if (inFlight > 0 && !signal.aborted) {
+      // The app closes this transport last, after its dispatcher is idle; only event deliveries
+      // not yet handed to a dispatcher remain to wait for.
+      if (pendingEvents > 0 && !signal.aborted) {
         await new Promise<void>((resolve) => {
-          idle = resolve;
+          onSettled = resolve;
           signal.addEventListener('abort', () => resolve(), { once: true });
         });
       }
+      closed = true;
       if (self !== undefined) network.detach(self);
       self = undefined;
     },

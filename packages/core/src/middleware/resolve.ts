@@ -1,5 +1,6 @@
 import type { Balancer } from '../balancer.js';
 import type { RpcCall } from '../client-call.js';
+import type { RpcRef } from '../endpoint.js';
 import { WharfError } from '../errors.js';
 import { majorOf } from '../names.js';
 import type { ClientMiddleware } from '../pipeline.js';
@@ -17,8 +18,10 @@ export interface ResolveOptions {
 }
 
 interface Candidates {
+  /** The registry's array these were computed from; a new array means the set changed. */
   readonly source: readonly ServiceInstance[];
   readonly instances: readonly ServiceInstance[];
+  readonly transport: Transport | undefined;
 }
 
 /** The scheme of an address (`http://x` → `http`), or undefined when it has none. */
@@ -28,64 +31,50 @@ export function schemeOf(address: string): string | undefined {
 }
 
 /**
- * Built-in client middleware: picks where an RPC goes (registry lookup, version filter,
- * transport preference, balancer) and which transport sends an event (the bus).
+ * Built-in client middleware: picks where an RPC goes (registry lookup, major-version filter,
+ * transport preference, balancer) and which transport sends an event (the bus). The filtered
+ * candidates are cached per method until the registry's answer changes, so the usual cost is one
+ * lookup and one balancer pick.
  */
 export function resolve(options: ResolveOptions): ClientMiddleware {
-  const bySchema = new Map<string, Transport>();
-  for (const transport of options.transports) if (!bySchema.has(transport.name)) bySchema.set(transport.name, transport);
+  const byScheme = new Map<string, Transport>();
+  for (const transport of options.transports) if (!byScheme.has(transport.name)) byScheme.set(transport.name, transport);
   // Lower is preferred: in-process first, then the app's transport order; unusable is Infinity.
   const rank = (instance: ServiceInstance): number => {
     const scheme = schemeOf(instance.address);
-    if (scheme === undefined || !bySchema.has(scheme)) return Number.POSITIVE_INFINITY;
+    if (scheme === undefined || !byScheme.has(scheme)) return Number.POSITIVE_INFINITY;
     return scheme === 'memory' ? -1 : options.transports.findIndex((t) => t.name === scheme);
   };
-  // Candidates per service and major version, cached until the registry returns a new array.
-  const cache = new Map<string, Candidates>();
-  function candidates(call: RpcCall, source: readonly ServiceInstance[]): readonly ServiceInstance[] {
-    const key = `${call.ref.service}@${call.ref.major}`;
-    const hit = cache.get(key);
-    if (hit !== undefined && hit.source === source) return hit.instances;
-    const usable = source.filter((i) => majorOf(i.version) === call.ref.major && rank(i) !== Number.POSITIVE_INFINITY);
+  const cache = new WeakMap<RpcRef, Candidates>();
+
+  function candidates(ref: RpcRef, source: readonly ServiceInstance[]): Candidates {
+    const hit = cache.get(ref);
+    if (hit !== undefined && hit.source === source) return hit;
+    const usable = source.filter((i) => majorOf(i.version) === ref.major && rank(i) !== Number.POSITIVE_INFINITY);
     const best = Math.min(...usable.map(rank));
     const instances = usable.filter((i) => rank(i) === best);
-    cache.set(key, { source, instances });
-    return instances;
+    const scheme = instances[0] === undefined ? undefined : schemeOf(instances[0].address);
+    const entry = { source, instances, transport: scheme === undefined ? undefined : byScheme.get(scheme) };
+    cache.set(ref, entry);
+    return entry;
   }
+
   function choose(call: RpcCall, source: readonly ServiceInstance[]): void {
-    const instance = options.balancer.pick(candidates(call, source), call);
+    const found = candidates(call.ref, source);
+    const instance = options.balancer.pick(found.instances, call);
     if (instance === undefined) {
       throw new WharfError(
         'UNAVAILABLE',
-        `No instance of ${call.ref.service} v${call.ref.major} is reachable over ${[...bySchema.keys()].join(', ')}: start one, register it, or pass an address`,
+        `No instance of ${call.ref.service} v${call.ref.major} is reachable over ${[...byScheme.keys()].join(', ')}: start one, register it, or pass an address`,
       );
     }
     call.address = instance.address;
+    call.transport ??= found.transport;
   }
-
-  return (call, next) => {
-    if (call.kind === 'event') {
-      call.transport ??= options.bus;
-      return next();
-    }
-    if (call.address === undefined) {
-      const found = options.registry.lookup(call.ref.service);
-      if (!Array.isArray(found)) {
-        return (found as Promise<readonly ServiceInstance[]>).then((source) => {
-          choose(call, source);
-          call.transport ??= transportFor(call.address as string);
-          return next();
-        });
-      }
-      choose(call, found as readonly ServiceInstance[]);
-    }
-    call.transport ??= transportFor(call.address as string);
-    return next();
-  };
 
   function transportFor(address: string): Transport {
     const scheme = schemeOf(address);
-    const transport = scheme === undefined ? undefined : bySchema.get(scheme);
+    const transport = scheme === undefined ? undefined : byScheme.get(scheme);
     if (transport === undefined) {
       throw new WharfError(
         'UNAVAILABLE',
@@ -94,4 +83,24 @@ export function resolve(options: ResolveOptions): ClientMiddleware {
     }
     return transport;
   }
+
+  return (call, next) => {
+    if (call.kind === 'event') {
+      call.transport ??= options.bus;
+      return next();
+    }
+    if (call.address !== undefined) {
+      call.transport ??= transportFor(call.address);
+      return next();
+    }
+    const found = options.registry.lookup(call.ref.service);
+    if (Array.isArray(found)) {
+      choose(call, found);
+      return next();
+    }
+    return (found as Promise<readonly ServiceInstance[]>).then((source) => {
+      choose(call, source);
+      return next();
+    });
+  };
 }

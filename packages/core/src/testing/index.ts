@@ -69,7 +69,13 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
   });
   await app.start();
   const endpoints = new Map<string, Endpoint>();
-  for (const service of app.services) for (const e of [...service.rpcs, ...service.events]) endpoints.set(e.fullName, e);
+  // By `<service>.<name>@<major>`, and by `<service>.<name>` for the first major declared.
+  for (const service of app.services) {
+    for (const e of [...service.rpcs, ...service.events]) {
+      endpoints.set(`${e.fullName}@${e.major}`, e);
+      if (!endpoints.has(e.fullName)) endpoints.set(e.fullName, e);
+    }
+  }
 
   const request = (o: InvokeOptions | undefined) => ({
     transport: 'test',
@@ -81,7 +87,7 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
   return Object.assign(app, {
     emitted,
     invoke<R extends RpcRef>(ref: R | string, input: CallInput<R>, o?: InvokeOptions): CallResult<R> {
-      const name = typeof ref === 'string' ? ref : ref.fullName;
+      const name = typeof ref === 'string' ? ref : `${ref.fullName}@${ref.major}`;
       const endpoint = endpoints.get(name);
       if (endpoint === undefined || endpoint.kind !== 'rpc') {
         const error = Promise.reject(new WharfError('UNIMPLEMENTED', `No RPC ${name} in this app`));
@@ -91,7 +97,7 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       return (hasOutputStream(endpoint.stream) ? lazyStream(result as Promise<AsyncIterable<unknown>>) : result) as CallResult<R>;
     },
     async deliver(name: string, payload: unknown, o?: InvokeOptions): Promise<void> {
-      const targets = [...endpoints.values()].filter((e) => e.kind === 'event' && matchTopic(e.pattern, name));
+      const targets = [...new Set(endpoints.values())].filter((e) => e.kind === 'event' && matchTopic(e.pattern, name));
       const event = { id: crypto.randomUUID(), name, attempt: 1, timestamp: Date.now() };
       await Promise.all(targets.map((e) => app.dispatch(e, copyValue(payload), { ...request(o), event })));
     },

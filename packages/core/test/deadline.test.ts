@@ -1,0 +1,155 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Context, defineContract, implement, WharfError } from '@wharf/core';
+import { createTestApp } from '@wharf/core/testing';
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+
+const slow = defineContract({
+  name: 'slow',
+  version: 1,
+  methods: {
+    wait: { input: z.object({ ms: z.int() }), output: z.object({ done: z.boolean() }) },
+    stubborn: { input: z.object({ ms: z.int() }), output: z.object({ done: z.boolean() }) },
+    remaining: { input: z.object({}), output: z.object({ ms: z.number(), deadline: z.number().nullable() }) },
+    ticks: { input: z.object({ every: z.int() }), output: z.object({ n: z.int() }), stream: 'server' },
+  },
+});
+
+interface Seen {
+  aborted?: unknown;
+  handlerRan?: boolean;
+}
+
+function service(seen: Seen) {
+  return implement(slow, {
+    async wait({ ms }, ctx: Context) {
+      seen.handlerRan = true;
+      ctx.signal.addEventListener('abort', () => {
+        seen.aborted = ctx.signal.reason;
+      });
+      await sleep(ms, undefined, { signal: ctx.signal });
+      return { done: true };
+    },
+    async stubborn({ ms }) {
+      // Ignores its signal entirely: the caller must still be answered on time.
+      await sleep(ms);
+      return { done: true };
+    },
+    async remaining(_input, ctx) {
+      return { ms: ctx.remainingMs(), deadline: ctx.deadline ?? null };
+    },
+    async *ticks({ every }, ctx) {
+      for (let n = 0; ; n++) {
+        yield { n };
+        await sleep(every, undefined, { signal: ctx.signal });
+      }
+    },
+  });
+}
+
+describe('deadlines', () => {
+  it('a call past its deadline fails with DEADLINE_EXCEEDED and the handler signal fires', async () => {
+    const seen: Seen = {};
+    const app = await createTestApp({ services: [service(seen)] });
+    const started = Date.now();
+    const error = await app
+      .client(slow)
+      .wait({ ms: 5_000 }, { timeoutMs: 60 })
+      .catch((e: unknown) => e);
+    const took = Date.now() - started;
+    expect(error).toBeInstanceOf(WharfError);
+    expect((error as WharfError).code).toBe('DEADLINE_EXCEEDED');
+    expect(took).toBeGreaterThanOrEqual(55);
+    expect(took).toBeLessThan(2_000);
+    expect(seen.aborted).toBeInstanceOf(WharfError);
+    expect((seen.aborted as WharfError).code).toBe('DEADLINE_EXCEEDED');
+    await app.stop();
+  });
+
+  it('the caller is answered on time even when the handler ignores its signal', async () => {
+    const app = await createTestApp({ services: [service({})], shutdown: { timeoutMs: 2_000 } });
+    const started = Date.now();
+    await expect(app.client(slow).stubborn({ ms: 400 }, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    expect(Date.now() - started).toBeLessThan(300);
+    await app.stop();
+  });
+
+  it('an already-expired request is refused without running the handler', async () => {
+    const seen: Seen = {};
+    const app = await createTestApp({ services: [service(seen)] });
+    await expect(app.invoke(slow.methods.wait, { ms: 1 }, { timeoutMs: 0 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    expect(seen.handlerRan).toBeUndefined();
+    await app.stop();
+  });
+
+  it('the handler sees its deadline and the remaining time; a default applies when the caller sets none', async () => {
+    const app = await createTestApp({ services: [service({})], defaultTimeoutMs: 5_000 });
+    const before = Date.now();
+    const explicit = await app.client(slow).remaining({}, { timeoutMs: 1_000 });
+    expect(explicit.ms).toBeGreaterThan(900);
+    expect(explicit.ms).toBeLessThanOrEqual(1_000);
+    expect(explicit.deadline).toBeGreaterThanOrEqual(before + 1_000);
+    const byDefault = await app.client(slow).remaining({});
+    expect(byDefault.ms).toBeGreaterThan(4_000);
+    expect(byDefault.ms).toBeLessThanOrEqual(5_000);
+    await app.stop();
+    const none = await createTestApp({ services: [service({})], defaultTimeoutMs: null });
+    await expect(none.client(slow).remaining({})).resolves.toEqual({ ms: Number.POSITIVE_INFINITY, deadline: null });
+    await none.stop();
+  });
+
+  it('a server stream is bounded by the deadline as a whole', async () => {
+    const app = await createTestApp({ services: [service({})] });
+    const received: number[] = [];
+    const consume = async () => {
+      for await (const { n } of app.client(slow).ticks({ every: 10 }, { timeoutMs: 120 })) received.push(n);
+    };
+    await expect(consume()).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    expect(received.length).toBeGreaterThan(2);
+    expect(received.length).toBeLessThan(20);
+    await app.stop();
+  });
+});
+
+describe('cancellation', () => {
+  it('aborting the caller signal cancels the call and fires the handler signal', async () => {
+    const seen: Seen = {};
+    const app = await createTestApp({ services: [service(seen)] });
+    const controller = new AbortController();
+    const pending = app.client(slow).wait({ ms: 5_000 }, { signal: controller.signal });
+    await sleep(30);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect((seen.aborted as WharfError).code).toBe('CANCELLED');
+    await app.stop();
+  });
+
+  it('a signal aborted before the call is sent fails at once', async () => {
+    const seen: Seen = {};
+    const app = await createTestApp({ services: [service(seen)] });
+    await expect(app.client(slow).wait({ ms: 1 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen.handlerRan).toBeUndefined();
+    await app.stop();
+  });
+
+  it('returning early from a stream stops the handler', async () => {
+    let finished = false;
+    const counting = implement(slow, {
+      wait: async () => ({ done: true }),
+      stubborn: async () => ({ done: true }),
+      remaining: async () => ({ ms: 0, deadline: null }),
+      async *ticks() {
+        try {
+          for (let n = 0; ; n++) yield { n };
+        } finally {
+          finished = true;
+        }
+      },
+    });
+    const app = await createTestApp({ services: [counting] });
+    for await (const { n } of app.client(slow).ticks({ every: 0 })) if (n === 3) break;
+    await sleep(10);
+    expect(finished).toBe(true);
+    await app.stop();
+  });
+});
