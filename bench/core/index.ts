@@ -1,7 +1,9 @@
 // bench/core: the cost of one call through Wharf's full in-process pipeline (client pipeline,
-// in-memory transport with copies, server pipeline with validation and deadline) against a plain
-// async function call, a plain call plus the same zod parse, and Moleculer's local broker.call
-// on the same handler. Rounds alternate between contenders; medians are reported.
+// in-memory transport with copies both ways, server pipeline with validation and the default
+// 30 s deadline) against a plain async function call, a plain call plus the same zod parse, and
+// Moleculer's local broker.call on the same handler with its validator on. Two more Wharf rows
+// isolate costs: without a default deadline, and the server pipeline alone (what a network
+// transport runs per request). Rounds alternate between contenders; medians are reported.
 import { createApp, defineContract, implement } from '@wharf/core';
 import { ServiceBroker } from 'moleculer';
 import * as z from 'zod';
@@ -39,6 +41,18 @@ async function main(): Promise<void> {
   });
   await app.start();
   const client = app.client(contract);
+  // The same app without a default deadline: what the deadline machinery costs.
+  const unbounded = createApp({
+    name: 'bench-unbounded',
+    services: [implement(contract, { greet })],
+    logger: { level: 'warn' },
+    shutdown: { signals: false },
+    defaultTimeoutMs: null,
+  });
+  await unbounded.start();
+  const unboundedClient = unbounded.client(contract);
+  const endpoint = app.services[0]?.rpcs[0];
+  if (endpoint === undefined) throw new Error('no endpoint');
 
   const broker = new ServiceBroker({ logger: false, validator: true, nodeID: 'bench' });
   broker.createService({
@@ -53,6 +67,11 @@ async function main(): Promise<void> {
     { name: 'plain async call', call: (i) => greet({ name: names[i & 3] as string }) },
     { name: 'plain call + zod parse', call: (i) => greet(input.parse({ name: names[i & 3] })) },
     { name: 'wharf client.greet (full pipeline)', call: (i) => client.greet({ name: names[i & 3] as string }) },
+    { name: 'wharf client.greet, no default deadline', call: (i) => unboundedClient.greet({ name: names[i & 3] as string }) },
+    {
+      name: 'wharf server pipeline only (dispatch)',
+      call: (i) => app.dispatch(endpoint, { name: names[i & 3] }, { transport: 'bench', metadata: {} }),
+    },
     { name: 'moleculer broker.call (validator on)', call: (i) => broker.call('bench.greet', { name: names[i & 3] }) },
   ];
 
@@ -78,6 +97,7 @@ async function main(): Promise<void> {
   console.log(`wharf framework cost per call (minus plain call): ${(wharf - plain).toFixed(0)} ns`);
 
   await broker.stop();
+  await unbounded.stop();
   await app.stop();
 }
 

@@ -18,14 +18,13 @@ export function copyValue<T>(value: T): T {
   }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
-    const source = value as Record<string, unknown>;
-    const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
-    for (const key in source) {
-      if (!Object.hasOwn(source, key)) continue;
-      if (key === '__proto__') {
-        Object.defineProperty(out, key, { value: copyValue(source[key]), enumerable: true, writable: true, configurable: true });
-      } else {
-        out[key] = copyValue(source[key]);
+    // Spread copies own enumerable properties with the source's shape in one builtin (an own
+    // `__proto__` key stays an own data property); only nested objects then need a visit.
+    const out: Record<string, unknown> = proto === null ? Object.assign(Object.create(null), value) : { ...value };
+    for (const key in out) {
+      const item = out[key];
+      if ((typeof item === 'object' && item !== null) || typeof item === 'function' || typeof item === 'symbol') {
+        if (Object.hasOwn(out, key)) out[key] = copyValue(item);
       }
     }
     return out as T;

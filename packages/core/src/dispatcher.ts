@@ -1,6 +1,7 @@
 import { type Runtime, type ServerCall, ServerCallImpl } from './context.js';
 import { type Endpoint, hasOutputStream, type ServiceDefinition } from './endpoint.js';
 import { WharfError } from './errors.js';
+import { InFlight } from './in-flight.js';
 import { acceptRequestId, MetadataKey } from './metadata.js';
 import { compose, forEndpoint, type ServerMiddlewareEntry } from './pipeline.js';
 import { wrapStream } from './stream.js';
@@ -39,7 +40,7 @@ function expired(call: ServerCall): WharfError {
 export class Dispatcher {
   readonly #runtime: Runtime;
   readonly #routes = new Map<Endpoint, Route>();
-  readonly #inFlight = new Set<ServerCallImpl>();
+  readonly #inFlight = new InFlight<ServerCallImpl>();
   #idleWaiters: (() => void)[] = [];
   #closed = false;
   #sweepAt = Number.POSITIVE_INFINITY;
@@ -113,7 +114,7 @@ export class Dispatcher {
     this.#sweepAt = Number.POSITIVE_INFINITY;
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const call of this.#inFlight) {
+    for (const call of this.#inFlight.items()) {
       const at = call.deadline;
       if (at === undefined || call.abortReason !== undefined) continue;
       if (at <= now) call.abort(expired(call));
@@ -132,7 +133,7 @@ export class Dispatcher {
   close(reason: WharfError): void {
     this.#closed = true;
     if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
-    for (const call of this.#inFlight) call.abort(reason);
+    for (const call of this.#inFlight.items()) call.abort(reason);
   }
 
   #stream(call: ServerCallImpl, result: unknown): unknown {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { copyValue } from './copy.js';
-import { type EventEndpoint, hasInputStream, hasOutputStream, type RpcEndpoint, STREAM_KINDS } from './endpoint.js';
+import { type EventEndpoint, hasInputStream, hasOutputStream, type RpcEndpoint, type RpcRef, STREAM_KINDS } from './endpoint.js';
 import { toWharfError, WharfError } from './errors.js';
+import { MetadataKey } from './metadata.js';
 import { fromIterable, mapStream, wrapStream } from './stream.js';
 import { matchTopic } from './topic.js';
-import type { OutboundCall, OutboundEvent, Transport, TransportHost } from './transport.js';
+import type { InboundRequest, OutboundCall, OutboundEvent, Transport, TransportHost } from './transport.js';
 
 interface Member {
   readonly endpoint: EventEndpoint;
@@ -20,8 +21,8 @@ interface Group {
 /** One app attached to a network. */
 interface MemoryNode {
   readonly host: TransportHost;
-  /** Keyed by `<service>.<method>@<major>`: two major versions can be served side by side. */
-  readonly rpcs: ReadonlyMap<string, RpcEndpoint>;
+  /** The endpoint serving a method, or undefined; two major versions can be served side by side. */
+  endpoint(ref: RpcRef): RpcEndpoint | undefined;
   /** Why it refuses new top-level calls (draining, closed), or undefined while it accepts them. */
   refusal(): WharfError | undefined;
   /** Counts an event delivery that has not reached the dispatcher yet, so close waits for it. */
@@ -131,7 +132,15 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
     // Delivered on a later turn, as from a broker: the emitter never runs its subscribers' code.
     setImmediate(() => {
       node.host
-        .dispatch(endpoint, payload, { transport: 'memory', metadata: event.metadata, event: info })
+        .dispatch(endpoint, payload, {
+          transport: 'memory',
+          metadata: event.metadata,
+          requestId: event.metadata[MetadataKey.requestId],
+          deadline: undefined,
+          signal: undefined,
+          response: undefined,
+          event: info,
+        })
         .catch((error: unknown) => {
           node.host.logger.warn(
             { err: toWharfError(error).toWire(), event: event.name, eventId: event.id, handler: endpoint.source },
@@ -147,10 +156,17 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
     streams: STREAM_KINDS,
 
     async listen(host) {
-      const rpcs = new Map(host.rpcs.map((endpoint) => [`${endpoint.fullName}@${endpoint.major}`, endpoint]));
+      const byName = new Map(host.rpcs.map((endpoint) => [`${endpoint.fullName}@${endpoint.major}`, endpoint]));
+      // Cached per method reference: building and hashing a string key per call is measurable here.
+      const byRef = new WeakMap<RpcRef, RpcEndpoint | undefined>();
       self = {
         host,
-        rpcs,
+        endpoint(ref) {
+          if (byRef.has(ref)) return byRef.get(ref);
+          const found = byName.get(`${ref.fullName}@${ref.major}`);
+          byRef.set(ref, found);
+          return found;
+        },
         refusal() {
           if (closed || host.state === 'draining' || host.state === 'stopped') {
             return new WharfError('UNAVAILABLE', `${host.appName} is shutting down; retry on another instance`);
@@ -165,6 +181,10 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
       return [network.attach(self)];
     },
 
+    reaches(address) {
+      return network.node(address) !== undefined;
+    },
+
     call(call) {
       const node = network.node(call.address);
       if (node === undefined) {
@@ -172,7 +192,7 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
           new WharfError('UNAVAILABLE', `Nothing listens at ${call.address} (stopped, or on another in-memory network)`),
         );
       }
-      const endpoint = node.rpcs.get(`${call.ref.fullName}@${call.ref.major}`);
+      const endpoint = node.endpoint(call.ref);
       if (endpoint === undefined) {
         return Promise.reject(
           new WharfError('UNIMPLEMENTED', `${call.address} does not serve ${call.ref.fullName} v${call.ref.major}`),
@@ -188,7 +208,16 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
       } catch (error) {
         return Promise.reject(error);
       }
-      const request = { transport: 'memory', metadata: call.metadata, deadline: call.deadline, signal: call.signal };
+      const request: InboundRequest = {
+        transport: 'memory',
+        metadata: call.metadata,
+        // Set by the caller's own process (generated, or given by its code): nothing to sanitise.
+        requestId: call.metadata[MetadataKey.requestId],
+        deadline: call.deadline,
+        signal: call.signal,
+        response: undefined,
+        event: undefined,
+      };
       return node.host
         .dispatch(endpoint, input, request)
         .then(hasOutputStream(endpoint.stream) ? copyStream : copyValue, throwRemote);

@@ -37,6 +37,11 @@ export interface InboundRequest {
   /** The transport's name (`http`, `grpc`, …), visible to handlers as `ctx.transport`. */
   readonly transport: string;
   readonly metadata: Metadata;
+  /**
+   * The request id, when the transport can vouch for it (an in-process caller generated it).
+   * Otherwise the dispatcher takes `metadata['x-request-id']` if it is a sane token, or makes one.
+   */
+  readonly requestId?: string;
   /** Absolute deadline (epoch ms), from the caller's remaining time. */
   readonly deadline?: number;
   /** Aborts when the caller goes away (socket closed, call cancelled). */
@@ -111,6 +116,11 @@ export interface Transport {
    * Resolves with the addresses to register, e.g. `['http://127.0.0.1:3000']`.
    */
   listen?(host: TransportHost): Promise<readonly string[] | undefined>;
+  /**
+   * Whether an address of this transport's scheme can be reached from here; assumed true when
+   * absent. The in-memory transport answers false for another process's or network's instances.
+   */
+  reaches?(address: string): boolean;
   /** Sends one RPC; resolves with the output or rejects with a WharfError. */
   call?(call: OutboundCall): Promise<unknown>;
   /** Publishes one event; resolves once it is durable (broker-confirmed). */

@@ -42,8 +42,9 @@ export function resolve(options: ResolveOptions): ClientMiddleware {
   // Lower is preferred: in-process first, then the app's transport order; unusable is Infinity.
   const rank = (instance: ServiceInstance): number => {
     const scheme = schemeOf(instance.address);
-    if (scheme === undefined || !byScheme.has(scheme)) return Number.POSITIVE_INFINITY;
-    return scheme === 'memory' ? -1 : options.transports.findIndex((t) => t.name === scheme);
+    const transport = scheme === undefined ? undefined : byScheme.get(scheme);
+    if (transport === undefined || transport.reaches?.(instance.address) === false) return Number.POSITIVE_INFINITY;
+    return scheme === 'memory' ? -1 : options.transports.indexOf(transport);
   };
   const cache = new WeakMap<RpcRef, Candidates>();
 
