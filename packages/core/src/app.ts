@@ -150,6 +150,9 @@ class WharfApp implements App {
     this.#memory = given.find((t) => t.name === 'memory') ?? memoryTransport({ network: new MemoryNetwork() });
     this.#transports = names.has('memory') ? given : [...given, this.#memory];
     this.#bus = this.#transports.find((t) => t.publish !== undefined);
+    for (const transport of this.#transports) {
+      transport.attach?.({ appName: this.name, instanceId: this.instanceId, logger: this.logger.child({ transport: transport.name }) });
+    }
     this.#registry = options.registry ?? memoryRegistry();
     this.#ownsRegistry = options.registry === undefined;
 
@@ -241,6 +244,7 @@ class WharfApp implements App {
         else this.#notReady.set(transport.name, reason ?? 'not ready');
         this.#notifyReadiness();
       },
+      idle: (signal) => this.#idle(signal),
     };
   }
 
@@ -324,13 +328,16 @@ class WharfApp implements App {
         .close?.(drain)
         .catch((error: unknown) => this.logger.error({ err: error, transport: t.name }, 'A transport failed to close'));
     await Promise.all(this.#transports.filter((t) => t !== this.#memory).map(close));
-    if (!drain.aborted && this.#dispatcher.inFlight > 0) {
-      await new Promise<void>((done) => {
-        this.#dispatcher.idle().then(done);
-        drain.addEventListener('abort', () => done(), { once: true });
-      });
-    }
+    await this.#idle(drain);
     await close(this.#memory);
+  }
+
+  #idle(signal?: AbortSignal): Promise<void> {
+    if (this.#dispatcher.inFlight === 0 || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((done) => {
+      this.#dispatcher.idle().then(done);
+      signal?.addEventListener('abort', () => done(), { once: true });
+    });
   }
 
   #installSignals(): void {

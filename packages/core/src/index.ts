@@ -91,6 +91,7 @@ export {
   type OutboundEvent,
   type ResponseChannel,
   type Transport,
+  type TransportContext,
   type TransportHost,
 } from './transport.js';
 export { fieldViolations, formatPath, isSchema, parseOrThrow, type Schema } from './validation.js';

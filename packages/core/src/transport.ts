@@ -73,6 +73,20 @@ export interface TransportHost {
   onReadinessChange(listener: (ready: boolean) => void): () => void;
   /** This transport's own readiness (e.g. "every consumer attached"); the app is ready only when all are. */
   setReady(ready: boolean, reason?: string): void;
+  /**
+   * Resolves when no request is in flight anywhere in the app (or when `signal` aborts). An event
+   * bus awaits it in `close` before closing its publisher, so handlers still draining on other
+   * transports can emit.
+   */
+  idle(signal?: AbortSignal): Promise<void>;
+}
+
+/** What every transport of an app learns when the app is created, whether or not it ever listens. */
+export interface TransportContext {
+  readonly appName: string;
+  readonly instanceId: string;
+  /** A pino logger tagged with the transport's name. */
+  readonly logger: Logger;
 }
 
 /** One outbound RPC, as the client pipeline hands it to a transport. */
@@ -111,6 +125,8 @@ export interface Transport {
   readonly name: string;
   /** Stream kinds it carries; defaults to unary only. Others answer UNIMPLEMENTED there. */
   readonly streams?: readonly StreamKind[];
+  /** Called once by `createApp`: the app's name and a logger, also for apps that only call out. */
+  attach?(context: TransportContext): void;
   /**
    * Starts serving `host`'s endpoints (and consuming its subscriptions, for the event bus).
    * Resolves with the addresses to register, e.g. `['http://127.0.0.1:3000']`.

@@ -1,0 +1,247 @@
+import { WharfError } from '@wharf/core';
+import type { ConfirmChannel, Options } from 'amqplib';
+import type { Connection } from './connection.js';
+import { Fifo } from './fifo.js';
+import type { Log } from './log.js';
+import { ManagedChannel } from './managed-channel.js';
+import { cancel, schedule, type TimerHandle } from './timer.js';
+
+/** One message to publish with a confirm. */
+export interface PublishRequest {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly content: Buffer;
+  readonly options: Options.Publish;
+  /** Absolute; when it passes unconfirmed, the publish fails with UNAVAILABLE. */
+  readonly deadline: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Names the message in error messages, e.g. `event orders.created`. */
+  readonly what: string;
+}
+
+const WAITING = 0;
+const SENT = 1;
+const DONE = 2;
+
+interface Entry {
+  readonly request: PublishRequest;
+  readonly resolve: () => void;
+  readonly reject: (error: WharfError) => void;
+  state: typeof WAITING | typeof SENT | typeof DONE;
+  timer: TimerHandle | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** What the publisher needs. */
+export interface PublisherOptions {
+  readonly connection: Connection;
+  readonly logger: Log;
+  /** Publishes held while the channel is not writable; more fail at once. */
+  readonly maxBuffered: number;
+  /** Declares what publishes need (the exchanges) on each fresh channel. */
+  readonly setup: (channel: ConfirmChannel) => Promise<void>;
+}
+
+/**
+ * Publishes with confirms and never drops a message silently: each publish resolves when the
+ * broker confirms it, or rejects with UNAVAILABLE. While the broker is unreachable, publishes
+ * wait in a bounded buffer until their deadline; a message sent but unconfirmed when its channel
+ * dies is sent again on the next one (same message id: consumers deduplicate).
+ */
+export class Publisher {
+  readonly #channel: ManagedChannel<ConfirmChannel>;
+  readonly #options: PublisherOptions;
+  // Entries waiting to be sent: first those whose channel died unconfirmed, then new ones.
+  readonly #queue = new Fifo<Entry>();
+  #resend: Entry[] = [];
+  readonly #sent = new Set<Entry>();
+  #waiting = 0;
+  #writable = true;
+  #closed = false;
+  #idle: (() => void)[] = [];
+
+  constructor(options: PublisherOptions) {
+    this.#options = options;
+    this.#channel = new ManagedChannel<ConfirmChannel>(
+      options.connection,
+      {
+        name: 'publisher',
+        confirm: true,
+        setup: options.setup,
+        ready: (channel) => {
+          this.#writable = true;
+          this.#flush(channel);
+        },
+      },
+      options.logger,
+    );
+  }
+
+  /** Messages not yet confirmed (waiting or sent). */
+  get pending(): number {
+    return this.#waiting + this.#sent.size;
+  }
+
+  /** Connects and sets up the channel; for a publisher that must be ready at start. */
+  start(deadline: number): Promise<void> {
+    return this.#channel.start(deadline);
+  }
+
+  publish(request: PublishRequest): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new WharfError('UNAVAILABLE', `Cannot publish ${request.what}: the AMQP transport is closed`));
+    }
+    if (request.signal?.aborted) return Promise.reject(new WharfError('CANCELLED', `Publishing ${request.what} was cancelled`));
+    const channel = this.#channel.current;
+    const direct = channel !== undefined && this.#writable && this.#waiting === 0;
+    if (!direct && this.#waiting >= this.#options.maxBuffered) {
+      return Promise.reject(
+        new WharfError(
+          'UNAVAILABLE',
+          `Cannot publish ${request.what}: ${this.#waiting} messages already wait for RabbitMQ (maxBufferedPublishes); retry later`,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry: Entry = { request, resolve, reject, state: WAITING, timer: undefined, onAbort: undefined };
+      entry.timer = schedule(request.deadline, () => this.#timeout(entry));
+      if (request.signal !== undefined) {
+        const onAbort = () => this.#settle(entry, new WharfError('CANCELLED', `Publishing ${request.what} was cancelled`));
+        entry.onAbort = onAbort;
+        request.signal.addEventListener('abort', onAbort, { once: true });
+      }
+      if (direct) {
+        this.#send(entry, channel);
+        return;
+      }
+      this.#waiting++;
+      this.#queue.push(entry);
+      // Connects lazily (a client-only app); the entry times out on its own deadline meanwhile.
+      if (channel === undefined) this.#channel.ready(request.deadline).catch(() => {});
+    });
+  }
+
+  #next(): Entry | undefined {
+    for (;;) {
+      const entry = this.#resend.length > 0 ? this.#resend.shift() : this.#queue.shift();
+      if (entry === undefined) return undefined;
+      if (entry.state === WAITING) return entry;
+    }
+  }
+
+  #flush(channel: ConfirmChannel): void {
+    while (this.#writable && this.#channel.current === channel && this.#waiting > 0) {
+      const entry = this.#next();
+      if (entry === undefined) break;
+      this.#waiting--;
+      this.#send(entry, channel);
+    }
+    this.#checkIdle();
+  }
+
+  #send(entry: Entry, channel: ConfirmChannel): void {
+    const { exchange, routingKey, content, options } = entry.request;
+    entry.state = SENT;
+    this.#sent.add(entry);
+    let writable: boolean;
+    try {
+      writable = channel.publish(exchange, routingKey, content, options, (error: Error | null) => this.#confirmed(entry, error));
+    } catch (error) {
+      this.#sent.delete(entry);
+      if (error instanceof RangeError || error instanceof TypeError) {
+        // amqplib refuses headers over its 64 KiB table buffer, or a malformed option.
+        entry.state = WAITING;
+        this.#waiting++;
+        this.#settle(entry, new WharfError('INVALID_ARGUMENT', `Cannot publish ${entry.request.what}: ${error.message}`));
+      } else {
+        // The channel closed under us; the entry goes out on the next one.
+        this.#requeue(entry);
+      }
+      return;
+    }
+    if (!writable && this.#writable) {
+      this.#writable = false;
+      channel.once('drain', () => {
+        if (this.#channel.current !== channel) return;
+        this.#writable = true;
+        this.#flush(channel);
+      });
+    }
+  }
+
+  #requeue(entry: Entry): void {
+    entry.state = WAITING;
+    this.#waiting++;
+    this.#resend.push(entry);
+  }
+
+  #confirmed(entry: Entry, error: Error | null): void {
+    this.#sent.delete(entry);
+    if (entry.state === DONE) {
+      this.#checkIdle();
+      return;
+    }
+    if (error === null) {
+      this.#settle(entry, undefined);
+    } else if (error.message === 'message nacked') {
+      this.#settle(
+        entry,
+        new WharfError('UNAVAILABLE', `RabbitMQ refused ${entry.request.what} (nack); publish it again with the same id`),
+      );
+    } else if (this.#closed) {
+      this.#settle(entry, new WharfError('UNAVAILABLE', `The AMQP transport closed before ${entry.request.what} was confirmed`));
+    } else {
+      // The channel died before the confirm: send again on the next channel. The broker may
+      // already hold the first copy; consumers drop the duplicate by message id.
+      this.#requeue(entry);
+    }
+  }
+
+  #timeout(entry: Entry): void {
+    if (entry.state === DONE) return;
+    const message =
+      entry.state === SENT
+        ? `RabbitMQ did not confirm ${entry.request.what} before its deadline; it may still be delivered, so publish it again with the same id to be sure (consumers deduplicate)`
+        : `Cannot publish ${entry.request.what}: RabbitMQ was unreachable until its deadline`;
+    this.#settle(entry, new WharfError('UNAVAILABLE', message));
+  }
+
+  #settle(entry: Entry, error: WharfError | undefined): void {
+    if (entry.state === DONE) return;
+    // A waiting entry stays in its list and is skipped when its turn comes.
+    if (entry.state === WAITING) this.#waiting--;
+    entry.state = DONE;
+    cancel(entry.timer);
+    if (entry.onAbort !== undefined) entry.request.signal?.removeEventListener('abort', entry.onAbort);
+    if (error === undefined) entry.resolve();
+    else entry.reject(error);
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.#idle.length === 0 || this.pending > 0) return;
+    const waiters = this.#idle;
+    this.#idle = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves when every publish is confirmed or failed, or when `signal` aborts. */
+  idle(signal: AbortSignal): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idle.push(resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  /** Fails what is still pending with UNAVAILABLE and closes the channel. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const error = new WharfError('UNAVAILABLE', 'The AMQP transport closed before the message was confirmed');
+    for (const entry of [...this.#resend, ...this.#queue.drain(), ...this.#sent]) this.#settle(entry, error);
+    this.#resend = [];
+    this.#sent.clear();
+    this.#waiting = 0;
+    await this.#channel.close();
+  }
+}

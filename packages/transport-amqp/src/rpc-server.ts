@@ -1,0 +1,246 @@
+import type { ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core';
+import { deadlineFromTimeout, toWharfError, WharfError, type WireError } from '@wharf/core';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { ack, channelController } from './ack.js';
+import type { Connection } from './connection.js';
+import { intHeader, isJsonContentType, metadataFromHeaders } from './headers.js';
+import type { InFlight } from './in-flight.js';
+import type { Log } from './log.js';
+import { ManagedChannel } from './managed-channel.js';
+import { Header } from './names.js';
+import type { Readiness } from './readiness.js';
+import type { AmqpStats } from './stats.js';
+import { declareRpcQueue } from './topology.js';
+
+/** What one service's RPC consumer needs. */
+export interface RpcServerOptions {
+  readonly connection: Connection;
+  readonly logger: Log;
+  readonly host: TransportHost;
+  readonly service: string;
+  readonly major: number;
+  readonly queue: string;
+  readonly endpoints: readonly RpcEndpoint[];
+  readonly prefetch: number;
+  readonly expiresMs: number;
+  readonly maxMessageBytes: number;
+  readonly readiness: Readiness;
+  readonly inFlight: InFlight;
+  readonly stats: AmqpStats;
+}
+
+/** Response metadata of one request, sent as reply headers. */
+class ReplyHeaders implements ResponseChannel {
+  values: Record<string, unknown> | undefined;
+
+  header(key: string, value: string | Uint8Array): void {
+    this.values ??= {};
+    this.values[key.toLowerCase()] = typeof value === 'string' ? value : Buffer.from(value);
+  }
+
+  trailer(key: string, value: string | Uint8Array): void {
+    this.header(key, value);
+  }
+
+  flushHeaders(): void {}
+}
+
+/**
+ * The server half of AMQP RPC for one service and major version: consumes its queue (instances
+ * compete for requests, at most `prefetch` each at a time), runs each request through the app's
+ * pipeline, replies to `replyTo` with the same correlation id, then acks. A request whose caller's
+ * time is up is dropped unanswered: nobody waits for it.
+ */
+export class RpcServer {
+  readonly #options: RpcServerOptions;
+  readonly #channel: ManagedChannel<Channel>;
+  readonly #byName = new Map<string, RpcEndpoint>();
+  readonly #aborts = new WeakMap<Channel, AbortController>();
+  #consumer: { channel: Channel; tag: string } | undefined;
+  #stopped = false;
+
+  constructor(options: RpcServerOptions) {
+    this.#options = options;
+    for (const endpoint of options.endpoints) {
+      this.#byName.set(endpoint.name, endpoint);
+      this.#byName.set(endpoint.fullName, endpoint);
+    }
+    this.#channel = new ManagedChannel<Channel>(
+      options.connection,
+      {
+        name: `rpc server ${options.queue}`,
+        confirm: false,
+        setup: (channel) => this.#setup(channel),
+        lost: (channel) => this.#lost(channel),
+      },
+      options.logger,
+    );
+  }
+
+  get name(): string {
+    return this.#options.queue;
+  }
+
+  start(deadline: number): Promise<void> {
+    return this.#channel.start(deadline);
+  }
+
+  async #setup(channel: Channel): Promise<void> {
+    await declareRpcQueue(channel, this.#options.queue, this.#options.expiresMs);
+    await channel.prefetch(this.#options.prefetch);
+    this.#aborts.set(channel, channelController());
+    if (this.#stopped) return;
+    const { consumerTag } = await channel.consume(this.#options.queue, (message) => this.#deliver(channel, message));
+    this.#consumer = { channel, tag: consumerTag };
+    this.#options.readiness.attached(this.name);
+  }
+
+  #lost(channel: Channel): void {
+    if (this.#consumer?.channel === channel) {
+      this.#consumer = undefined;
+      if (!this.#stopped) this.#options.readiness.detached(this.name);
+    }
+    this.#aborts
+      .get(channel)
+      ?.abort(new WharfError('CANCELLED', 'The connection to RabbitMQ was lost; the reply cannot be delivered'));
+  }
+
+  #deliver(channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      this.#options.logger.warn({ queue: this.name }, 'RabbitMQ cancelled the RPC consumer (queue deleted?); re-declaring');
+      this.#consumer = undefined;
+      this.#options.readiness.detached(this.name);
+      this.#channel.reset();
+      return;
+    }
+    const inFlight = this.#options.inFlight;
+    inFlight.start();
+    this.#handle(channel, message).then(
+      () => inFlight.done(),
+      (error: unknown) => {
+        inFlight.done();
+        this.#options.logger.error({ err: error, queue: this.name }, 'Unexpected failure while answering an AMQP request');
+      },
+    );
+  }
+
+  async #handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const { properties } = message;
+    const replyTo: unknown = properties.replyTo;
+    if (typeof replyTo !== 'string' || replyTo === '') {
+      this.#options.logger.warn(
+        { queue: this.name, type: properties.type },
+        'Dropped an AMQP request without reply-to: RPC requests must name where to reply (see docs/transports/amqp.md)',
+      );
+      ack(channel, message);
+      return;
+    }
+    const headers = properties.headers;
+    const timeout = intHeader(headers, Header.timeout) ?? intHeader({ e: properties.expiration }, 'e');
+    if (timeout !== undefined && timeout <= 0) {
+      this.#options.stats.rpcExpired++;
+      ack(channel, message);
+      return;
+    }
+    const reply = (status: 'ok' | 'error', body: unknown, extra?: Record<string, unknown>) =>
+      this.#reply(channel, message, replyTo, status, body, extra);
+    const fail = (error: WireError) => reply('error', error);
+
+    const type: unknown = properties.type;
+    const endpoint = typeof type === 'string' ? this.#byName.get(type) : undefined;
+    if (endpoint === undefined) {
+      const known = this.#options.endpoints.map((e) => e.name).join(', ');
+      fail({
+        code: 'UNIMPLEMENTED',
+        message: `${this.#options.service} v${this.#options.major} has no RPC ${JSON.stringify(type ?? null)} over AMQP; set the message type to one of: ${known}`,
+      });
+      return;
+    }
+    if (endpoint.stream !== 'unary') {
+      fail({
+        code: 'UNIMPLEMENTED',
+        message: `${endpoint.fullName} is a ${endpoint.stream}-streaming RPC; the AMQP transport carries unary RPCs only. Call it over a transport that streams (grpc, http)`,
+      });
+      return;
+    }
+    if (!isJsonContentType(properties.contentType)) {
+      fail({
+        code: 'INVALID_ARGUMENT',
+        message: `Content type ${JSON.stringify(properties.contentType)} is not supported; send application/json`,
+      });
+      return;
+    }
+    if (message.content.length > this.#options.maxMessageBytes) {
+      fail({
+        code: 'RESOURCE_EXHAUSTED',
+        message: `The request is ${message.content.length} bytes; this server accepts at most ${this.#options.maxMessageBytes}`,
+      });
+      return;
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(message.content.toString('utf8'));
+    } catch (error) {
+      fail({ code: 'INVALID_ARGUMENT', message: `The request body is not valid JSON: ${(error as Error).message}` });
+      return;
+    }
+    const response = new ReplyHeaders();
+    try {
+      const output = await this.#options.host.dispatch(endpoint, input, {
+        transport: 'amqp',
+        metadata: metadataFromHeaders(headers),
+        deadline: deadlineFromTimeout(timeout),
+        signal: this.#aborts.get(channel)?.signal,
+        response,
+      });
+      reply('ok', output, response.values);
+    } catch (error) {
+      reply('error', toWharfError(error).toWire(), response.values);
+    }
+  }
+
+  #reply(
+    channel: Channel,
+    message: ConsumeMessage,
+    replyTo: string,
+    status: 'ok' | 'error',
+    body: unknown,
+    extra: Record<string, unknown> | undefined,
+  ): void {
+    let content: Buffer;
+    try {
+      content = Buffer.from(JSON.stringify(body) ?? 'null');
+    } catch (error) {
+      this.#options.logger.error({ err: error, queue: this.name }, 'An RPC output cannot be encoded as JSON');
+      status = 'error';
+      content = Buffer.from(
+        JSON.stringify({ code: 'INTERNAL', message: 'Internal error: the output cannot be encoded as JSON' }),
+      );
+    }
+    try {
+      channel.publish('', replyTo, content, {
+        correlationId: message.properties.correlationId,
+        contentType: 'application/json',
+        headers: extra === undefined ? { [Header.status]: status } : { ...extra, [Header.status]: status },
+      });
+    } catch {
+      // The channel is gone: without the ack the broker hands the request to another instance.
+      return;
+    }
+    this.#options.stats.rpcAnswered++;
+    ack(channel, message);
+  }
+
+  /** Stops taking requests; in-flight ones finish and are answered. */
+  async stopConsuming(): Promise<void> {
+    this.#stopped = true;
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    if (consumer !== undefined) await consumer.channel.cancel(consumer.tag).catch(() => {});
+  }
+
+  close(): Promise<void> {
+    this.#stopped = true;
+    return this.#channel.close();
+  }
+}

@@ -1,0 +1,24 @@
+/** Counters of what the transport's consumers did, since it started. */
+export interface AmqpStats {
+  /** Event deliveries received (redeliveries included). */
+  delivered: number;
+  /** Event deliveries whose handler succeeded. */
+  handled: number;
+  /** Deliveries skipped because the deduplicator had seen their key. */
+  duplicates: number;
+  /** Failed deliveries sent to a delay queue for another attempt. */
+  retried: number;
+  /** Deliveries moved to a dead-letter queue. */
+  deadLettered: number;
+  /** RPC requests answered. */
+  rpcAnswered: number;
+  /** RPC requests dropped because their caller's deadline had passed. */
+  rpcExpired: number;
+  /** Times the connection was re-established after it was lost. */
+  reconnects: number;
+}
+
+/** Fresh counters. */
+export function newStats(): AmqpStats {
+  return { delivered: 0, handled: 0, duplicates: 0, retried: 0, deadLettered: 0, rpcAnswered: 0, rpcExpired: 0, reconnects: 0 };
+}

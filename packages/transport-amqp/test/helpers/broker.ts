@@ -1,0 +1,155 @@
+// Test helpers for the shared RabbitMQ at 127.0.0.1:5672: availability, unique namespaces,
+// apps wired to the transport, and cleanup of what a test file declared.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { type App, createApp, memoryRegistry, type ServiceInstance } from '@wharf/core';
+import { type AmqpTransport, type AmqpTransportOptions, amqpTransport, type Log } from '@wharf/transport-amqp';
+import amqp from 'amqplib';
+
+const run = promisify(execFile);
+
+/** The shared broker the tests use. */
+export const BROKER_URL = process.env.AMQP_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/**
+ * True when the broker answers. Under CI a missing broker fails the file loudly; locally the
+ * tests skip with a hint on how to start one.
+ */
+export async function brokerAvailable(url = BROKER_URL): Promise<boolean> {
+  try {
+    const connection = await amqp.connect(url, { timeout: 2_000 });
+    connection.on('error', () => {});
+    await connection.close();
+    return true;
+  } catch (error) {
+    if (process.env.CI) {
+      throw new Error(`RabbitMQ is required under CI but ${url} does not answer: ${(error as Error).message}`);
+    }
+    console.warn(
+      `Skipping AMQP tests: no RabbitMQ at ${url} (${(error as Error).message}). Start one with \`rabbitmq-server -detached\` or \`docker run -d -p 5672:5672 rabbitmq:3\`.`,
+    );
+    return false;
+  }
+}
+
+/** A namespace no other test file or run shares. */
+export function uniqueNamespace(label: string): string {
+  return `wharf-test.${label}.${randomBytes(4).toString('hex')}`;
+}
+
+/** A service name no other test shares (service names allow letters, digits and `_`). */
+export function uniqueService(label: string): string {
+  return `${label}_${randomBytes(3).toString('hex')}`;
+}
+
+const quiet = () => {};
+
+/** Logs nothing unless LOG_LEVEL is set (the transport of an app without services logs to stderr otherwise). */
+export const testLog: Log = process.env.LOG_LEVEL
+  ? {
+      debug: (o, m) => console.debug(o, m),
+      info: (o, m) => console.info(o, m),
+      warn: (o, m) => console.warn(o, m),
+      error: (o, m) => console.error(o, m),
+    }
+  : { debug: quiet, info: quiet, warn: quiet, error: quiet };
+
+/** Options that keep tests fast: short retry delays, quick reconnects. */
+export const FAST: AmqpTransportOptions = {
+  logger: testLog,
+  retry: { maxAttempts: 3, initialDelayMs: 100, factor: 2, maxDelayMs: 1_000 },
+  reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+  connectTimeoutMs: 10_000,
+};
+
+/** Tracks apps started in a test file and stops them all. */
+export class Apps {
+  readonly #apps: App[] = [];
+  readonly transports: AmqpTransport[] = [];
+
+  /** Starts an app serving `services` over AMQP (the event bus too). */
+  async start(options: {
+    name: string;
+    services?: readonly object[];
+    namespace: string;
+    url?: string;
+    amqp?: AmqpTransportOptions;
+    instances?: readonly ServiceInstance[];
+    /** Drain time on stop; default 5 000 ms. */
+    shutdownMs?: number;
+  }): Promise<App> {
+    const transport = amqpTransport({ url: options.url ?? BROKER_URL, namespace: options.namespace, ...FAST, ...options.amqp });
+    const app = createApp({
+      name: options.name,
+      services: options.services ?? [],
+      transports: [transport],
+      registry: memoryRegistry(options.instances ?? []),
+      logger: { level: process.env.LOG_LEVEL ?? 'silent' },
+      shutdown: { signals: false, timeoutMs: options.shutdownMs ?? 5_000 },
+    });
+    this.#apps.push(app);
+    this.transports.push(transport);
+    await app.start();
+    return app;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.#apps.splice(0).map((app) => app.stop()));
+  }
+}
+
+/** Registry entries that point a client app at a server app's AMQP address. */
+export function amqpInstances(server: App, service: string, version = '1.0.0'): ServiceInstance[] {
+  return server.addresses
+    .filter((address) => address.startsWith('amqp://'))
+    .map((address) => ({ id: `${server.instanceId}:${service}:${address}`, service, version, address }));
+}
+
+async function rabbitmqctl(args: readonly string[]): Promise<string> {
+  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+  return stdout;
+}
+
+/**
+ * Deletes every queue and exchange whose name starts with `namespace` (listed with rabbitmqctl,
+ * deleted over AMQP). Best effort: without rabbitmqctl rights it only warns.
+ */
+export async function deleteNamespace(namespace: string, url = BROKER_URL): Promise<void> {
+  let queues: string[];
+  let exchanges: string[];
+  try {
+    queues = (await rabbitmqctl(['list_queues', 'name'])).split('\n').map((l) => l.trim());
+    exchanges = (await rabbitmqctl(['list_exchanges', 'name'])).split('\n').map((l) => l.trim());
+  } catch (error) {
+    console.warn(`Cannot list queues to clean up ${namespace}: ${(error as Error).message}`);
+    return;
+  }
+  const connection = await amqp.connect(url);
+  connection.on('error', () => {});
+  try {
+    for (const queue of queues.filter((q) => q.startsWith(namespace))) {
+      const channel = await connection.createChannel();
+      channel.on('error', () => {});
+      await channel.deleteQueue(queue).catch(() => {});
+      await channel.close().catch(() => {});
+    }
+    for (const exchange of exchanges.filter((e) => e.startsWith(namespace))) {
+      const channel = await connection.createChannel();
+      channel.on('error', () => {});
+      await channel.deleteExchange(exchange).catch(() => {});
+      await channel.close().catch(() => {});
+    }
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
