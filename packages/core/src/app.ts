@@ -151,7 +151,11 @@ class WharfApp implements App {
     this.#transports = names.has('memory') ? given : [...given, this.#memory];
     this.#bus = this.#transports.find((t) => t.publish !== undefined);
     for (const transport of this.#transports) {
-      transport.attach?.({ appName: this.name, instanceId: this.instanceId, logger: this.logger.child({ transport: transport.name }) });
+      transport.attach?.({
+        appName: this.name,
+        instanceId: this.instanceId,
+        logger: this.logger.child({ transport: transport.name }),
+      });
     }
     this.#registry = options.registry ?? memoryRegistry();
     this.#ownsRegistry = options.registry === undefined;
