@@ -45,7 +45,9 @@ export {
 export { MemoryNetwork, type MemoryTransportOptions, memoryTransport } from './memory-transport.js';
 export {
   acceptRequestId,
+  DEADLINE_SKEW_TOLERANCE_MS,
   deadlineFromTimeout,
+  inboundDeadline,
   type Metadata,
   MetadataKey,
   newRequestId,

@@ -15,6 +15,8 @@ export const MetadataKey = {
   authorization: 'authorization',
   /** Remaining time in milliseconds, where the carrier has no deadline of its own (HTTP, AMQP). */
   timeout: 'x-wharf-timeout-ms',
+  /** The caller's absolute deadline (epoch ms), sent beside the remaining time; see `inboundDeadline`. */
+  deadline: 'x-wharf-deadline',
 } as const;
 
 /**
@@ -93,4 +95,29 @@ export function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = Number(value);
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+/** How far the absolute deadline may be earlier than the remaining time says before it is taken for clock skew. */
+export const DEADLINE_SKEW_TOLERANCE_MS = 250;
+
+/**
+ * The deadline of an inbound request, from the remaining time the caller sent and, optionally,
+ * its absolute deadline. The remaining time is what counts, so clocks need not agree; but
+ * `now + remaining` lands later than the caller's own deadline by the time the request spent in
+ * transit. When the absolute deadline is earlier by at most the skew tolerance — the clocks
+ * evidently agree — it is used instead, so a callee's deadline never lands after its caller's.
+ * Without a remaining time, `defaultTimeoutMs` applies (undefined: no deadline).
+ */
+export function inboundDeadline(
+  remainingMs: number | undefined,
+  absolute: string | number | undefined,
+  defaultTimeoutMs?: number,
+  now = Date.now(),
+): number | undefined {
+  if (remainingMs === undefined) return deadlineFromTimeout(defaultTimeoutMs, now);
+  const fromRemaining = now + Math.max(0, remainingMs);
+  const sent = absolute === undefined ? Number.NaN : Number(absolute);
+  return Number.isFinite(sent) && sent < fromRemaining && fromRemaining - sent <= DEADLINE_SKEW_TOLERANCE_MS
+    ? sent
+    : fromRemaining;
 }

@@ -1,2 +1,23 @@
-// Placeholder until the transport lands; replaced by its public surface.
-export {};
+// The whole public surface of @wharf/transport-http.
+export { isJsonContentType } from './body.js';
+export { type OpenApiDocument, type OpenApiService, openApiDocument } from './openapi.js';
+export {
+  DEFAULTS,
+  HTTP_METHODS,
+  type HttpClientOptions,
+  type HttpMethod,
+  type HttpRouteOptions,
+  type HttpServerOptions,
+  type HttpTransportOptions,
+  type OpenApiOptions,
+} from './options.js';
+export {
+  errorFromProblem,
+  isWharfProblem,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_PREFIX,
+  type Problem,
+  problemOf,
+} from './problem.js';
+export { type HttpRoute, routeOf as httpRouteOf } from './route.js';
+export { type HttpTransport, httpTransport } from './transport.js';

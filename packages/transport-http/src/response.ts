@@ -1,0 +1,114 @@
+import type { ServerResponse } from 'node:http';
+import type { ResponseChannel, WharfError } from '@wharf/core';
+import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.js';
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+export const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+// Framing headers belong to the transport; a handler setting them would corrupt the response.
+const RESERVED = new Set(['content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'trailer']);
+
+function text(value: string | Uint8Array): string {
+  return typeof value === 'string' ? value : Buffer.from(value).toString('base64');
+}
+
+/**
+ * `ctx.response` over HTTP: headers become response headers (binary values base64). On a unary
+ * response trailers are sent as headers, since the whole body is known before anything is written;
+ * on a stream they are HTTP trailers after the last line.
+ */
+export class HttpResponseChannel implements ResponseChannel {
+  readonly #res: ServerResponse;
+  #trailers: Record<string, string> | undefined;
+  /** Set by a stream writer: writes the status line and headers at once. */
+  onFlush: (() => void) | undefined;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  /** True once a handler set a header or trailer. */
+  used = false;
+
+  header(key: string, value: string | Uint8Array): void {
+    const name = key.toLowerCase();
+    if (RESERVED.has(name) || this.#res.headersSent) return;
+    this.used = true;
+    this.#res.setHeader(name, text(value));
+  }
+
+  trailer(key: string, value: string | Uint8Array): void {
+    const name = key.toLowerCase();
+    if (RESERVED.has(name)) return;
+    if (!this.#res.headersSent) {
+      this.used = true;
+      this.#res.setHeader(name, text(value));
+      return;
+    }
+    this.#trailers ??= {};
+    this.#trailers[name] = text(value);
+  }
+
+  flushHeaders(): void {
+    this.onFlush?.();
+  }
+
+  /** Trailers set after the headers went out; written by the stream writer at the end. */
+  get trailers(): Record<string, string> | undefined {
+    return this.#trailers;
+  }
+}
+
+/** Sends a JSON body. `close` asks the client not to reuse the connection (draining). */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  requestId: string,
+  close: boolean,
+  channel: HttpResponseChannel,
+): void {
+  if (!channel.used && !close) {
+    // No handler headers: the flat-array form skips Node's per-header bookkeeping (~0.5 µs).
+    res.writeHead(status, [
+      'content-type',
+      JSON_CONTENT_TYPE,
+      'content-length',
+      String(Buffer.byteLength(body)),
+      REQUEST_ID_HEADER,
+      requestId,
+    ]);
+    res.end(body);
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('content-type', JSON_CONTENT_TYPE);
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  if (close) res.setHeader('connection', 'close');
+  res.end(body);
+}
+
+/** Sends an RFC 9457 problem for `error` with `status`. */
+export function sendProblem(
+  res: ServerResponse,
+  status: number,
+  error: WharfError,
+  requestId: string | undefined,
+  close: boolean,
+  headers?: Readonly<Record<string, string>>,
+): void {
+  if (res.destroyed) return;
+  if (res.headersSent) {
+    // Nothing truthful can be said any more; cut the connection so the client sees a failure.
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(problemOf(error, status, requestId));
+  res.statusCode = status;
+  res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
+  if (requestId !== undefined) res.setHeader(REQUEST_ID_HEADER, requestId);
+  if (close) res.setHeader('connection', 'close');
+  if (headers !== undefined) for (const key in headers) res.setHeader(key, headers[key] as string);
+  res.end(body);
+}

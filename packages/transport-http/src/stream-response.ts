@@ -1,0 +1,83 @@
+import type { ServerResponse } from 'node:http';
+import { httpStatusOf, toWharfError } from '@wharf/core';
+import { problemOf } from './problem.js';
+import { type HttpResponseChannel, NDJSON_CONTENT_TYPE, REQUEST_ID_HEADER, sendProblem } from './response.js';
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Writes a server stream as NDJSON: one JSON message per line. The status is decided by the first
+ * message: a stream that fails before it answers with a plain problem+json error and its status; a
+ * failure after it ends the stream with one problem line. Honours backpressure, and stops the
+ * handler's stream when the client goes away.
+ */
+export async function sendStream(
+  res: ServerResponse,
+  stream: AsyncIterable<unknown>,
+  status: number,
+  requestId: string,
+  channel: HttpResponseChannel,
+  close: () => boolean,
+): Promise<void> {
+  const iterator = stream[Symbol.asyncIterator]();
+  let gone = false;
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    gone = true;
+    iterator.return?.()?.catch(() => {});
+  });
+  const writeHead = () => {
+    if (res.headersSent || gone) return;
+    res.statusCode = status;
+    res.setHeader('content-type', NDJSON_CONTENT_TYPE);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    res.setHeader('cache-control', 'no-store');
+    // Tell buffering proxies (nginx) to pass each line on at once.
+    res.setHeader('x-accel-buffering', 'no');
+    if (close()) res.setHeader('connection', 'close');
+    res.flushHeaders();
+  };
+  channel.onFlush = writeHead;
+
+  let result: IteratorResult<unknown>;
+  try {
+    result = await iterator.next();
+  } catch (error) {
+    const wharf = toWharfError(error);
+    if (!gone && !res.headersSent) sendProblem(res, httpStatusOf(wharf.code), wharf, requestId, close());
+    else if (!gone) endWith(res, `${JSON.stringify(problemOf(wharf, httpStatusOf(wharf.code), requestId))}\n`, channel);
+    return;
+  }
+  writeHead();
+  try {
+    while (!result.done && !gone) {
+      if (!res.write(`${JSON.stringify(result.value)}\n`)) await drained(res);
+      if (gone) break;
+      result = await iterator.next();
+    }
+    if (!gone) endWith(res, undefined, channel);
+  } catch (error) {
+    if (gone) return;
+    const wharf = toWharfError(error, `Internal error (request id ${requestId})`);
+    endWith(res, `${JSON.stringify(problemOf(wharf, httpStatusOf(wharf.code), requestId))}\n`, channel);
+    // A message that failed to serialise leaves the handler's stream open: close it.
+    iterator.return?.()?.catch(() => {});
+  }
+}
+
+function endWith(res: ServerResponse, line: string | undefined, channel: HttpResponseChannel): void {
+  const trailers = channel.trailers;
+  if (trailers !== undefined) res.addTrailers(trailers);
+  if (line === undefined) res.end();
+  else res.end(line);
+}

@@ -1,0 +1,150 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defineContract, ERROR_CODES, type ErrorCode, httpStatusOf, implement, WharfError } from '@wharf/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { caller, raw, type Served, serve } from './helpers.js';
+
+const faulty = defineContract({
+  name: 'faulty',
+  version: 1,
+  methods: {
+    fail: { input: z.object({ code: z.enum(ERROR_CODES) }), output: z.object({}) },
+    slow: { input: z.object({ ms: z.int() }), output: z.object({ done: z.boolean() }) },
+    big: { input: z.object({ size: z.int() }), output: z.object({ data: z.string() }) },
+  },
+});
+
+const aborted: string[] = [];
+
+const service = implement(faulty, {
+  fail({ code }) {
+    throw new WharfError(code, `The handler failed with ${code}; do something about it`, {
+      code,
+      attempt: 3,
+      nested: { ok: true },
+    });
+  },
+  async slow({ ms }, ctx) {
+    try {
+      await sleep(ms, undefined, { signal: ctx.signal });
+    } catch (error) {
+      aborted.push((ctx.signal.reason as WharfError).code);
+      throw error;
+    }
+    return { done: true };
+  },
+  big: ({ size }) => ({ data: 'x'.repeat(size) }),
+});
+
+let served: Served;
+beforeAll(async () => {
+  served = await serve([service]);
+});
+afterAll(async () => {
+  await served.app.stop();
+});
+
+async function until(check: () => boolean, ms = 2_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await sleep(5);
+}
+
+describe('errors over HTTP', () => {
+  it.each(ERROR_CODES.map((code) => [code]))('%s arrives at a Wharf client as the same typed error', async (code: ErrorCode) => {
+    const app = await caller(served.url, [faulty]);
+    const error = await app
+      .client(faulty)
+      .fail({ code })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WharfError);
+    expect(error).toMatchObject({
+      code,
+      message: `The handler failed with ${code}; do something about it`,
+      details: { code, attempt: 3, nested: { ok: true } },
+    });
+    const res = await raw(served.port, 'POST', '/v1/faulty/fail', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    });
+    expect(res.status).toBe(httpStatusOf(code));
+    expect(res.json()).toMatchObject({ code, status: httpStatusOf(code), detail: (error as WharfError).message });
+    await app.stop();
+  });
+
+  it('maps a non-Wharf error response (a proxy, another framework) by its status', async () => {
+    const proxy = createServer((req, res) => {
+      if (req.url?.includes('fail')) {
+        res.writeHead(502, { 'content-type': 'text/html' }).end('<html><body>Bad Gateway</body></html>');
+      } else if (req.url?.includes('slow')) {
+        res.writeHead(429, { 'content-type': 'application/json' }).end('{"error":"slow down"}');
+      } else {
+        res.writeHead(500, { 'content-type': 'application/problem+json' }).end('{"title":"Oops","detail":"their problem"}');
+      }
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const app = await caller(url, [faulty]);
+    const client = app.client(faulty);
+    const gateway = await client.fail({ code: 'ABORTED' }).catch((e: unknown) => e);
+    expect(gateway).toMatchObject({ code: 'UNAVAILABLE' });
+    expect((gateway as Error).message).toContain('HTTP 502: <html><body>Bad Gateway');
+    await expect(client.slow({ ms: 1 })).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    await expect(client.big({ size: 1 })).rejects.toMatchObject({ code: 'INTERNAL', message: 'their problem' });
+    await app.stop();
+    proxy.close();
+  });
+
+  it('answers connection refused with UNAVAILABLE', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const app = await caller(`http://127.0.0.1:${port}`, [faulty]);
+    const error = await app
+      .client(faulty)
+      .slow({ ms: 1 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNAVAILABLE' });
+    expect((error as Error).message).toContain('ECONNREFUSED');
+    await app.stop();
+  });
+
+  it('enforces the deadline on the client and sends it, so the handler is cancelled too', async () => {
+    const app = await caller(served.url, [faulty]);
+    aborted.length = 0;
+    const started = Date.now();
+    await expect(app.client(faulty).slow({ ms: 2_000 }, { timeoutMs: 150 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await until(() => aborted.length > 0);
+    expect(aborted).toEqual(['DEADLINE_EXCEEDED']);
+    await app.stop();
+  });
+
+  it('cancels on the caller’s signal: the caller gets CANCELLED and the handler’s ctx.signal fires', async () => {
+    const app = await caller(served.url, [faulty]);
+    aborted.length = 0;
+    const controller = new AbortController();
+    const call = app.client(faulty).slow({ ms: 2_000 }, { signal: controller.signal });
+    await sleep(50);
+    controller.abort();
+    await expect(call).rejects.toMatchObject({ code: 'CANCELLED' });
+    await until(() => aborted.length > 0);
+    expect(aborted).toEqual(['CANCELLED']);
+    await app.stop();
+  });
+
+  it('refuses a response over the client’s limit with RESOURCE_EXHAUSTED', async () => {
+    const app = await caller(served.url, [faulty], { client: { maxResponseBytes: 1_000 } });
+    await expect(app.client(faulty).big({ size: 500 })).resolves.toMatchObject({ data: 'x'.repeat(500) });
+    await expect(app.client(faulty).big({ size: 5_000 })).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    await app.stop();
+  });
+
+  it('refuses to call once closed', async () => {
+    const app = await caller(served.url, [faulty]);
+    await app.stop();
+    await expect(app.client(faulty).slow({ ms: 1 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});

@@ -1,0 +1,167 @@
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defineContract, implement } from '@wharf/core';
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { raw, readAll, serve, socketTo } from './helpers.js';
+
+const slow = defineContract({
+  name: 'slow',
+  version: 1,
+  methods: {
+    work: {
+      http: { method: 'GET', path: '/work/:ms' },
+      input: z.object({ ms: z.int() }),
+      output: z.object({ done: z.boolean() }),
+    },
+    stubborn: { input: z.object({ ms: z.int() }), output: z.object({ done: z.boolean() }) },
+  },
+});
+
+const handled: string[] = [];
+
+const service = implement(slow, {
+  async work({ ms }, ctx) {
+    await sleep(ms, undefined, { signal: ctx.signal });
+    handled.push(`work ${ms}`);
+    return { done: true };
+  },
+  // Ignores ctx.signal: only the drain timeout can end it.
+  async stubborn({ ms }) {
+    await sleep(ms);
+    return { done: true };
+  },
+});
+
+function refused(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+  });
+}
+
+/** Sends one keep-alive request on `socket` and resolves with the raw response text. */
+function exchange(socket: ReturnType<typeof connect>, path: string): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const onData = (d: Buffer) => {
+      got += d.toString();
+      const head = got.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(got);
+      if (head >= 0 && length && got.length >= head + 4 + Number(length[1])) {
+        socket.off('data', onData);
+        resolve(got);
+      }
+    };
+    socket.on('data', onData);
+    socket.write(`GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n`);
+  });
+}
+
+describe('graceful stop', () => {
+  it('drains an in-flight request, then refuses new connections', async () => {
+    const served = await serve([service]);
+    handled.length = 0;
+    const inFlight = raw(served.port, 'GET', '/v1/work/300');
+    await sleep(50);
+    const stopped = served.app.stop().then(() => handled.push('stopped'));
+    await sleep(50);
+    expect(await refused(served.port)).toBe('ECONNREFUSED');
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ done: true });
+    expect(res.headers.connection).toBe('close');
+    await stopped;
+    expect(handled).toEqual(['work 300', 'stopped']);
+  });
+
+  it('while draining, answers new requests on kept-alive connections with 503 and Connection: close; health says not ready', async () => {
+    const served = await serve([service], {}, { shutdown: { signals: false, drainDelayMs: 400 } });
+    expect((await raw(served.port, 'GET', '/health/ready')).status).toBe(200);
+    const socket = await socketTo(served.port);
+    const first = await exchange(socket, '/v1/work/1');
+    expect(first).toMatch(/^HTTP\/1.1 200 /);
+    expect(first.toLowerCase()).toContain('connection: keep-alive');
+
+    const stopped = served.app.stop();
+    await sleep(50);
+    const closed = readAll(socket);
+    const second = await exchange(socket, '/v1/work/1');
+    expect(second).toMatch(/^HTTP\/1.1 503 /);
+    expect(second.toLowerCase()).toContain('connection: close');
+    expect(second).toContain('"code":"UNAVAILABLE"');
+    await closed;
+    expect(socket.destroyed || socket.readableEnded).toBe(true);
+
+    const ready = await raw(served.port, 'GET', '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.json()).toEqual({ status: 'not ready', state: 'draining' });
+    expect((await raw(served.port, 'GET', '/health/live')).status).toBe(200);
+    await stopped;
+    expect(await refused(served.port)).toBe('ECONNREFUSED');
+  });
+
+  it('closes idle kept-alive connections at once instead of waiting for their keep-alive timeout', async () => {
+    const served = await serve([service]);
+    const socket = await socketTo(served.port);
+    expect(await exchange(socket, '/v1/work/1')).toMatch(/^HTTP\/1.1 200 /);
+    const closed = readAll(socket, 10_000);
+    const started = Date.now();
+    await served.app.stop();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('closes a stream’s connection once the stream ends during the drain', async () => {
+    const streaming = defineContract({
+      name: 'ticks',
+      version: 1,
+      methods: { ticks: { stream: 'server', input: z.object({ n: z.int() }), output: z.object({ i: z.int() }) } },
+    });
+    const served = await serve([
+      implement(streaming, {
+        async *ticks({ n }) {
+          for (let i = 0; i < n; i++) {
+            await sleep(40);
+            yield { i };
+          }
+        },
+      }),
+    ]);
+    const res = fetch(`${served.url}/v1/ticks/ticks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"n":5}',
+    });
+    await sleep(60);
+    const started = Date.now();
+    await served.app.stop();
+    const text = await (await res).text();
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).i),
+    ).toEqual([0, 1, 2, 3, 4]);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('force-closes what is still running when the drain time is over', async () => {
+    const served = await serve([service], {}, { shutdown: { signals: false, timeoutMs: 200 } });
+    const inFlight = raw(served.port, 'POST', '/v1/slow/stubborn', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"ms":5000}',
+    }).then(
+      (res) => `status ${res.status}`,
+      (error: NodeJS.ErrnoException) => error.code ?? 'error',
+    );
+    await sleep(50);
+    const started = Date.now();
+    await served.app.stop();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(await inFlight).toBe('ECONNRESET');
+  });
+});
