@@ -96,6 +96,7 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   #locals: Record<string, unknown> | undefined;
   #clients: Map<MethodsOf, unknown> | undefined;
   #unlink: (() => void) | undefined;
+  #cancellable = false;
 
   constructor(runtime: Runtime, endpoint: Endpoint, payload: unknown, request: InboundRequest, requestId: string) {
     this.#runtime = runtime;
@@ -118,6 +119,9 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
         signal.addEventListener('abort', cancelled, { once: true });
         this.#unlink = () => signal.removeEventListener('abort', cancelled);
       }
+    } else if (request.onCancel !== undefined) {
+      this.#cancellable = true;
+      this.#unlink = request.onCancel(() => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call')));
     }
   }
 
@@ -147,9 +151,12 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
     return this.#reason;
   }
 
-  /** The signal to hand to downstream calls, without creating one just for that. */
+  /**
+   * The signal to hand to downstream calls: the existing one, or one created now only if this call
+   * can be cancelled at all (so a caller going away cancels what its handler started).
+   */
   cancellation(): AbortSignal | undefined {
-    return this.#controller?.signal ?? this.#transportSignal;
+    return this.#controller?.signal ?? this.#transportSignal ?? (this.#cancellable ? this.signal : undefined);
   }
 
   remainingMs(): number {

@@ -79,8 +79,8 @@ export class Dispatcher {
     if (call.deadline !== undefined && call.deadline <= Date.now()) return Promise.reject(expired(call));
     this.#inFlight.add(call);
 
-    // Nothing can abort the call early: no deadline, no caller signal. Skip the race.
-    if (call.deadline === undefined && request.signal === undefined) {
+    // Nothing can abort the call early: no deadline, no caller cancellation. Skip the race.
+    if (call.deadline === undefined && request.signal === undefined && request.onCancel === undefined) {
       return route.run(call).then(
         (result) => (route.streams ? this.#stream(call, result) : this.#finish(call, result)),
         (error: unknown) => {

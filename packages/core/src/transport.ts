@@ -46,6 +46,12 @@ export interface InboundRequest {
   readonly deadline?: number;
   /** Aborts when the caller goes away (socket closed, call cancelled). */
   readonly signal?: AbortSignal;
+  /**
+   * The cheaper alternative to `signal`: registers `cancel`, to be called when the caller goes
+   * away, and returns an unsubscribe that the dispatcher calls when the request ends. Creating an
+   * AbortController per request costs ~2 µs plus GC; this costs a listener.
+   */
+  readonly onCancel?: (cancel: () => void) => () => void;
   readonly response?: ResponseChannel;
   /** Set for event deliveries. */
   readonly event?: EventInfo;

@@ -124,6 +124,32 @@ describe('cancellation', () => {
     await app.stop();
   });
 
+  it('a transport may register a cancel callback instead of passing a signal', async () => {
+    const seen: Seen = {};
+    const app = await createTestApp({ services: [service(seen)] });
+    const endpoint = app.services[0]?.rpcs.find((e) => e.name === 'wait');
+    if (endpoint === undefined) throw new Error('no endpoint');
+    let cancel: (() => void) | undefined;
+    let unsubscribed = 0;
+    const onCancel = (fn: () => void) => {
+      cancel = fn;
+      return () => {
+        unsubscribed++;
+      };
+    };
+    const pending = app.dispatch(endpoint, { ms: 5_000 }, { transport: 'test', metadata: {}, onCancel });
+    await sleep(20);
+    cancel?.();
+    await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect((seen.aborted as WharfError).code).toBe('CANCELLED');
+    await sleep(10);
+    expect(unsubscribed).toBe(1);
+    const done = await app.dispatch(endpoint, { ms: 1 }, { transport: 'test', metadata: {}, onCancel });
+    expect(done).toEqual({ done: true });
+    expect(unsubscribed).toBe(2);
+    await app.stop();
+  });
+
   it('a signal aborted before the call is sent fails at once', async () => {
     const seen: Seen = {};
     const app = await createTestApp({ services: [service(seen)] });

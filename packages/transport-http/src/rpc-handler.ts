@@ -13,7 +13,7 @@ import {
 } from '@wharf/core';
 import { readJsonBody } from './body.js';
 import { coercersOf, type FieldCoercer, objectShape } from './coerce.js';
-import { connectionSignal } from './connection-signal.js';
+import { onConnectionClose } from './connection-signal.js';
 import { inboundDeadline } from './deadline.js';
 import { metadataFromHeaders } from './headers.js';
 import { lingerOnClose } from './linger.js';
@@ -140,7 +140,7 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
         transport: 'http',
         metadata: metadataFromHeaders(headers, requestId),
         deadline: inboundDeadline(headers, timeoutMs),
-        signal: connectionSignal(req.socket),
+        onCancel: onConnectionClose(req.socket),
         response: channel,
       };
       host.dispatch(endpoint, input, request).then(

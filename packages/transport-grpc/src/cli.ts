@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// wharf-proto: writes the .proto files of the services and contracts a module exports.
+//   wharf-proto <module> [--out <dir>] [--check]
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DeclarationError } from '@wharf/core';
+import { type ProtoSource, protoFiles } from './proto-files.js';
+
+const USAGE = `Usage: wharf-proto <module> [--out <dir>] [--check]
+
+Writes one .proto per service (and major version) that <module> exports, as a contract
+(defineContract) or a service definition (defineService, implement), under <dir>
+(default: ./proto), e.g. proto/greeter/v1/greeter.proto.
+
+  <module>       a JavaScript module (build TypeScript first), e.g. dist/index.js
+  --out <dir>    where to write; default ./proto
+  --check        write nothing; exit 1 if a file is missing or differs (for CI)`;
+
+function isSource(value: unknown): value is ProtoSource {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  if (typeof v.name !== 'string' || typeof v.major !== 'number') return false;
+  return Array.isArray(v.rpcs) || (typeof v.methods === 'object' && v.methods !== null);
+}
+
+function collect(value: unknown, into: Map<string, ProtoSource>, depth = 0): void {
+  if (depth > 2) return;
+  if (Array.isArray(value)) {
+    for (const item of value) collect(item, into, depth + 1);
+    return;
+  }
+  if (isSource(value)) {
+    const key = `${value.name}@${value.major}`;
+    if (!into.has(key)) into.set(key, value);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let entry: string | undefined;
+  let out = 'proto';
+  let check = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--out') out = argv[++i] ?? out;
+    else if (arg === '--check') check = true;
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      return 0;
+    } else if (entry === undefined && !arg.startsWith('-')) entry = arg;
+    else {
+      console.error(`wharf-proto: unexpected argument ${JSON.stringify(arg)}\n\n${USAGE}`);
+      return 2;
+    }
+  }
+  if (entry === undefined) {
+    console.error(USAGE);
+    return 2;
+  }
+  const module = (await import(pathToFileURL(resolve(entry)).href)) as Record<string, unknown>;
+  const sources = new Map<string, ProtoSource>();
+  for (const value of Object.values(module)) collect(value, sources);
+  if (sources.size === 0) {
+    console.error(`wharf-proto: ${entry} exports no contract or service definition (export the contract, or defineService(...))`);
+    return 2;
+  }
+  const files = protoFiles([...sources.values()]);
+  let stale = 0;
+  for (const file of files) {
+    const path = join(out, file.path);
+    if (check) {
+      let current: string | undefined;
+      try {
+        current = readFileSync(path, 'utf8');
+      } catch {
+        current = undefined;
+      }
+      if (current !== file.content) {
+        stale++;
+        console.error(`${path}: ${current === undefined ? 'missing' : 'out of date'}`);
+      }
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, file.content);
+      console.log(path);
+    }
+  }
+  if (stale > 0) {
+    console.error(`wharf-proto: ${stale} file(s) out of date; run: wharf-proto ${entry} --out ${out}`);
+    return 1;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof DeclarationError) console.error(`wharf-proto: ${error.message}`);
+    else console.error('wharf-proto:', error);
+    process.exitCode = 1;
+  },
+);
