@@ -69,13 +69,8 @@ export class Dispatcher {
       return Promise.reject(new WharfError('UNIMPLEMENTED', `${endpoint.fullName} is not served by this app`));
     }
     if (this.#closed) return Promise.reject(new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance'));
-    const call = new ServerCallImpl(
-      this.#runtime,
-      endpoint,
-      payload,
-      request,
-      acceptRequestId(request.metadata[MetadataKey.requestId]),
-    );
+    const requestId = request.requestId ?? acceptRequestId(request.metadata[MetadataKey.requestId]);
+    const call = new ServerCallImpl(this.#runtime, endpoint, payload, request, requestId);
     if (call.deadline !== undefined && call.deadline <= Date.now()) return Promise.reject(expired(call));
     this.#inFlight.add(call);
 
