@@ -9,7 +9,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { topologyNames } from '@wharf/transport-amqp';
 import amqp from 'amqplib';
-import { fmt, median } from '../lib/amqp-stats.js';
+import { fmt, median } from '../lib/stats.js';
 import { BROKER, type Command, type Kind, type Report, rawNames } from './shared.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);

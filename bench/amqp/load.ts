@@ -3,7 +3,7 @@
 import { createApp, memoryRegistry } from '@wharf/core';
 import { amqpTransport } from '@wharf/transport-amqp';
 import amqp from 'amqplib';
-import { percentile } from '../lib/amqp-stats.js';
+import { percentile } from '../lib/stats.js';
 import { BROKER, bench, EVENTS_IN_FLIGHT, type Kind, type Report, RPC_IN_FLIGHT, rawNames } from './shared.js';
 
 const [kind, namespace, seconds, warmup] = process.argv.slice(2) as [Kind, string, string, string];

@@ -7,6 +7,7 @@
 import { createApp, defineContract, implement } from '@wharf/core';
 import { ServiceBroker } from 'moleculer';
 import * as z from 'zod';
+import { median } from '../lib/stats.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const CALLS = Number(process.env.CALLS ?? 200_000);
@@ -23,11 +24,6 @@ async function measure(contender: Contender, calls: number): Promise<number> {
   const started = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) await contender.call(i);
   return Number(process.hrtime.bigint() - started) / calls;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 const names = ['ada', 'grace', 'linus', 'barbara'];

@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GrpcLoadResult } from '../lib/grpc-load.js';
 import { TARGETS, type TargetName } from '../lib/grpc-targets.js';
+import { median, percentile } from '../lib/stats.js';
+import { next } from '../lib/target-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,25 +46,6 @@ interface Sample {
   readonly p99: number;
   readonly cpuPerCall: number;
   readonly errors: number;
-}
-
-function next<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type?: string }) => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(message as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`child exited with ${code} while waiting for "${type}"`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 /** Runs the load on every client at once; merges their results. */
@@ -105,20 +88,13 @@ async function measure(target: TargetName, round: number): Promise<Sample> {
   for (const child of loaders) child.send({ type: 'stop' });
   server.send('stop');
   await new Promise((resolve) => server.once('exit', resolve));
-  const sorted = result.latencies.sort((a, b) => a - b);
   return {
     callsPerSecond: result.calls / result.seconds,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
+    p50: percentile(result.latencies, 50),
+    p99: percentile(result.latencies, 99),
     cpuPerCall: micros / result.calls,
     errors: result.errors,
   };
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const samples = new Map<TargetName, Sample[]>(targets.map((t) => [t, []]));

@@ -5,13 +5,15 @@
 //
 // Each server runs in its own process; autocannon runs in another. Rounds alternate the order of
 // the targets; medians are printed, with server CPU time per request (process.cpuUsage()).
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadRequest, LoadResult } from '../lib/http-load.js';
 import { TARGETS, type TargetName } from '../lib/http-targets.js';
+import { median } from '../lib/stats.js';
+import { next } from '../lib/target-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,18 +39,6 @@ interface Sample {
   readonly rps: number;
   readonly p99: number;
   readonly cpuPerRequest: number;
-}
-
-function next<T>(child: ChildProcess, type?: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type?: string }) => {
-      if (type !== undefined && message.type !== type) return;
-      child.off('message', onMessage);
-      resolve(message as T);
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
-  });
 }
 
 async function load(port: number, seconds: number): Promise<LoadResult> {
@@ -85,12 +75,6 @@ async function measure(target: TargetName, round: number): Promise<Sample> {
     );
   }
   return { rps: result.requestsPerSecond, p99: result.p99, cpuPerRequest: micros / result.total };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const samples = new Map<TargetName, Sample[]>(targets.map((t) => [t, []]));

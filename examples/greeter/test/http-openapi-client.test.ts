@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { type App, createApp } from '@wharf/core';
-import { httpTransport } from '@wharf/transport-http';
+import type { App } from '@wharf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Greeter } from '../src/greeter.js';
+import { serveGreeterOverHttp } from './serve-http.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -48,16 +47,7 @@ let app: App;
 let url: string;
 let dir: string;
 beforeAll(async () => {
-  const transport = httpTransport({ port: 0 });
-  app = createApp({
-    name: 'greeter',
-    services: [new Greeter()],
-    transports: [transport],
-    logger: { level: 'silent' },
-    shutdown: { signals: false },
-  });
-  await app.start();
-  url = transport.address as string;
+  ({ app, url } = await serveGreeterOverHttp());
   dir = mkdtempSync(join(tmpdir(), 'wharf-openapi-client-'));
   // openapi-fetch (a dependency of the tools workspace, hoisted) resolves from here for tsc and node.
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');

@@ -3,15 +3,17 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type App, createApp } from '@wharf/core';
-import { httpTransport } from '@wharf/transport-http';
+import type { App } from '@wharf/core';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Greeter } from '../src/greeter.js';
+import { serveGreeterOverHttp } from './serve-http.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does`);
+const available = existsSync(CHROMIUM);
+if (!available) {
+  const hint = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does`;
+  if (process.env.CI) throw new Error(hint);
+  console.warn(`Skipping the Swagger UI test. ${hint}`);
 }
 
 let app: App;
@@ -19,16 +21,8 @@ let url: string;
 let profile: string;
 let browser: BrowserContext;
 beforeAll(async () => {
-  const transport = httpTransport({ port: 0 });
-  app = createApp({
-    name: 'greeter',
-    services: [new Greeter()],
-    transports: [transport],
-    logger: { level: 'silent' },
-    shutdown: { signals: false },
-  });
-  await app.start();
-  url = transport.address as string;
+  if (!available) return;
+  ({ app, url } = await serveGreeterOverHttp());
   profile = mkdtempSync(join(tmpdir(), 'wharf-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -37,12 +31,13 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  if (!available) return;
   await browser?.close();
   await app?.stop();
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-describe('Swagger UI at /docs', () => {
+describe.skipIf(!available)('Swagger UI at /docs', () => {
   it('lists the greeter’s operations and runs one with "Try it out"', async () => {
     const page = await browser.newPage();
     const problems: string[] = [];

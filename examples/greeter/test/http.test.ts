@@ -2,24 +2,14 @@
 // (docs/transports/http.md).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type App, createApp } from '@wharf/core';
-import { type HttpTransport, httpTransport } from '@wharf/transport-http';
+import type { App } from '@wharf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Greeter } from '../src/greeter.js';
+import { serveGreeterOverHttp } from './serve-http.js';
 
 let app: App;
 let url: string;
 beforeAll(async () => {
-  const transport: HttpTransport = httpTransport({ port: 0 });
-  app = createApp({
-    name: 'greeter',
-    services: [new Greeter()],
-    transports: [transport],
-    logger: { level: 'silent' },
-    shutdown: { signals: false },
-  });
-  await app.start();
-  url = transport.address as string;
+  ({ app, url } = await serveGreeterOverHttp());
 });
 afterAll(async () => {
   await app.stop();

@@ -9,9 +9,9 @@ import { intHeader, metadataFromHeaders } from './headers.js';
 import type { InFlight } from './in-flight.js';
 import { type InspectContext, inspectEvent } from './inspect-event.js';
 import type { Log } from './log.js';
-import { ManagedChannel } from './managed-channel.js';
 import { Header, type TopologyNames } from './names.js';
 import type { Publisher } from './publisher.js';
+import { QueueConsumer } from './queue-consumer.js';
 import type { Readiness } from './readiness.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { AmqpStats } from './stats.js';
@@ -50,13 +50,11 @@ const REQUEUE_PAUSE_MS = 1_000;
  */
 export class EventConsumer {
   readonly #options: EventConsumerOptions;
-  readonly #channel: ManagedChannel<Channel>;
+  readonly #queue: QueueConsumer;
   readonly #dead = new WeakSet<Channel>();
   /** Keys being handled here, so a duplicate delivered alongside its original waits for it. */
   readonly #running = new Map<string, Promise<void>>();
   readonly #inspect: InspectContext;
-  #consumer: { channel: Channel; tag: string } | undefined;
-  #stopped = false;
 
   constructor(options: EventConsumerOptions) {
     this.#options = options;
@@ -67,16 +65,23 @@ export class EventConsumer {
       eventsExchange: options.names.eventsExchange,
       maxMessageBytes: options.maxMessageBytes,
     };
-    this.#channel = new ManagedChannel<Channel>(
-      options.connection,
-      {
-        name: `consumer ${options.queue}`,
-        confirm: false,
-        setup: (channel) => this.#setup(channel),
-        lost: (channel) => this.#lost(channel),
+    const { names, endpoint, queue, policy, features } = options;
+    this.#queue = new QueueConsumer({
+      ...options,
+      kind: 'event consumer',
+      declare: async (channel) => {
+        await declareEventTopology(channel, names, endpoint.service, policy.delays, features);
+        await declareHandlerQueue(channel, names, endpoint.service, queue, endpoint.pattern, features);
       },
-      options.logger,
-    );
+      handle: (channel, message) => {
+        options.stats.delivered++;
+        return this.#handle(channel, message);
+      },
+      // The broker requeues what this channel had unacked. Handlers still running are left to
+      // finish: one that succeeds is remembered by the deduplicator, so the redelivery is skipped
+      // (aborting it instead could cancel a handler whose effects already happened, and run it twice).
+      lost: (channel) => this.#dead.add(channel),
+    });
   }
 
   get name(): string {
@@ -84,51 +89,16 @@ export class EventConsumer {
   }
 
   start(deadline: number): Promise<void> {
-    return this.#channel.start(deadline);
+    return this.#queue.start(deadline);
   }
 
-  async #setup(channel: Channel): Promise<void> {
-    const { names, endpoint, queue, policy } = this.#options;
-    const { features } = this.#options;
-    await declareEventTopology(channel, names, endpoint.service, policy.delays, features);
-    await declareHandlerQueue(channel, names, endpoint.service, queue, endpoint.pattern, features);
-    await channel.prefetch(this.#options.prefetch);
-    if (this.#stopped) return;
-    const { consumerTag } = await channel.consume(queue, (message) => this.#deliver(channel, message));
-    this.#consumer = { channel, tag: consumerTag };
-    this.#options.readiness.attached(this.name);
+  /** Stops taking deliveries; in-flight ones finish and are acked. */
+  stopConsuming(): Promise<void> {
+    return this.#queue.stopConsuming();
   }
 
-  #lost(channel: Channel): void {
-    this.#dead.add(channel);
-    if (this.#consumer?.channel === channel) {
-      this.#consumer = undefined;
-      if (!this.#stopped) this.#options.readiness.detached(this.name);
-    }
-    // The broker requeues what this channel had unacked. Handlers still running are left to
-    // finish: one that succeeds is remembered by the deduplicator, so the redelivery is skipped
-    // (aborting it instead could cancel a handler whose effects already happened, and run it twice).
-  }
-
-  #deliver(channel: Channel, message: ConsumeMessage | null): void {
-    if (message === null) {
-      this.#options.logger.warn({ queue: this.name }, 'RabbitMQ cancelled the event consumer (queue deleted?); re-declaring');
-      this.#consumer = undefined;
-      this.#options.readiness.detached(this.name);
-      this.#channel.reset();
-      return;
-    }
-    const inFlight = this.#options.inFlight;
-    inFlight.start();
-    this.#options.stats.delivered++;
-    this.#handle(channel, message).then(
-      () => inFlight.done(),
-      (error: unknown) => {
-        inFlight.done();
-        // Unreachable by design (every step handles its errors); the message stays unacked and is redelivered.
-        this.#options.logger.error({ err: error, queue: this.name }, 'Unexpected failure while handling an AMQP event');
-      },
-    );
+  close(): Promise<void> {
+    return this.#queue.close();
   }
 
   async #handle(channel: Channel, message: ConsumeMessage): Promise<void> {
@@ -249,18 +219,5 @@ export class EventConsumer {
       `Dead-lettered an event: ${reason.code}: ${reason.message}`,
     );
     ack(channel, message);
-  }
-
-  /** Stops taking deliveries; in-flight ones finish and are acked. */
-  async stopConsuming(): Promise<void> {
-    this.#stopped = true;
-    const consumer = this.#consumer;
-    this.#consumer = undefined;
-    if (consumer !== undefined) await consumer.channel.cancel(consumer.tag).catch(() => {});
-  }
-
-  close(): Promise<void> {
-    this.#stopped = true;
-    return this.#channel.close();
   }
 }

@@ -6,8 +6,8 @@ import type { Connection } from './connection.js';
 import { intHeader, isJsonContentType, metadataFromHeaders } from './headers.js';
 import type { InFlight } from './in-flight.js';
 import type { Log } from './log.js';
-import { ManagedChannel } from './managed-channel.js';
 import { Header } from './names.js';
+import { QueueConsumer } from './queue-consumer.js';
 import type { Readiness } from './readiness.js';
 import type { AmqpStats } from './stats.js';
 import { declareRpcQueue } from './topology.js';
@@ -53,11 +53,9 @@ class ReplyHeaders implements ResponseChannel {
  */
 export class RpcServer {
   readonly #options: RpcServerOptions;
-  readonly #channel: ManagedChannel<Channel>;
+  readonly #queue: QueueConsumer;
   readonly #byName = new Map<string, RpcEndpoint>();
   readonly #aborts = new WeakMap<Channel, AbortController>();
-  #consumer: { channel: Channel; tag: string } | undefined;
-  #stopped = false;
 
   constructor(options: RpcServerOptions) {
     this.#options = options;
@@ -65,16 +63,19 @@ export class RpcServer {
       this.#byName.set(endpoint.name, endpoint);
       this.#byName.set(endpoint.fullName, endpoint);
     }
-    this.#channel = new ManagedChannel<Channel>(
-      options.connection,
-      {
-        name: `rpc server ${options.queue}`,
-        confirm: false,
-        setup: (channel) => this.#setup(channel),
-        lost: (channel) => this.#lost(channel),
+    this.#queue = new QueueConsumer({
+      ...options,
+      kind: 'RPC consumer',
+      declare: async (channel) => {
+        await declareRpcQueue(channel, options.queue, options.expiresMs);
+        this.#aborts.set(channel, channelController());
       },
-      options.logger,
-    );
+      handle: (channel, message) => this.#handle(channel, message),
+      lost: (channel) =>
+        this.#aborts
+          .get(channel)
+          ?.abort(new WharfError('CANCELLED', 'The connection to RabbitMQ was lost; the reply cannot be delivered')),
+    });
   }
 
   get name(): string {
@@ -82,46 +83,16 @@ export class RpcServer {
   }
 
   start(deadline: number): Promise<void> {
-    return this.#channel.start(deadline);
+    return this.#queue.start(deadline);
   }
 
-  async #setup(channel: Channel): Promise<void> {
-    await declareRpcQueue(channel, this.#options.queue, this.#options.expiresMs);
-    await channel.prefetch(this.#options.prefetch);
-    this.#aborts.set(channel, channelController());
-    if (this.#stopped) return;
-    const { consumerTag } = await channel.consume(this.#options.queue, (message) => this.#deliver(channel, message));
-    this.#consumer = { channel, tag: consumerTag };
-    this.#options.readiness.attached(this.name);
+  /** Stops taking requests; in-flight ones finish and are answered. */
+  stopConsuming(): Promise<void> {
+    return this.#queue.stopConsuming();
   }
 
-  #lost(channel: Channel): void {
-    if (this.#consumer?.channel === channel) {
-      this.#consumer = undefined;
-      if (!this.#stopped) this.#options.readiness.detached(this.name);
-    }
-    this.#aborts
-      .get(channel)
-      ?.abort(new WharfError('CANCELLED', 'The connection to RabbitMQ was lost; the reply cannot be delivered'));
-  }
-
-  #deliver(channel: Channel, message: ConsumeMessage | null): void {
-    if (message === null) {
-      this.#options.logger.warn({ queue: this.name }, 'RabbitMQ cancelled the RPC consumer (queue deleted?); re-declaring');
-      this.#consumer = undefined;
-      this.#options.readiness.detached(this.name);
-      this.#channel.reset();
-      return;
-    }
-    const inFlight = this.#options.inFlight;
-    inFlight.start();
-    this.#handle(channel, message).then(
-      () => inFlight.done(),
-      (error: unknown) => {
-        inFlight.done();
-        this.#options.logger.error({ err: error, queue: this.name }, 'Unexpected failure while answering an AMQP request');
-      },
-    );
+  close(): Promise<void> {
+    return this.#queue.close();
   }
 
   async #handle(channel: Channel, message: ConsumeMessage): Promise<void> {
@@ -229,18 +200,5 @@ export class RpcServer {
     }
     this.#options.stats.rpcAnswered++;
     ack(channel, message);
-  }
-
-  /** Stops taking requests; in-flight ones finish and are answered. */
-  async stopConsuming(): Promise<void> {
-    this.#stopped = true;
-    const consumer = this.#consumer;
-    this.#consumer = undefined;
-    if (consumer !== undefined) await consumer.channel.cancel(consumer.tag).catch(() => {});
-  }
-
-  close(): Promise<void> {
-    this.#stopped = true;
-    return this.#channel.close();
   }
 }

@@ -169,14 +169,12 @@ export class GrpcClient {
     const done = this.#track();
     return new Promise((resolve, reject) => {
       const call = channel.makeUnaryRequest(wire.path, passthrough, passthrough, bytes, metadata, options, (error, reply) => {
-        outbound.signal?.removeEventListener('abort', cancel);
+        detach();
         done();
         if (error) reject(this.#errorOf(outbound, error));
         else decodeReply(wire, reply as Buffer, resolve, reject);
       });
-      const cancel = () => call.cancel();
-      if (outbound.signal?.aborted) cancel();
-      else outbound.signal?.addEventListener('abort', cancel, { once: true });
+      const detach = cancelOnAbort(outbound.signal, call);
     });
   }
 
@@ -192,14 +190,12 @@ export class GrpcClient {
     return new Promise((resolve, reject) => {
       const call = channel.makeClientStreamRequest(wire.path, passthrough, passthrough, metadata, options, (error, reply) => {
         state.stopped = true;
-        outbound.signal?.removeEventListener('abort', cancel);
+        detach();
         done();
         if (error) reject(this.#errorOf(outbound, error, state));
         else decodeReply(wire, reply as Buffer, resolve, reject);
       });
-      const cancel = () => call.cancel();
-      if (outbound.signal?.aborted) cancel();
-      else outbound.signal?.addEventListener('abort', cancel, { once: true });
+      const detach = cancelOnAbort(outbound.signal, call);
       sendAll(outbound, wire, call, state);
     });
   }
@@ -244,12 +240,10 @@ export class GrpcClient {
     state: CallState,
   ): AsyncIterableIterator<unknown> {
     const done = this.#track();
-    const cancel = () => call.cancel();
-    if (outbound.signal?.aborted) cancel();
-    else outbound.signal?.addEventListener('abort', cancel, { once: true });
+    const detach = cancelOnAbort(outbound.signal, call);
     const finish = () => {
       state.stopped = true;
-      outbound.signal?.removeEventListener('abort', cancel);
+      detach();
       done();
     };
     // The iterator reports errors; this listener only keeps a late one from being unhandled.
@@ -367,4 +361,16 @@ function toAsync<T>(iterator: Iterator<T>): AsyncIterator<T> {
     next: async () => iterator.next(),
     return: async (value?: unknown) => iterator.return?.(value) ?? { done: true, value: undefined as T },
   };
+}
+
+/** Cancels `call` when `signal` aborts (at once if it already has); returns how to stop listening. */
+function cancelOnAbort(signal: AbortSignal | undefined, call: { cancel(): void }): () => void {
+  if (signal === undefined) return () => {};
+  const cancel = () => call.cancel();
+  if (signal.aborted) {
+    cancel();
+    return () => {};
+  }
+  signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
 }

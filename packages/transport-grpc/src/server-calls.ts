@@ -11,6 +11,7 @@ import type {
   ServerReadableStream,
   ServerUnaryCall,
   ServerWritableStream,
+  sendUnaryData,
   UntypedHandleCall,
 } from '@grpc/grpc-js';
 import {
@@ -98,6 +99,29 @@ function failure(error: unknown, response: GrpcResponse): ReturnType<typeof stat
   return statusOf(toWharfError(error), response.end());
 }
 
+/** Sends the one reply message of a unary or client-stream call, or its failure, with the trailers. */
+function reply(
+  host: TransportHost,
+  route: Route,
+  response: GrpcResponse,
+  callback: sendUnaryData<Buffer>,
+  dispatched: Promise<unknown>,
+): void {
+  dispatched.then(
+    (output) => {
+      let bytes: Buffer;
+      try {
+        bytes = encode(host, route, route.wire.response, output);
+      } catch (error) {
+        callback(failure(error, response));
+        return;
+      }
+      callback(null, bytes, response.end() as Metadata);
+    },
+    (error: unknown) => callback(failure(error, response)),
+  );
+}
+
 function unary(host: TransportHost, route: Route): handleUnaryCall<Buffer, Buffer> {
   return (call, callback) => {
     const response = new GrpcResponse(call);
@@ -108,20 +132,7 @@ function unary(host: TransportHost, route: Route): handleUnaryCall<Buffer, Buffe
       callback(failure(error, response));
       return;
     }
-    host.dispatch(route.endpoint, input, inbound(call, response)).then(
-      (output) => {
-        let bytes: Buffer;
-        try {
-          bytes = encode(host, route, route.wire.response, output);
-        } catch (error) {
-          callback(failure(error, response));
-          return;
-        }
-        const trailers = response.end();
-        callback(null, bytes, trailers as Metadata);
-      },
-      (error: unknown) => callback(failure(error, response)),
-    );
+    reply(host, route, response, callback, host.dispatch(route.endpoint, input, inbound(call, response)));
   };
 }
 
@@ -205,19 +216,7 @@ function serverStream(host: TransportHost, route: Route): handleServerStreamingC
 function clientStream(host: TransportHost, route: Route): handleClientStreamingCall<Buffer, Buffer> {
   return (call, callback) => {
     const response = new GrpcResponse(call);
-    host.dispatch(route.endpoint, requests(route, call), inbound(call, response)).then(
-      (output) => {
-        let bytes: Buffer;
-        try {
-          bytes = encode(host, route, route.wire.response, output);
-        } catch (error) {
-          callback(failure(error, response));
-          return;
-        }
-        callback(null, bytes, response.end() as Metadata);
-      },
-      (error: unknown) => callback(failure(error, response)),
-    );
+    reply(host, route, response, callback, host.dispatch(route.endpoint, requests(route, call), inbound(call, response)));
   };
 }
 

@@ -1,4 +1,4 @@
-// Small statistics helpers for bench/amqp.
+// Statistics helpers shared by the benchmarks.
 
 /** The median of `values` (the upper one for an even count). */
 export function median(values: readonly number[]): number {
