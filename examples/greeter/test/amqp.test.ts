@@ -5,27 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type App, createApp, memoryRegistry } from '@wharf/core';
 import { amqpTransport } from '@wharf/transport-amqp';
-import amqp from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { greeter } from '../src/contract.js';
+import { BROKER_URL, brokerAvailable, deleteGreeterTopology } from './broker.js';
 
-const URL_ = process.env.AMQP_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const URL_ = BROKER_URL;
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-async function brokerUp(): Promise<boolean> {
-  try {
-    const connection = await amqp.connect(URL_, { timeout: 2_000 });
-    connection.on('error', () => {});
-    await connection.close();
-    return true;
-  } catch (error) {
-    if (process.env.CI) throw new Error(`RabbitMQ is required under CI but ${URL_} does not answer: ${(error as Error).message}`);
-    console.warn(`Skipping the greeter AMQP test: no RabbitMQ at ${URL_}. Start one with \`rabbitmq-server -detached\`.`);
-    return false;
-  }
-}
-
-const available = await brokerUp();
+const available = await brokerAvailable('the greeter AMQP test');
 
 describe.skipIf(!available)('greeter over AMQP (dist/main.js with AMQP_URL)', () => {
   // The client side runs in this process: any unhandled rejection or uncaught exception fails the test.
@@ -43,7 +30,7 @@ describe.skipIf(!available)('greeter over AMQP (dist/main.js with AMQP_URL)', ()
 
   beforeAll(async () => {
     child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, AMQP_URL: URL_, AMQP_NAMESPACE: namespace, PORT: '0', LOG_LEVEL: 'info' },
+      env: { ...process.env, AMQP_URL: URL_, AMQP_NAMESPACE: namespace, PORT: '0', GRPC_PORT: '0', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -74,18 +61,7 @@ describe.skipIf(!available)('greeter over AMQP (dist/main.js with AMQP_URL)', ()
     await client?.stop();
     if (child && child.exitCode === null) child.kill('SIGKILL');
     // Clean what the greeter declared: its RPC queue expires by itself; the event topology does not.
-    const connection = await amqp.connect(URL_);
-    connection.on('error', () => {});
-    const channel = await connection.createChannel();
-    channel.on('error', () => {});
-    for (const queue of [`${namespace}.greeter.v1.rpc`, `${namespace}.greeter.on.onGreeted`, `${namespace}.greeter.dlq`]) {
-      await channel.deleteQueue(queue).catch(() => {});
-    }
-    for (const delay of [1_000, 3_000, 9_000, 27_000])
-      await channel.deleteQueue(`${namespace}.wharf.delay.${delay}`).catch(() => {});
-    await channel.deleteExchange(`${namespace}.wharf.events`).catch(() => {});
-    await channel.deleteExchange(`${namespace}.wharf.delay`).catch(() => {});
-    await connection.close();
+    await deleteGreeterTopology(namespace);
   });
 
   it('logs at start-up that the streaming countdown is not served over AMQP', () => {
