@@ -299,7 +299,6 @@ class WharfApp implements App {
   async #stop(): Promise<void> {
     if (this.#starting !== undefined) await this.#starting.catch(() => {});
     if (this.#state === 'stopped') return;
-    this.#removeSignals();
     this.#setState('draining');
     const shutdown = this.#options.shutdown ?? {};
     // Deregister first, so callers stop choosing this instance before its listeners close.
@@ -312,12 +311,20 @@ class WharfApp implements App {
     if (shutdown.drainDelayMs) await new Promise((r) => setTimeout(r, shutdown.drainDelayMs));
 
     const drain = AbortSignal.timeout(shutdown.timeoutMs ?? DEFAULT_SHUTDOWN_MS);
+    // When the drain time is over, what still runs is cancelled with UNAVAILABLE (retry elsewhere)
+    // before the transports, listening to the same signal, tear their connections down.
+    const cutOff = () => {
+      if (this.#dispatcher.inFlight > 0) {
+        this.logger.warn({ inFlight: this.#dispatcher.inFlight }, 'Drain time is over; cancelling requests still in flight');
+      }
+      this.#dispatcher.close(new WharfError('UNAVAILABLE', 'The server is shutting down; retry on another instance'));
+    };
+    drain.addEventListener('abort', cutOff, { once: true });
     await this.#closeTransports(drain);
-    if (this.#dispatcher.inFlight > 0) {
-      this.logger.warn({ inFlight: this.#dispatcher.inFlight }, 'Drain time is over; cancelling requests still in flight');
-    }
-    this.#dispatcher.close(new WharfError('UNAVAILABLE', 'The server is shutting down; retry on another instance'));
+    drain.removeEventListener('abort', cutOff);
+    this.#dispatcher.close(new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance'));
     if (this.#ownsRegistry) await this.#registry.close?.();
+    this.#removeSignals();
     this.#setState('stopped');
     this.logger.info(`${this.name} stopped`);
   }

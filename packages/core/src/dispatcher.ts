@@ -17,6 +17,9 @@ function invokeHandler(call: ServerCall): Promise<unknown> {
   return result instanceof Promise ? result : Promise.resolve(result);
 }
 
+/** The longest delay Node's timers take as given. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function expired(call: ServerCall): WharfError {
   return new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded while handling ${call.service}.${call.method}`);
 }
@@ -69,9 +72,17 @@ export class Dispatcher {
       return Promise.reject(new WharfError('UNIMPLEMENTED', `${endpoint.fullName} is not served by this app`));
     }
     if (this.#closed) return Promise.reject(new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance'));
+    // Refused before a call object exists: it would subscribe to the caller's cancellation.
+    if (request.deadline !== undefined && request.deadline <= Date.now()) {
+      return Promise.reject(new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded before ${endpoint.fullName} started`));
+    }
     const requestId = request.requestId ?? acceptRequestId(request.metadata[MetadataKey.requestId]);
     const call = new ServerCallImpl(this.#runtime, endpoint, payload, request, requestId);
-    if (call.deadline !== undefined && call.deadline <= Date.now()) return Promise.reject(expired(call));
+    if (call.abortReason !== undefined) {
+      // The caller went away before we began: answer, and run nothing on its behalf.
+      call.release();
+      return Promise.reject(call.abortReason);
+    }
     this.#inFlight.add(call);
 
     // Nothing can abort the call early: no deadline, no caller cancellation. Skip the race.
@@ -100,7 +111,9 @@ export class Dispatcher {
   #armSweep(at: number): void {
     if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
     this.#sweepAt = at;
-    this.#sweepTimer = setTimeout(this.#sweep, Math.max(0, at - Date.now()));
+    // Node fires a delay above 2^31-1 ms after 1 ms instead; a far deadline re-arms when the
+    // capped timer fires, since the sweep re-arms for whatever is still pending.
+    this.#sweepTimer = setTimeout(this.#sweep, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
     this.#sweepTimer.unref();
   }
 
@@ -133,11 +146,23 @@ export class Dispatcher {
 
   #stream(call: ServerCallImpl, result: unknown): unknown {
     if (result === null || typeof result !== 'object') return this.#finish(call, result);
-    return wrapStream(result as AsyncIterable<unknown>, {
+    const source = result as AsyncIterable<unknown> & Partial<AsyncIterator<unknown>>;
+    if (call.abortReason !== undefined) {
+      // Aborted while the handler was still producing its stream: the caller has its answer, and
+      // nobody will read this stream; end it so its `finally` runs, and stop counting it.
+      source.return?.()?.catch(() => {});
+      return this.#finish(call, undefined);
+    }
+    const stream = wrapStream(source, {
       abortable: call,
       done: () => this.#finish(call, undefined),
       mapError: (error) => this.#normalise(call, error),
     });
+    // An abort ends the stream even when nobody is pulling from it (a stalled or departed reader).
+    call.onAbort(() => {
+      stream.return?.();
+    });
+    return stream;
   }
 
   #finish<T>(call: ServerCallImpl, result: T): T {

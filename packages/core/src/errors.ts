@@ -65,11 +65,16 @@ export function codeFromGrpcStatus(status: number): ErrorCode {
 
 /**
  * The code for an HTTP status from a peer that did not send a Wharf error body (a proxy, a load
- * balancer). Follows gRPC's HTTP-to-status mapping so that, e.g., a 502 is retryable UNAVAILABLE.
+ * balancer, a server of another stack). The inverse of the table in docs/errors.md where it is
+ * one-to-one, plus what such peers commonly send: 408 and 504 are DEADLINE_EXCEEDED, 413/414/431
+ * RESOURCE_EXHAUSTED, 502/503 UNAVAILABLE (so they are retried like any unavailability); any other
+ * status is UNKNOWN rather than a guess.
  */
 export function codeFromHttpStatus(status: number): ErrorCode {
   switch (status) {
     case 400:
+    case 415:
+    case 422:
       return 'INVALID_ARGUMENT';
     case 401:
       return 'UNAUTHENTICATED';
@@ -77,24 +82,30 @@ export function codeFromHttpStatus(status: number): ErrorCode {
       return 'PERMISSION_DENIED';
     case 404:
       return 'NOT_FOUND';
+    case 405:
+    case 501:
+      return 'UNIMPLEMENTED';
+    case 408:
+    case 504:
+      return 'DEADLINE_EXCEEDED';
     case 409:
       return 'ABORTED';
     case 412:
       return 'FAILED_PRECONDITION';
+    case 413:
+    case 414:
     case 429:
+    case 431:
       return 'RESOURCE_EXHAUSTED';
     case 499:
       return 'CANCELLED';
-    case 501:
-      return 'UNIMPLEMENTED';
+    case 500:
+      return 'INTERNAL';
     case 502:
     case 503:
       return 'UNAVAILABLE';
-    case 504:
-      return 'DEADLINE_EXCEEDED';
     default:
-      if (status >= 400 && status < 500) return 'FAILED_PRECONDITION';
-      return status >= 500 ? 'INTERNAL' : 'UNKNOWN';
+      return 'UNKNOWN';
   }
 }
 

@@ -91,8 +91,17 @@ function throwRemote(error: unknown): never {
   throw toRemote(error);
 }
 
+/** The output copied for the caller; a value that could not cross a network is the server's bug. */
+function copyOutput(output: unknown): unknown {
+  try {
+    return copyValue(output);
+  } catch (error) {
+    throw new WharfError('INTERNAL', `A handler returned a value that cannot be sent: ${(error as Error).message}`);
+  }
+}
+
 function copyStream(output: unknown): AsyncIterable<unknown> {
-  return wrapStream(mapStream(output as AsyncIterable<unknown>, copyValue), { done() {}, mapError: toRemote });
+  return wrapStream(mapStream(output as AsyncIterable<unknown>, copyOutput), { done() {}, mapError: toRemote });
 }
 
 function copyInput(call: OutboundCall): unknown {
@@ -124,10 +133,9 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
   let pendingEvents = 0;
   let onSettled: (() => void) | undefined;
 
-  function deliver(member: Member, event: OutboundEvent): void {
+  function deliver(member: Member, event: OutboundEvent, payload: unknown): void {
     const { node, endpoint } = member;
     const info = { id: event.id, name: event.name, emitter: event.emitter, timestamp: event.timestamp, attempt: 1 };
-    const payload = copyValue(event.payload);
     node.pending(1);
     // Delivered on a later turn, as from a broker: the emitter never runs its subscribers' code.
     setImmediate(() => {
@@ -220,12 +228,25 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
       };
       return node.host
         .dispatch(endpoint, input, request)
-        .then(hasOutputStream(endpoint.stream) ? copyStream : copyValue, throwRemote);
+        .then(hasOutputStream(endpoint.stream) ? copyStream : copyOutput, throwRemote);
     },
 
     async publish(event) {
       if (closed) throw new WharfError('UNAVAILABLE', 'The in-memory event bus is closed');
-      for (const member of network.receivers(event.name)) deliver(member, event);
+      let payload: unknown;
+      try {
+        payload = copyValue(event.payload);
+      } catch (error) {
+        throw new WharfError(
+          'INVALID_ARGUMENT',
+          `The payload of event ${event.name} cannot be sent: ${(error as Error).message}`,
+        );
+      }
+      let first = true;
+      for (const member of network.receivers(event.name)) {
+        deliver(member, event, first ? payload : copyValue(payload)); // each subscriber its own copy
+        first = false;
+      }
     },
 
     async close(signal) {

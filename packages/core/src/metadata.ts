@@ -92,7 +92,7 @@ export function deadlineFromTimeout(timeoutMs: number | undefined, now = Date.no
 
 /** Parses a remaining-time header value (`x-wharf-timeout-ms`); undefined when absent or invalid. */
 export function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value.trim() === '') return undefined;
   const ms = Number(value);
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }

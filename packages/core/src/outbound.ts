@@ -4,7 +4,7 @@ import type { ClientCall, EventCall, RpcCall } from './client-call.js';
 import type { Runtime, ServerCallImpl } from './context.js';
 import { type EventRef, hasOutputStream, type RpcRef } from './endpoint.js';
 import { WharfError } from './errors.js';
-import { MetadataKey, newRequestId, propagate } from './metadata.js';
+import { acceptRequestId, type Metadata, MetadataKey, newRequestId, propagate } from './metadata.js';
 import { eventNameProblem } from './names.js';
 import { lazyStream } from './stream.js';
 import type { OutboundCall, OutboundEvent } from './transport.js';
@@ -44,6 +44,21 @@ export function send(call: ClientCall): Promise<unknown> {
   return transport.publish(call as OutboundEvent);
 }
 
+/**
+ * The request id a call carries: one the calling code set explicitly (sanitised), else the
+ * handler's own (already sanitised when its request arrived — never the raw inbound header),
+ * else a new one. Every id that leaves here is safe, so the in-memory transport can trust it.
+ */
+function requestIdFor(parent: ServerCallImpl | undefined, explicit: Metadata | undefined): string {
+  if (explicit !== undefined) {
+    for (const key of Object.keys(explicit)) {
+      const value = explicit[key];
+      if (value !== undefined && key.toLowerCase() === MetadataKey.requestId) return acceptRequestId(value);
+    }
+  }
+  return parent?.requestId ?? newRequestId();
+}
+
 /** The outbound half of an app: builds each call's context and runs the client pipeline. */
 export class Outbound implements Runtime {
   readonly logger: Logger;
@@ -67,7 +82,7 @@ export class Outbound implements Runtime {
 
   call(ref: RpcRef, input: unknown, options: CallOptions | undefined, parent: ServerCallImpl | undefined): unknown {
     const metadata = propagate(parent?.metadata, options?.metadata);
-    metadata[MetadataKey.requestId] ??= parent?.requestId ?? newRequestId();
+    metadata[MetadataKey.requestId] = requestIdFor(parent, options?.metadata);
     const call: RpcCall = {
       kind: 'rpc',
       ref,
@@ -106,7 +121,7 @@ export class Outbound implements Runtime {
       return Promise.reject(error);
     }
     const metadata = propagate(parent?.metadata, options?.metadata);
-    metadata[MetadataKey.requestId] ??= parent?.requestId ?? newRequestId();
+    metadata[MetadataKey.requestId] = requestIdFor(parent, options?.metadata);
     const call: EventCall = {
       kind: 'event',
       name,

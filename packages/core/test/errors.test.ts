@@ -72,7 +72,9 @@ describe('error model', () => {
     expect(codeFromHttpStatus(502)).toBe('UNAVAILABLE');
     expect(codeFromHttpStatus(503)).toBe('UNAVAILABLE');
     expect(codeFromHttpStatus(504)).toBe('DEADLINE_EXCEEDED');
-    expect(codeFromHttpStatus(418)).toBe('FAILED_PRECONDITION');
+    expect(codeFromHttpStatus(418)).toBe('UNKNOWN');
+    expect(codeFromHttpStatus(413)).toBe('RESOURCE_EXHAUSTED');
+    expect(codeFromHttpStatus(408)).toBe('DEADLINE_EXCEEDED');
     expect(codeFromHttpStatus(500)).toBe('INTERNAL');
     expect(codeFromHttpStatus(401)).toBe('UNAUTHENTICATED');
   });

@@ -17,6 +17,7 @@ import { type ClientRoute, clientRoute, encode } from './request-encoding.js';
 
 type ResponseBody = Awaited<ReturnType<Pool['request']>>['body'];
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Where an address sends its requests. */
 interface Target {
   readonly origin: string;
@@ -187,11 +188,16 @@ export class HttpClient {
       const margin = this.#options.deadlineMarginMs;
       headers[MetadataKey.timeout] = String(Math.max(0, Math.floor(remaining - margin)));
       headers[DEADLINE_HEADER] = String(call.deadline - margin);
-      timer = setTimeout(
-        () =>
-          abort(new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded waiting for ${call.ref.fullName} from ${target.origin}`)),
-        remaining,
-      );
+      // Node fires a delay above 2^31-1 ms (~25 days) after 1 ms instead: no timer is the truthful one.
+      if (remaining <= MAX_TIMER_MS) {
+        timer = setTimeout(
+          () =>
+            abort(
+              new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded waiting for ${call.ref.fullName} from ${target.origin}`),
+            ),
+          remaining,
+        );
+      }
     }
     const signal = call.signal;
     const onCancel = () => abort(new WharfError('CANCELLED', 'The call was cancelled'));
@@ -235,8 +241,10 @@ export class HttpClient {
           throw new WharfError('UNKNOWN', `${target.origin} answered ${call.ref.fullName} with a body that is not JSON`);
         }
       }
+      // The error body is read under the deadline too: a peer that sends headers and stalls must not hang us.
+      const failure = await this.#failure(call.ref, target, statusCode, answer['content-type'], stream);
       release();
-      throw await this.#failure(call.ref, target, statusCode, answer['content-type'], stream);
+      throw failure;
     } catch (error) {
       release();
       if (reason !== undefined) throw reason;

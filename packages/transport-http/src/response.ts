@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ResponseChannel, WharfError } from '@wharf/core';
+import { type ResponseChannel, WharfError } from '@wharf/core';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.js';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -21,6 +21,7 @@ function text(value: string | Uint8Array): string {
 export class HttpResponseChannel implements ResponseChannel {
   readonly #res: ServerResponse;
   #trailers: Record<string, string> | undefined;
+  #headers: Set<string> | undefined;
   /** Set by a stream writer: writes the status line and headers at once. */
   onFlush: (() => void) | undefined;
 
@@ -35,7 +36,19 @@ export class HttpResponseChannel implements ResponseChannel {
     const name = key.toLowerCase();
     if (RESERVED.has(name) || this.#res.headersSent) return;
     this.used = true;
+    this.#headers ??= new Set();
+    this.#headers.add(name);
     this.#res.setHeader(name, text(value));
+  }
+
+  /**
+   * Drops the headers a handler set, before an error answer: a `set-cookie` or `location` meant
+   * for a success must not ride on a 403. Trailers stay, as with gRPC's trailing metadata.
+   */
+  dropHeaders(): void {
+    if (this.#headers === undefined || this.#res.headersSent) return;
+    for (const name of this.#headers) this.#res.removeHeader(name);
+    this.#headers = undefined;
   }
 
   trailer(key: string, value: string | Uint8Array): void {
@@ -90,6 +103,19 @@ export function sendJson(
 }
 
 /** Sends an RFC 9457 problem for `error` with `status`. */
+/**
+ * The problem+json text of an error. Details that are not JSON (a bigint, a cycle) are dropped
+ * rather than allowed to throw inside a rejection handler, which would take the process down.
+ */
+export function problemJson(error: WharfError, status: number, requestId: string | undefined): string {
+  try {
+    return JSON.stringify(problemOf(error, status, requestId));
+  } catch {
+    const plain = new WharfError(error.code, error.message);
+    return JSON.stringify(problemOf(plain, status, requestId));
+  }
+}
+
 export function sendProblem(
   res: ServerResponse,
   status: number,
@@ -104,7 +130,7 @@ export function sendProblem(
     res.destroy();
     return;
   }
-  const body = JSON.stringify(problemOf(error, status, requestId));
+  const body = problemJson(error, status, requestId);
   res.statusCode = status;
   res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
   if (requestId !== undefined) res.setHeader(REQUEST_ID_HEADER, requestId);

@@ -84,14 +84,24 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
     sendProblem(res, 500, new WharfError('INTERNAL', `Internal error (request id ${requestId})`), requestId, draining());
   };
 
-  const respond = (res: ServerResponse, output: unknown, requestId: string, channel: HttpResponseChannel): void => {
-    if (res.destroyed) return;
+  const respond = (
+    res: ServerResponse,
+    output: unknown,
+    requestId: string,
+    channel: HttpResponseChannel,
+    deadline: number | undefined,
+  ): void => {
+    if (res.destroyed) {
+      // The client left: end the stream nobody will read, so the handler stops and stops counting.
+      if (streams && isAsyncIterable(output)) (output as Partial<AsyncIterator<unknown>>).return?.()?.catch(() => {});
+      return;
+    }
     if (streams) {
       if (!isAsyncIterable(output)) {
         internal(res, requestId, 'is a server stream but returned no stream');
         return;
       }
-      sendStream(res, output, status, requestId, channel, draining).catch((error: unknown) => {
+      sendStream(res, output, status, requestId, channel, draining, deadline).catch((error: unknown) => {
         host.logger.error({ err: error, requestId, rpc: endpoint.fullName }, 'Writing a stream failed');
         res.destroy();
       });
@@ -110,6 +120,8 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
   return (req, res, pathParams, query) => {
     const headers = req.headers;
     const requestId = acceptRequestId(headers[MetadataKey.requestId] as string | undefined);
+    // From arrival, not from when the body was read: a slow upload spends the caller's time too.
+    const deadline = inboundDeadline(headers, timeoutMs);
     if (unsupported !== undefined) {
       sendProblem(res, 501, unsupported, requestId, draining());
       return;
@@ -139,14 +151,17 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
       const request: InboundRequest = {
         transport: 'http',
         metadata: metadataFromHeaders(headers, requestId),
-        deadline: inboundDeadline(headers, timeoutMs),
+        requestId, // sanitised above
+        deadline,
         onCancel: onConnectionClose(req.socket),
         response: channel,
       };
       host.dispatch(endpoint, input, request).then(
-        (output) => respond(res, output, requestId, channel),
+        (output) => respond(res, output, requestId, channel, deadline),
         (error: WharfError) => {
-          if (!res.destroyed) sendProblem(res, httpStatusOf(error.code), error, requestId, draining());
+          if (res.destroyed) return;
+          channel.dropHeaders();
+          sendProblem(res, httpStatusOf(error.code), error, requestId, draining());
         },
       );
     });

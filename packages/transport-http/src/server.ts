@@ -42,6 +42,8 @@ function urlHost(host: string): string {
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #prefix: string;
+  /** Where a lost client can find the routes, for the 404 message; empty when the document is off. */
+  readonly #routesHint: string;
   readonly #router: RouterInstance;
   #server: Server | undefined;
   #host: TransportHost | undefined;
@@ -51,6 +53,10 @@ export class HttpServer {
   constructor(options: HttpServerOptions) {
     this.#options = options;
     this.#prefix = normalisePrefix(options.prefix);
+    this.#routesHint =
+      options.openapi === false
+        ? ''
+        : `; the routes are listed at ${this.#prefix}${options.openapi?.path ?? DEFAULTS.openapiPath}`;
     this.#router = Router({ ignoreTrailingSlash: true, maxParamLength: 500 });
   }
 
@@ -246,7 +252,7 @@ export class HttpServer {
     const path = url.split('?', 1)[0] ?? '/';
     const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
     if (allowed.length === 0) {
-      const error = new WharfError('NOT_FOUND', `No route for ${method} ${shown}; the routes are listed at /openapi.json`, {
+      const error = new WharfError('NOT_FOUND', `No route for ${method} ${shown}${this.#routesHint}`, {
         reason: 'NO_ROUTE',
       });
       sendProblem(res, 404, error, requestIdOf(req), false);

@@ -1,11 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import { httpStatusOf, toWharfError } from '@wharf/core';
-import { problemOf } from './problem.js';
-import { type HttpResponseChannel, NDJSON_CONTENT_TYPE, REQUEST_ID_HEADER, sendProblem } from './response.js';
+import { type HttpResponseChannel, NDJSON_CONTENT_TYPE, problemJson, REQUEST_ID_HEADER, sendProblem } from './response.js';
 
-function drained(res: ServerResponse): Promise<void> {
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Resolves when the socket drains or closes, or when the deadline passes (a reader that stalls). */
+function drained(res: ServerResponse, deadline: number | undefined): Promise<void> {
   return new Promise((resolve) => {
+    const remaining = deadline === undefined ? MAX_TIMER_MS + 1 : deadline - Date.now();
+    const timer = remaining <= MAX_TIMER_MS ? setTimeout(() => done(), Math.max(0, remaining)) : undefined;
     const done = () => {
+      if (timer !== undefined) clearTimeout(timer);
       res.off('drain', done);
       res.off('close', done);
       resolve();
@@ -19,7 +24,7 @@ function drained(res: ServerResponse): Promise<void> {
  * Writes a server stream as NDJSON: one JSON message per line. The status is decided by the first
  * message: a stream that fails before it answers with a plain problem+json error and its status; a
  * failure after it ends the stream with one problem line. Honours backpressure, and stops the
- * handler's stream when the client goes away.
+ * handler's stream when the client goes away or stops reading past the deadline.
  */
 export async function sendStream(
   res: ServerResponse,
@@ -28,6 +33,7 @@ export async function sendStream(
   requestId: string,
   channel: HttpResponseChannel,
   close: () => boolean,
+  deadline: number | undefined,
 ): Promise<void> {
   const iterator = stream[Symbol.asyncIterator]();
   let gone = false;
@@ -55,13 +61,21 @@ export async function sendStream(
   } catch (error) {
     const wharf = toWharfError(error);
     if (!gone && !res.headersSent) sendProblem(res, httpStatusOf(wharf.code), wharf, requestId, close());
-    else if (!gone) endWith(res, `${JSON.stringify(problemOf(wharf, httpStatusOf(wharf.code), requestId))}\n`, channel);
+    else if (!gone) endWith(res, `${problemJson(wharf, httpStatusOf(wharf.code), requestId)}\n`, channel);
     return;
   }
   writeHead();
   try {
     while (!result.done && !gone) {
-      if (!res.write(`${JSON.stringify(result.value)}\n`)) await drained(res);
+      if (!res.write(`${JSON.stringify(result.value)}\n`)) {
+        await drained(res, deadline);
+        if (!gone && deadline !== undefined && Date.now() >= deadline) {
+          // The reader stalled past the deadline: nothing more can be said; free the socket and the handler.
+          res.destroy();
+          gone = true;
+          iterator.return?.()?.catch(() => {});
+        }
+      }
       if (gone) break;
       result = await iterator.next();
     }
@@ -69,7 +83,7 @@ export async function sendStream(
   } catch (error) {
     if (gone) return;
     const wharf = toWharfError(error, `Internal error (request id ${requestId})`);
-    endWith(res, `${JSON.stringify(problemOf(wharf, httpStatusOf(wharf.code), requestId))}\n`, channel);
+    endWith(res, `${problemJson(wharf, httpStatusOf(wharf.code), requestId)}\n`, channel);
     // A message that failed to serialise leaves the handler's stream open: close it.
     iterator.return?.()?.catch(() => {});
   }

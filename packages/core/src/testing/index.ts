@@ -50,7 +50,13 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
   const record: ClientMiddleware = (call, next) => {
     if (call.kind === 'event') {
       const e = call as EventCall;
-      emitted.push({ name: e.name, payload: copyValue(e.payload), id: e.id, emitter: e.emitter, metadata: { ...e.metadata } });
+      let payload: unknown;
+      try {
+        payload = copyValue(e.payload);
+      } catch {
+        payload = e.payload; // the bus refuses it with INVALID_ARGUMENT; recording must not throw first
+      }
+      emitted.push({ name: e.name, payload, id: e.id, emitter: e.emitter, metadata: { ...e.metadata } });
     }
     return next();
   };
