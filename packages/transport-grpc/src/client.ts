@@ -124,6 +124,15 @@ export class GrpcClient {
       if (WharfError.is(error)) return Promise.reject(error);
       return Promise.reject(new WharfError('INVALID_ARGUMENT', (error as Error).message));
     }
+    const stream = outbound.ref.stream;
+    if ((stream === 'client' || stream === 'bidi') && !isIterable(outbound.input)) {
+      return Promise.reject(
+        new WharfError(
+          'INVALID_ARGUMENT',
+          `The input of ${outbound.ref.fullName} is a ${stream} stream: pass an AsyncIterable or an Iterable of messages (an async generator or an array); got ${describe(outbound.input)}`,
+        ),
+      );
+    }
     const options: CallOptions = { deadline: outbound.deadline ?? Number.POSITIVE_INFINITY };
     const state: CallState = { stopped: false, failure: undefined };
     switch (outbound.ref.stream) {
@@ -156,6 +165,11 @@ export class GrpcClient {
     if (error.code === status.CANCELLED && outbound.signal?.aborted) {
       return new WharfError('CANCELLED', `The call to ${outbound.ref.fullName} was cancelled`);
     }
+    if (typeof error?.code !== 'number') {
+      // Not a status (grpc-js reports every failure as one, but a stream error could slip through).
+      const why = (error as Error | undefined)?.message ?? String(error);
+      return new WharfError('UNKNOWN', `The call to ${outbound.ref.fullName} failed: ${why}`, undefined, { cause: error });
+    }
     return errorOf(error);
   }
 
@@ -168,12 +182,19 @@ export class GrpcClient {
     }
     const done = this.#track();
     return new Promise((resolve, reject) => {
-      const call = channel.makeUnaryRequest(wire.path, passthrough, passthrough, bytes, metadata, options, (error, reply) => {
-        detach();
+      let call: ReturnType<Client['makeUnaryRequest']>;
+      try {
+        call = channel.makeUnaryRequest(wire.path, passthrough, passthrough, bytes, metadata, options, (error, reply) => {
+          detach();
+          done();
+          if (error) reject(this.#errorOf(outbound, error));
+          else decodeReply(wire, reply as Buffer, resolve, reject);
+        });
+      } catch (error) {
         done();
-        if (error) reject(this.#errorOf(outbound, error));
-        else decodeReply(wire, reply as Buffer, resolve, reject);
-      });
+        reject(startError(outbound, error));
+        return;
+      }
       const detach = cancelOnAbort(outbound.signal, call);
     });
   }
@@ -188,13 +209,20 @@ export class GrpcClient {
   ): Promise<unknown> {
     const done = this.#track();
     return new Promise((resolve, reject) => {
-      const call = channel.makeClientStreamRequest(wire.path, passthrough, passthrough, metadata, options, (error, reply) => {
-        state.stopped = true;
-        detach();
+      let call: ClientWritableStream<Buffer>;
+      try {
+        call = channel.makeClientStreamRequest(wire.path, passthrough, passthrough, metadata, options, (error, reply) => {
+          state.stopped = true;
+          detach();
+          done();
+          if (error) reject(this.#errorOf(outbound, error, state));
+          else decodeReply(wire, reply as Buffer, resolve, reject);
+        });
+      } catch (error) {
         done();
-        if (error) reject(this.#errorOf(outbound, error, state));
-        else decodeReply(wire, reply as Buffer, resolve, reject);
-      });
+        reject(startError(outbound, error));
+        return;
+      }
       const detach = cancelOnAbort(outbound.signal, call);
       sendAll(outbound, wire, call, state);
     });
@@ -214,7 +242,12 @@ export class GrpcClient {
     } catch (error) {
       return Promise.reject(inputError(outbound.ref, error));
     }
-    const call = channel.makeServerStreamRequest(wire.path, passthrough, passthrough, bytes, metadata, options);
+    let call: ClientReadableStream<Buffer>;
+    try {
+      call = channel.makeServerStreamRequest(wire.path, passthrough, passthrough, bytes, metadata, options);
+    } catch (error) {
+      return Promise.reject(startError(outbound, error));
+    }
     return Promise.resolve(this.#responses(outbound, wire, call, state));
   }
 
@@ -226,7 +259,12 @@ export class GrpcClient {
     options: CallOptions,
     state: CallState,
   ): Promise<unknown> {
-    const call = channel.makeBidiStreamRequest(wire.path, passthrough, passthrough, metadata, options);
+    let call: ClientDuplexStream<Buffer, Buffer>;
+    try {
+      call = channel.makeBidiStreamRequest(wire.path, passthrough, passthrough, metadata, options);
+    } catch (error) {
+      return Promise.reject(startError(outbound, error));
+    }
     const responses = this.#responses(outbound, wire, call, state);
     sendAll(outbound, wire, call, state);
     return Promise.resolve(responses);
@@ -323,23 +361,36 @@ function drained(call: ClientWritableStream<Buffer>, state: CallState): Promise<
   });
 }
 
-/** Sends the caller's input stream with backpressure, then half-closes; stops when the call ends. */
+/**
+ * Sends the caller's input stream with backpressure, then half-closes; stops when the call ends.
+ * An input that fails (its iterator cannot be had, a message that cannot be encoded, an iterator
+ * that throws) cancels the call, which then fails with that reason as a WharfError.
+ */
 function sendAll(outbound: OutboundCall, wire: MethodWire, call: ClientWritableStream<Buffer>, state: CallState): void {
-  const input = outbound.input as AsyncIterable<unknown> | Iterable<unknown>;
-  const iterator =
-    Symbol.asyncIterator in input
-      ? (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-      : toAsync((input as Iterable<unknown>)[Symbol.iterator]());
+  let iterator: AsyncIterator<unknown> | undefined;
+  let index = 0;
+  const fail = (error: unknown) => {
+    if (state.stopped) return;
+    state.failure = inputError(outbound.ref, error, index);
+    iterator?.return?.()?.catch(() => {});
+    call.cancel();
+  };
   // Once the call has a status nothing more can be sent: stop pulling the caller's input.
   call.on('status', () => {
     state.stopped = true;
-    iterator.return?.()?.catch(() => {});
+    iterator?.return?.()?.catch(() => {});
   });
+  try {
+    iterator = iteratorOf(outbound.input as AsyncIterable<unknown> | Iterable<unknown>);
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  const source = iterator;
   const run = async () => {
-    let index = 0;
     try {
       while (!state.stopped) {
-        const next = await iterator.next();
+        const next = await source.next();
         if (next.done || state.stopped) break;
         const bytes = wire.request.encode(next.value);
         index++;
@@ -347,13 +398,45 @@ function sendAll(outbound: OutboundCall, wire: MethodWire, call: ClientWritableS
       }
       if (!state.stopped) call.end();
     } catch (error) {
-      if (state.stopped) return;
-      state.failure = inputError(outbound.ref, error, index);
-      iterator.return?.()?.catch(() => {});
-      call.cancel();
+      fail(error);
     }
   };
   run();
+}
+
+function iteratorOf(input: AsyncIterable<unknown> | Iterable<unknown>): AsyncIterator<unknown> {
+  const async = Symbol.asyncIterator in input;
+  const iterator = async
+    ? (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+    : (input as Iterable<unknown>)[Symbol.iterator]();
+  if (iterator === null || typeof iterator !== 'object' || typeof iterator.next !== 'function') {
+    throw new TypeError('its iterator method returned no iterator');
+  }
+  return async ? (iterator as AsyncIterator<unknown>) : toAsync(iterator as Iterator<unknown>);
+}
+
+/** Whether `value` can be a client or bidi stream's input: an AsyncIterable or an Iterable. */
+function isIterable(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  const v = value as Partial<AsyncIterable<unknown> & Iterable<unknown>>;
+  return typeof v[Symbol.asyncIterator] === 'function' || typeof v[Symbol.iterator] === 'function';
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  return typeof value === 'object' ? 'an object that is not iterable' : `a ${typeof value}`;
+}
+
+/** grpc-js refused to start a call (e.g. its channel is shut down). */
+function startError(outbound: OutboundCall, error: unknown): WharfError {
+  return new WharfError(
+    'UNAVAILABLE',
+    `Cannot start the gRPC call to ${outbound.ref.fullName}: ${(error as Error)?.message ?? String(error)}`,
+    undefined,
+    {
+      cause: error,
+    },
+  );
 }
 
 function toAsync<T>(iterator: Iterator<T>): AsyncIterator<T> {

@@ -57,6 +57,11 @@ export interface GrpcTransportOptions {
   /** Largest message sent, in bytes; default 4 MiB. */
   readonly maxSendMessageBytes?: number;
   readonly keepalive?: KeepaliveOptions;
+  /**
+   * The handler's time limit when the caller sends no `grpc-timeout` (grpcurl, a plain grpc-js
+   * client): the RPC's `timeoutMs`, else this; default 30 000. `null` for no limit.
+   */
+  readonly defaultTimeoutMs?: number | null;
   /** Serve gRPC server reflection (grpcurl, Postman); default true. */
   readonly reflection?: boolean;
   /** Serve the standard health checking protocol, tied to the app's readiness; default true. */
@@ -79,7 +84,13 @@ export const DEFAULTS = {
   maxSendMessageBytes: 4 * 1024 * 1024,
   keepaliveTimeMs: 30_000,
   keepaliveTimeoutMs: 10_000,
+  defaultTimeoutMs: 30_000,
 } as const;
+
+/** The server's deadline for a caller that sends none (undefined: no limit). */
+export function defaultTimeoutOf(options: GrpcTransportOptions): number | undefined {
+  return options.defaultTimeoutMs === null ? undefined : (options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs);
+}
 
 /** grpc-js options for the server half. */
 export function serverChannelOptions(options: GrpcTransportOptions): ChannelOptions {

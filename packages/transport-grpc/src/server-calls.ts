@@ -42,17 +42,22 @@ type SurfaceCall = ServerUnaryCall<Buffer, Buffer> | ServerReadableStream<Buffer
  * AbortSignal per call (~3.5 µs and most of this transport's overhead when it was one). grpc-js
  * emits `cancelled` after every call, even a completed one (it cleans up that way), so the
  * listener is removed when the request ends in core, and again when the reply goes out.
+ * `timeoutMs` is the deadline of a caller that sends no `grpc-timeout` (undefined: none).
  */
-function inbound(call: SurfaceCall, response: GrpcResponse): InboundRequest {
+function inbound(call: SurfaceCall, response: GrpcResponse, timeoutMs: number | undefined): InboundRequest {
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   const absolute = call.metadata.get(MetadataKey.deadline)[0];
+  const now = Date.now();
   return {
     transport: 'grpc',
     metadata: fromGrpc(call.metadata),
-    deadline: Number.isFinite(at)
-      ? inboundDeadline(at - Date.now(), typeof absolute === 'string' ? absolute : undefined)
-      : undefined,
+    deadline: inboundDeadline(
+      Number.isFinite(at) ? at - now : undefined,
+      typeof absolute === 'string' ? absolute : undefined,
+      timeoutMs,
+      now,
+    ),
     response,
     onCancel(cancel) {
       if (call.cancelled) {
@@ -122,7 +127,7 @@ function reply(
   );
 }
 
-function unary(host: TransportHost, route: Route): handleUnaryCall<Buffer, Buffer> {
+function unary(host: TransportHost, route: Route, timeoutMs: number | undefined): handleUnaryCall<Buffer, Buffer> {
   return (call, callback) => {
     const response = new GrpcResponse(call);
     let input: unknown;
@@ -132,11 +137,45 @@ function unary(host: TransportHost, route: Route): handleUnaryCall<Buffer, Buffe
       callback(failure(error, response));
       return;
     }
-    reply(host, route, response, callback, host.dispatch(route.endpoint, input, inbound(call, response)));
+    reply(host, route, response, callback, host.dispatch(route.endpoint, input, inbound(call, response, timeoutMs)));
   };
 }
 
-/** The request messages of a client or bidi stream, decoded one by one as the handler pulls them. */
+/**
+ * How long the end of a client's input stream is held back, waiting for a cancellation, before
+ * the handler sees it. A Node.js HTTP/2 client (grpc-js, so every Wharf caller) that cancels a call
+ * sends END_STREAM and then RST_STREAM: grpc-js reports the half-close first and the cancellation
+ * an I/O turn later (~1 ms on one host). Taken at face value, the handler's `for await` over its
+ * input would end normally and it would commit partial input of a call that was cancelled.
+ */
+const HALF_CLOSE_GRACE_MS = 2;
+
+/**
+ * Resolves true when `call` is cancelled within the grace time, false otherwise. The check runs
+ * after the timer and one more I/O poll (setImmediate), so a RST_STREAM that arrived in the
+ * meantime is seen even when the event loop was too busy for the timer to fire on time.
+ */
+function cancelledSoon(call: ServerReadableStream<Buffer, Buffer>): Promise<boolean> {
+  if (call.cancelled) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const settle = () => {
+      clearTimeout(timer);
+      call.off('cancelled', settle);
+      resolve(call.cancelled);
+    };
+    call.on('cancelled', settle);
+    const timer = setTimeout(() => setImmediate(settle), HALF_CLOSE_GRACE_MS);
+  });
+}
+
+function cancelledInput(route: Route): WharfError {
+  return new WharfError('CANCELLED', `The caller cancelled ${route.endpoint.fullName} before its input stream ended`);
+}
+
+/**
+ * The request messages of a client or bidi stream, decoded one by one as the handler pulls them.
+ * A cancelled call's input fails with CANCELLED, never ends cleanly (see HALF_CLOSE_GRACE_MS).
+ */
 async function* requests(route: Route, call: ServerReadableStream<Buffer, Buffer>): AsyncGenerator<unknown, void, undefined> {
   let index = 0;
   const source = call.iterator({ destroyOnReturn: false }) as AsyncIterableIterator<Buffer>;
@@ -145,12 +184,29 @@ async function* requests(route: Route, call: ServerReadableStream<Buffer, Buffer
     try {
       next = await source.next();
     } catch {
-      throw new WharfError('CANCELLED', 'The caller cancelled the call');
+      // grpc-js destroys the stream when the call is cancelled (RST_STREAM, connection lost).
+      throw cancelledInput(route);
     }
-    if (next.done) return;
+    if (next.done) {
+      if (await cancelledSoon(call)) throw cancelledInput(route);
+      return;
+    }
     index++;
     yield decode(route, next.value, index);
   }
+}
+
+/** The iterator of a handler's output stream; a handler that returned no stream is a logged INTERNAL. */
+function streamOf(host: TransportHost, route: Route, output: unknown): AsyncIterator<unknown> {
+  const stream = output as Partial<AsyncIterable<unknown>> | null | undefined;
+  if (typeof stream?.[Symbol.asyncIterator] !== 'function') {
+    host.logger.error(
+      { method: route.endpoint.fullName, handler: route.endpoint.source },
+      `${route.endpoint.source} returned no async iterable for its ${route.endpoint.stream} stream; write it as an async generator`,
+    );
+    throw new WharfError('INTERNAL', 'Internal error: the handler returned no stream');
+  }
+  return (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
 }
 
 type Writable = ServerWritableStream<Buffer, Buffer> | ServerDuplexStream<Buffer, Buffer>;
@@ -171,7 +227,13 @@ function drained(call: Writable): Promise<void> {
 
 /** Writes a handler's output stream with backpressure, then ends the call with its status. */
 async function pump(host: TransportHost, route: Route, call: Writable, output: unknown, response: GrpcResponse): Promise<void> {
-  const iterator = (output as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  let iterator: AsyncIterator<unknown>;
+  try {
+    iterator = streamOf(host, route, output);
+  } catch (error) {
+    if (!call.cancelled) call.emit('error', failure(error, response));
+    return;
+  }
   const stop = () => {
     iterator.return?.()?.catch(() => {});
   };
@@ -194,7 +256,11 @@ async function pump(host: TransportHost, route: Route, call: Writable, output: u
   if (!call.cancelled) call.end(response.end());
 }
 
-function serverStream(host: TransportHost, route: Route): handleServerStreamingCall<Buffer, Buffer> {
+function serverStream(
+  host: TransportHost,
+  route: Route,
+  timeoutMs: number | undefined,
+): handleServerStreamingCall<Buffer, Buffer> {
   return (call) => {
     const response = new GrpcResponse(call);
     let input: unknown;
@@ -204,7 +270,7 @@ function serverStream(host: TransportHost, route: Route): handleServerStreamingC
       call.emit('error', failure(error, response));
       return;
     }
-    host.dispatch(route.endpoint, input, inbound(call, response)).then(
+    host.dispatch(route.endpoint, input, inbound(call, response, timeoutMs)).then(
       (output) => pump(host, route, call, output, response),
       (error: unknown) => {
         if (!call.cancelled) call.emit('error', failure(error, response));
@@ -213,17 +279,27 @@ function serverStream(host: TransportHost, route: Route): handleServerStreamingC
   };
 }
 
-function clientStream(host: TransportHost, route: Route): handleClientStreamingCall<Buffer, Buffer> {
+function clientStream(
+  host: TransportHost,
+  route: Route,
+  timeoutMs: number | undefined,
+): handleClientStreamingCall<Buffer, Buffer> {
   return (call, callback) => {
     const response = new GrpcResponse(call);
-    reply(host, route, response, callback, host.dispatch(route.endpoint, requests(route, call), inbound(call, response)));
+    reply(
+      host,
+      route,
+      response,
+      callback,
+      host.dispatch(route.endpoint, requests(route, call), inbound(call, response, timeoutMs)),
+    );
   };
 }
 
-function bidiStream(host: TransportHost, route: Route): handleBidiStreamingCall<Buffer, Buffer> {
+function bidiStream(host: TransportHost, route: Route, timeoutMs: number | undefined): handleBidiStreamingCall<Buffer, Buffer> {
   return (call) => {
     const response = new GrpcResponse(call);
-    host.dispatch(route.endpoint, requests(route, call), inbound(call, response)).then(
+    host.dispatch(route.endpoint, requests(route, call), inbound(call, response, timeoutMs)).then(
       (output) => pump(host, route, call, output, response),
       (error: unknown) => {
         if (!call.cancelled) call.emit('error', failure(error, response));
@@ -232,16 +308,20 @@ function bidiStream(host: TransportHost, route: Route): handleBidiStreamingCall<
   };
 }
 
-/** The grpc-js handler for a route, by its stream kind. */
-export function handlerFor(host: TransportHost, route: Route): UntypedHandleCall {
+/**
+ * The grpc-js handler for a route, by its stream kind. A caller that sends no deadline gets the
+ * RPC's `timeoutMs`, else `defaultTimeoutMs` (undefined: none).
+ */
+export function handlerFor(host: TransportHost, route: Route, defaultTimeoutMs: number | undefined): UntypedHandleCall {
+  const timeoutMs = route.endpoint.timeoutMs ?? defaultTimeoutMs;
   switch (route.endpoint.stream) {
     case 'server':
-      return serverStream(host, route);
+      return serverStream(host, route, timeoutMs);
     case 'client':
-      return clientStream(host, route);
+      return clientStream(host, route, timeoutMs);
     case 'bidi':
-      return bidiStream(host, route);
+      return bidiStream(host, route, timeoutMs);
     default:
-      return unary(host, route);
+      return unary(host, route, timeoutMs);
   }
 }

@@ -5,7 +5,7 @@ import { type ServiceDefinition as GrpcServiceDefinition, Server, ServerCredenti
 import { DeclarationError, type RpcEndpoint, type TransportHost } from '@wharf/core';
 import { type CompiledService, compileService, isBound, type MethodWire } from './generate.js';
 import { Health } from './health.js';
-import { DEFAULTS, type GrpcTransportOptions, type ProtoBinding, serverChannelOptions } from './options.js';
+import { DEFAULTS, defaultTimeoutOf, type GrpcTransportOptions, type ProtoBinding, serverChannelOptions } from './options.js';
 import { bindMethods, type LoadedProto, loadProto } from './proto-binding.js';
 import { addReflection } from './reflection.js';
 import { handlerFor, type Route } from './server-calls.js';
@@ -115,10 +115,12 @@ export class GrpcServer {
     const { generated, bound, services } = plan(host);
     const options = this.#options;
     const server = new Server(serverChannelOptions(options));
+    const defaultTimeoutMs = defaultTimeoutOf(options);
     for (const routes of services.values()) {
       const { definition, implementation } = definitionOf(routes);
       const handlers = implementation as Record<string, unknown>;
-      for (const route of routes) handlers[route.wire.path.slice(route.wire.path.lastIndexOf('/') + 1)] = handlerFor(host, route);
+      for (const route of routes)
+        handlers[route.wire.path.slice(route.wire.path.lastIndexOf('/') + 1)] = handlerFor(host, route, defaultTimeoutMs);
       server.addService(definition, implementation);
     }
     if (options.health !== false) {

@@ -159,14 +159,17 @@ describe('unary calls', () => {
     expect(out.deadline).toBeLessThanOrEqual(Date.now() + 5000);
   });
 
-  it('copes with a caller that sets no deadline', async () => {
+  it('gives a caller that sets no deadline the default one (30 s; test/default-deadline.test.ts has the rest)', async () => {
     const client = rawClient(server.target);
+    const before = Date.now();
     const { reply } = await rawUnary(client, wire('echo').path, wire('echo').request.encode({ text: 'x' }));
     expect(wire('echo').response.decode(reply as Buffer)).toMatchObject({
       text: 'x',
       metadata: { 'user-agent': expect.any(String) },
     });
-    expect((wire('echo').response.decode(reply as Buffer) as { deadline?: number }).deadline).toBeUndefined();
+    const { deadline } = wire('echo').response.decode(reply as Buffer) as { deadline?: number };
+    expect(deadline).toBeGreaterThanOrEqual(before + 30_000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 30_000);
     client.close();
   });
 
