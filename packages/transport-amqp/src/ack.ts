@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { Channel, Message } from 'amqplib';
 
 // Delivery tags belong to the channel that delivered the message. Acking on a later channel
@@ -21,15 +20,4 @@ export function requeue(channel: Channel, message: Message): void {
   } catch {
     // Channel closed: the broker redelivers the message.
   }
-}
-
-/**
- * The abort controller shared by every message in flight on one channel: it fires when the
- * channel dies. Each in-flight request listens to it until it ends, so the listener count is
- * bounded by the prefetch, not a leak; Node's warning at 11 listeners does not apply.
- */
-export function channelController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
 }

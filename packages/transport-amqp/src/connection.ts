@@ -1,5 +1,6 @@
 import { WharfError } from '@wharf/core';
 import amqp, { type ChannelModel } from 'amqplib';
+import { settledOrAborted } from './abortable.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { coalesceWrites } from './coalesce.js';
 import type { Log } from './log.js';
@@ -36,6 +37,8 @@ export class Connection {
   #closed = false;
   #lastError: Error | undefined;
   #wake: (() => void) | undefined;
+  /** Aborts the connect attempt in flight (its socket), when the connection is closed meanwhile. */
+  #connecting: AbortController | undefined;
   /** The broker's version, once connected (`3.10.8`). */
   serverVersion: string | undefined;
   /** Connections opened after the first. */
@@ -116,14 +119,20 @@ export class Connection {
 
   async #run(): Promise<void> {
     for (let attempt = 0; !this.#closed; attempt++) {
+      const abort = new AbortController();
+      this.#connecting = abort;
       try {
-        const model = await amqp.connect(this.#url, {
+        const socketOptions = {
           noDelay: true,
           timeout: 10_000,
+          // amqplib passes these to net.connect, which destroys the socket when `signal` aborts:
+          // `close` ends a connect in flight (amqplib's types do not list it).
+          signal: abort.signal,
           clientProperties: { connection_name: this.#options.name },
-        });
+        };
+        const model = await amqp.connect(this.#url, socketOptions);
         if (this.#closed) {
-          await model.close().catch(() => {});
+          await dispose(model, CLOSE_GRACE_MS);
           return;
         }
         if (!coalesceWrites(model)) {
@@ -134,6 +143,7 @@ export class Connection {
         this.#attach(model);
         return;
       } catch (error) {
+        if (this.#closed) return;
         this.#lastError = error as Error;
         const delay = backoffDelay(attempt, this.#options.reconnect);
         this.#options.logger.warn(
@@ -148,13 +158,18 @@ export class Connection {
           };
         });
         this.#wake = undefined;
+      } finally {
+        this.#connecting = undefined;
       }
     }
   }
 
   #attach(model: ChannelModel): void {
     const log = this.#options.logger;
-    model.on('error', (error: Error) => log.warn({ err: error }, 'RabbitMQ connection error'));
+    model.on('error', (error: Error) => {
+      if (this.#closed) log.debug({ err: error }, 'RabbitMQ connection error while closing');
+      else log.warn({ err: error }, 'RabbitMQ connection error');
+    });
     model.on('close', (error?: Error) => this.#lost(model, error));
     model.on('blocked', (reason: string) =>
       log.warn({ reason }, 'RabbitMQ blocked this connection (resource alarm); publishes wait until it is unblocked'),
@@ -184,15 +199,36 @@ export class Connection {
     return new WharfError('UNAVAILABLE', 'The AMQP transport is closed');
   }
 
-  /** Closes the connection and stops reconnecting; waiters get UNAVAILABLE. */
-  async close(): Promise<void> {
+  /**
+   * Closes the connection and stops reconnecting (a connect attempt in flight is abandoned);
+   * waiters get UNAVAILABLE. Waits for the broker's close-ok until `signal` aborts, then destroys
+   * the socket: a broker or network that stopped answering cannot hold the close.
+   */
+  async close(signal: AbortSignal = new AbortController().signal): Promise<void> {
     this.#closed = true;
     this.#wake?.();
+    this.#connecting?.abort();
     for (const waiter of this.#waiters) waiter.reject(this.#closedError());
     this.#waiters.clear();
     const model = this.#model;
     this.#model = undefined;
-    if (model !== undefined) await model.close().catch(() => {});
-    await this.#loop;
+    if (model !== undefined && !(await settledOrAborted(model.close(), signal))) destroySocket(model);
+    if (this.#loop !== undefined) await settledOrAborted(this.#loop, signal);
   }
+}
+
+/** How long a connection opened after `close` gets for its own close handshake. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** Tears the TCP connection down without the close handshake. */
+function destroySocket(model: ChannelModel): void {
+  const stream = (model.connection as unknown as { stream?: { destroy(error?: Error): void } }).stream;
+  // With an error, amqplib's socket-error path runs: channels closed, heartbeat timer cleared.
+  stream?.destroy(new Error('The AMQP transport closed the connection at the end of the drain time'));
+}
+
+/** Closes `model`, destroying its socket if the broker does not confirm within `graceMs`. */
+async function dispose(model: ChannelModel, graceMs: number): Promise<void> {
+  model.on('error', () => {});
+  if (!(await settledOrAborted(model.close(), AbortSignal.timeout(graceMs)))) destroySocket(model);
 }

@@ -46,7 +46,12 @@ export class ManagedChannel<C extends Channel> {
     this.#connection = connection;
     this.#spec = spec;
     this.#logger = logger;
-    this.#offUp = connection.onUp((model) => this.#open(model));
+    this.#offUp = connection.onUp((model) => {
+      // A fresh connection opens the channel now; a retry still pending from before is moot.
+      clearTimeout(this.#retry);
+      this.#retry = undefined;
+      this.#open(model);
+    });
   }
 
   /** The channel, once set up; undefined while (re)opening. */
@@ -137,7 +142,7 @@ export class ManagedChannel<C extends Channel> {
         this.#logger.error({ err: error, channel: this.#spec.name }, 'Cannot set up an AMQP channel; retrying');
       }
       channel?.close().catch(() => {});
-      this.#scheduleRetry(model);
+      this.#scheduleRetry();
     }
   }
 
@@ -148,17 +153,22 @@ export class ManagedChannel<C extends Channel> {
     this.#spec.lost?.(channel);
     if (this.#channel !== channel) return;
     this.#channel = undefined;
-    const model = this.#connection.current;
-    if (model !== undefined && !this.#closed) this.#scheduleRetry(model);
+    if (this.#connection.current !== undefined) this.#scheduleRetry();
   }
 
-  #scheduleRetry(model: ChannelModel): void {
+  /**
+   * Opens the channel again after a backoff, on whichever connection is live then — not the one
+   * that failed: a setup that failed on a connection which has since been replaced (or a retry
+   * pending when it was) must still end with a channel on the new one. While no connection is
+   * up, the next one opens it through `onUp`.
+   */
+  #scheduleRetry(): void {
     if (this.#closed || this.#retry !== undefined) return;
     const delay = backoffDelay(this.#attempt++, {});
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
-      // A lost connection re-opens every channel through onUp; only retry on the same one.
-      if (this.#connection.current === model) this.#open(model);
+      const model = this.#connection.current;
+      if (model !== undefined) this.#open(model);
     }, delay);
   }
 

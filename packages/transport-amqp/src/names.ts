@@ -44,8 +44,10 @@ export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 
 /** Headers the transport sets; every other string header is request metadata. */
 export const Header = {
-  /** RPC: the caller's remaining time in ms (also the message's `expiration`). */
+  /** RPC: the caller's remaining time in whole ms (also the message's `expiration`). */
   timeout: 'x-wharf-timeout-ms',
+  /** RPC: the caller's absolute deadline in epoch ms; tightens the deadline when the clocks agree. */
+  deadline: 'x-wharf-deadline',
   /** RPC reply: `ok` or `error`. */
   status: 'x-wharf-status',
   /** Event: emission time in epoch ms (the `timestamp` property has whole seconds only). */

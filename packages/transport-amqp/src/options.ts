@@ -31,7 +31,8 @@ export interface AmqpTransportOptions {
   readonly prefetch?: number | ((consumer: ConsumerInfo) => number);
   /**
    * Type of the event, delay and dead-letter queues: `quorum` (replicated, with a delivery limit)
-   * or `classic`. Default quorum when the broker supports it (RabbitMQ ≥ 3.8).
+   * or `classic`. Default quorum when the broker supports it (RabbitMQ ≥ 3.8). Delay queues stay
+   * classic below RabbitMQ 3.10, whose quorum queues do not support the message TTL they need.
    */
   readonly queueType?: 'quorum' | 'classic';
   /** Retries of failing event handlers: delays, attempts, and codes that dead-letter at once. */
@@ -64,6 +65,17 @@ export interface AmqpTransportOptions {
   /** Shown in the broker's connection list; default the app's name. */
   readonly connectionName?: string;
   /**
+   * A served RPC's time limit when the caller sends none (no `x-wharf-timeout-ms`, no
+   * `expiration`): the RPC's `timeoutMs`, else this; default 30 000 ms. `null` for no limit.
+   */
+  readonly defaultTimeoutMs?: number | null;
+  /**
+   * Other names of this transport's broker (`rabbit.prod.svc:5672`, or URLs), for instances that
+   * registered it under another host name. Instances on any other broker or vhost are not reachable
+   * from this transport: the app calls them over another transport, or not at all.
+   */
+  readonly brokerAliases?: readonly string[];
+  /**
    * Logger until `listen` hands over the app's (an app without services never calls `listen`);
    * default: warnings and errors to stderr as JSON lines. A pino logger fits.
    */
@@ -89,6 +101,8 @@ export interface ResolvedOptions {
   readonly rpcQueueExpiresMs: number;
   readonly forwardAuthorizationInEvents: boolean;
   readonly connectionName: string | undefined;
+  readonly defaultTimeoutMs: number | undefined;
+  readonly brokerAliases: readonly string[];
   readonly logger: Log | undefined;
 }
 
@@ -120,6 +134,9 @@ export function resolveOptions(options: AmqpTransportOptions, dedupe: () => Dedu
     rpcQueueExpiresMs: positive('rpcQueueExpiresMs', options.rpcQueueExpiresMs, 60_000),
     forwardAuthorizationInEvents: options.forwardAuthorizationInEvents ?? false,
     connectionName: options.connectionName,
+    defaultTimeoutMs:
+      options.defaultTimeoutMs === null ? undefined : positive('defaultTimeoutMs', options.defaultTimeoutMs, 30_000),
+    brokerAliases: options.brokerAliases ?? [],
     logger: options.logger,
   };
 }

@@ -1,5 +1,5 @@
 import { WharfError } from '@wharf/core';
-import type { ConfirmChannel, Options } from 'amqplib';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
 import type { Connection } from './connection.js';
 import { Fifo } from './fifo.js';
 import type { Log } from './log.js';
@@ -17,6 +17,21 @@ export interface PublishRequest {
   readonly signal?: AbortSignal | undefined;
   /** Names the message in error messages, e.g. `event orders.created`. */
   readonly what: string;
+  /**
+   * Fail the publish with `UnroutableError` when no queue takes the message (the broker returns
+   * it, then confirms it). Without it, an unroutable message is confirmed and silently dropped.
+   */
+  readonly mandatory?: boolean;
+}
+
+/** A mandatory publish the broker returned: no queue is bound for its exchange and routing key. */
+export class UnroutableError extends WharfError {
+  constructor(what: string, exchange: string, routingKey: string, replyText: string) {
+    super(
+      'FAILED_PRECONDITION',
+      `RabbitMQ could not route ${what}: no queue is bound for exchange ${JSON.stringify(exchange)} with routing key ${JSON.stringify(routingKey)} (${replyText}); the topology is missing and will be declared again`,
+    );
+  }
 }
 
 const WAITING = 0;
@@ -30,6 +45,8 @@ interface Entry {
   state: typeof WAITING | typeof SENT | typeof DONE;
   timer: TimerHandle | undefined;
   onAbort: (() => void) | undefined;
+  /** Set when the broker returned this (mandatory) message; its confirm then fails it. */
+  returned: UnroutableError | undefined;
 }
 
 /** What the publisher needs. */
@@ -67,7 +84,10 @@ export class Publisher {
       {
         name: 'publisher',
         confirm: true,
-        setup: options.setup,
+        setup: async (channel) => {
+          channel.on('return', (message: Message) => this.#returned(message));
+          await options.setup(channel);
+        },
         ready: (channel) => {
           this.#writable = true;
           this.#flush(channel);
@@ -103,7 +123,15 @@ export class Publisher {
       );
     }
     return new Promise<void>((resolve, reject) => {
-      const entry: Entry = { request, resolve, reject, state: WAITING, timer: undefined, onAbort: undefined };
+      const entry: Entry = {
+        request,
+        resolve,
+        reject,
+        state: WAITING,
+        timer: undefined,
+        onAbort: undefined,
+        returned: undefined,
+      };
       entry.timer = schedule(request.deadline, () => this.#timeout(entry));
       if (request.signal !== undefined) {
         const onAbort = () => this.#settle(entry, new WharfError('CANCELLED', `Publishing ${request.what} was cancelled`));
@@ -140,12 +168,19 @@ export class Publisher {
   }
 
   #send(entry: Entry, channel: ConfirmChannel): void {
-    const { exchange, routingKey, content, options } = entry.request;
+    const { exchange, routingKey, content, options, mandatory } = entry.request;
     entry.state = SENT;
+    entry.returned = undefined;
     this.#sent.add(entry);
     let writable: boolean;
     try {
-      writable = channel.publish(exchange, routingKey, content, options, (error: Error | null) => this.#confirmed(entry, error));
+      writable = channel.publish(
+        exchange,
+        routingKey,
+        content,
+        mandatory === true ? { ...options, mandatory: true } : options,
+        (error: Error | null) => this.#confirmed(entry, error),
+      );
     } catch (error) {
       this.#sent.delete(entry);
       if (error instanceof RangeError || error instanceof TypeError) {
@@ -182,7 +217,8 @@ export class Publisher {
       return;
     }
     if (error === null) {
-      this.#settle(entry, undefined);
+      // RabbitMQ sends basic.return before the confirm of the same message.
+      this.#settle(entry, entry.returned);
     } else if (error.message === 'message nacked') {
       this.#settle(
         entry,
@@ -194,6 +230,29 @@ export class Publisher {
       // The channel died before the confirm: send again on the next channel. The broker may
       // already hold the first copy; consumers drop the duplicate by message id.
       this.#requeue(entry);
+    }
+  }
+
+  /**
+   * Marks the sent mandatory entry the broker returned. A return carries no delivery tag, so the
+   * entry is found by what was published: exchange, routing key, message id and body (the
+   * unconfirmed mandatory publishes are few: failure copies of events).
+   */
+  #returned(message: Message): void {
+    const { exchange, routingKey, replyText } = message.fields as Message['fields'] & { replyText?: string };
+    for (const entry of this.#sent) {
+      const { request } = entry;
+      if (
+        request.mandatory === true &&
+        entry.returned === undefined &&
+        request.exchange === exchange &&
+        request.routingKey === routingKey &&
+        request.options.messageId === message.properties.messageId &&
+        request.content.equals(message.content)
+      ) {
+        entry.returned = new UnroutableError(request.what, exchange, routingKey, replyText ?? 'NO_ROUTE');
+        return;
+      }
     }
   }
 
@@ -227,7 +286,7 @@ export class Publisher {
 
   /** Resolves when every publish is confirmed or failed, or when `signal` aborts. */
   idle(signal: AbortSignal): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
+    if (this.pending === 0 || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       this.#idle.push(resolve);
       signal.addEventListener('abort', () => resolve(), { once: true });

@@ -28,6 +28,10 @@ export interface RpcClientOptions {
   readonly maxMessageBytes: number;
   /** Wait for a channel at most this long when the call has no deadline. */
   readonly connectWaitMs: number;
+  /** Whether an address names this transport's broker and vhost. */
+  readonly reaches: (address: string) => boolean;
+  /** This transport's broker, for the error of an address on another one. */
+  readonly broker: string;
 }
 
 const NOT_JSON = 'The RPC reply is not valid JSON';
@@ -42,7 +46,8 @@ export class RpcClient {
   readonly #options: RpcClientOptions;
   readonly #channel: ManagedChannel<Channel>;
   readonly #pending = new Map<string, PendingCall>();
-  readonly #queues = new Map<string, string>();
+  /** Per address, service and major: the queue to publish to, or why the address cannot be called. */
+  readonly #queues = new Map<string, string | WharfError>();
   readonly #prefix = `${crypto.randomUUID().slice(0, 8)}-`;
   #seq = 0;
   #waiting = 0;
@@ -96,8 +101,10 @@ export class RpcClient {
         ),
       );
     }
+    const queue = this.#queueFor(call);
+    if (typeof queue !== 'string') return Promise.reject(queue);
     const channel = this.#channel.current;
-    if (channel !== undefined) return this.#send(call, body, channel);
+    if (channel !== undefined) return this.#send(call, body, channel, queue);
     if (this.#waiting >= this.#options.maxBuffered) {
       return Promise.reject(
         new WharfError(
@@ -110,7 +117,7 @@ export class RpcClient {
     return this.#channel.ready(call.deadline ?? Date.now() + this.#options.connectWaitMs).then(
       (ready) => {
         this.#waiting--;
-        const sent = this.#send(call, body, ready);
+        const sent = this.#send(call, body, ready, queue);
         this.#checkIdle();
         return sent;
       },
@@ -122,18 +129,23 @@ export class RpcClient {
     );
   }
 
-  #queueFor(call: OutboundCall): string {
+  #queueFor(call: OutboundCall): string | WharfError {
     const key = `${call.address}\0${call.ref.service}\0${call.ref.major}`;
     let queue = this.#queues.get(key);
     if (queue === undefined) {
-      queue = topologyNames(namespaceOf(call.address) ?? this.#options.namespace).rpcQueue(call.ref.service, call.ref.major);
+      queue = this.#options.reaches(call.address)
+        ? topologyNames(namespaceOf(call.address) ?? this.#options.namespace).rpcQueue(call.ref.service, call.ref.major)
+        : new WharfError(
+            'UNAVAILABLE',
+            `Cannot call ${call.ref.fullName} at ${call.address}: that address is on another RabbitMQ broker or vhost than this transport's (${this.#options.broker}). Register the instance on this broker, or list the other name in brokerAliases if it is the same broker`,
+          );
       if (this.#queues.size > 10_000) this.#queues.clear();
       this.#queues.set(key, queue);
     }
     return queue;
   }
 
-  #send(call: OutboundCall, body: Buffer, channel: Channel): Promise<unknown> {
+  #send(call: OutboundCall, body: Buffer, channel: Channel, queue: string): Promise<unknown> {
     const what = call.ref.fullName;
     const headers = headersFromMetadata(call.metadata);
     let expiration: string | undefined;
@@ -142,8 +154,12 @@ export class RpcClient {
       if (remaining <= 0) {
         return Promise.reject(new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded before ${what} was sent`));
       }
-      expiration = String(remaining);
-      headers[Header.timeout] = remaining;
+      // Whole milliseconds: RabbitMQ refuses a fractional `expiration` with a channel error (406),
+      // which would fail every call in flight on the channel.
+      const ms = Math.max(1, Math.floor(remaining));
+      expiration = String(ms);
+      headers[Header.timeout] = ms;
+      headers[Header.deadline] = Math.floor(call.deadline);
     }
     if (call.signal?.aborted) return Promise.reject(new WharfError('CANCELLED', `${what} was cancelled before it was sent`));
     this.#seq = (this.#seq + 1) % Number.MAX_SAFE_INTEGER;
@@ -162,7 +178,7 @@ export class RpcClient {
       if (onAbort !== undefined) call.signal?.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(correlationId, { what, resolve, reject, channel, timer, signal: call.signal, onAbort });
       try {
-        channel.publish('', this.#queueFor(call), body, {
+        channel.publish('', queue, body, {
           correlationId,
           replyTo: DIRECT_REPLY_TO,
           type: call.ref.name,
@@ -198,9 +214,11 @@ export class RpcClient {
       this.#channel.reset();
       return;
     }
-    const call = this.#take(message.properties.correlationId);
-    // A reply after the deadline or from an earlier channel has nobody waiting: drop it.
-    if (call === undefined || call.channel !== channel) return;
+    const id: unknown = message.properties.correlationId;
+    // A reply after the deadline, or one arriving on another channel than its call's, has
+    // nobody waiting here: drop it, leaving any call of that id to its own channel.
+    if (typeof id !== 'string' || this.#pending.get(id)?.channel !== channel) return;
+    const call = this.#take(id) as PendingCall;
     let value: unknown;
     try {
       value = JSON.parse(message.content.toString('utf8'));

@@ -1,7 +1,8 @@
 import type { ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core';
-import { deadlineFromTimeout, toWharfError, WharfError, type WireError } from '@wharf/core';
+import { inboundDeadline, toWharfError, type WireError } from '@wharf/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { ack, channelController } from './ack.js';
+import { ack } from './ack.js';
+import { CancelSet } from './cancel-set.js';
 import type { Connection } from './connection.js';
 import { intHeader, isJsonContentType, metadataFromHeaders } from './headers.js';
 import type { InFlight } from './in-flight.js';
@@ -9,6 +10,7 @@ import type { Log } from './log.js';
 import { Header } from './names.js';
 import { QueueConsumer } from './queue-consumer.js';
 import type { Readiness } from './readiness.js';
+import { isValidReplyTo } from './reply-to.js';
 import type { AmqpStats } from './stats.js';
 import { declareRpcQueue } from './topology.js';
 
@@ -24,6 +26,8 @@ export interface RpcServerOptions {
   readonly prefetch: number;
   readonly expiresMs: number;
   readonly maxMessageBytes: number;
+  /** Time limit of a request that names none, unless its RPC sets `timeoutMs`; undefined for none. */
+  readonly defaultTimeoutMs: number | undefined;
   readonly readiness: Readiness;
   readonly inFlight: InFlight;
   readonly stats: AmqpStats;
@@ -48,14 +52,22 @@ class ReplyHeaders implements ResponseChannel {
 /**
  * The server half of AMQP RPC for one service and major version: consumes its queue (instances
  * compete for requests, at most `prefetch` each at a time), runs each request through the app's
- * pipeline, replies to `replyTo` with the same correlation id, then acks. A request whose caller's
- * time is up is dropped unanswered: nobody waits for it.
+ * pipeline, acks it, and replies to `replyTo` with the same correlation id. A request whose
+ * caller's time is up is dropped unanswered: nobody waits for it.
+ *
+ * Poison requests cannot loop. The ack goes out just before the reply (same channel, so the broker
+ * takes it first): a reply the broker cannot take — one that makes it close the connection — does
+ * not bring the request back. And a redelivered request (its instance died or lost its connection
+ * while handling it) is acked on receipt, so a request that kills its handler's process or
+ * connection is attempted at most twice.
  */
 export class RpcServer {
   readonly #options: RpcServerOptions;
   readonly #queue: QueueConsumer;
   readonly #byName = new Map<string, RpcEndpoint>();
-  readonly #aborts = new WeakMap<Channel, AbortController>();
+  readonly #cancels = new WeakMap<Channel, CancelSet>();
+  /** Reply-to addresses already checked: a caller's channel sends all its requests with one. */
+  readonly #replyTos = new Set<string>();
 
   constructor(options: RpcServerOptions) {
     this.#options = options;
@@ -68,13 +80,11 @@ export class RpcServer {
       kind: 'RPC consumer',
       declare: async (channel) => {
         await declareRpcQueue(channel, options.queue, options.expiresMs);
-        this.#aborts.set(channel, channelController());
+        this.#cancels.set(channel, new CancelSet());
       },
       handle: (channel, message) => this.#handle(channel, message),
-      lost: (channel) =>
-        this.#aborts
-          .get(channel)
-          ?.abort(new WharfError('CANCELLED', 'The connection to RabbitMQ was lost; the reply cannot be delivered')),
+      // Requests in flight on a lost channel cannot be answered: cancel their handlers.
+      lost: (channel) => this.#cancels.get(channel)?.fire(),
     });
   }
 
@@ -98,23 +108,27 @@ export class RpcServer {
   async #handle(channel: Channel, message: ConsumeMessage): Promise<void> {
     const { properties } = message;
     const replyTo: unknown = properties.replyTo;
-    if (typeof replyTo !== 'string' || replyTo === '') {
+    if (typeof replyTo !== 'string' || !this.#checkReplyTo(replyTo)) {
+      this.#options.stats.rpcDropped++;
       this.#options.logger.warn(
-        { queue: this.name, type: properties.type },
-        'Dropped an AMQP request without reply-to: RPC requests must name where to reply (see docs/transports/amqp.md)',
+        { queue: this.name, type: properties.type, replyTo, correlationId: properties.correlationId },
+        replyTo === undefined || replyTo === ''
+          ? 'Dropped an AMQP request without reply-to: RPC requests must name where to reply (see docs/transports/amqp.md)'
+          : 'Dropped an AMQP request whose reply-to is neither a queue name nor a direct reply-to address RabbitMQ issued; replying to it could make the broker close the connection',
       );
       ack(channel, message);
       return;
     }
+    const acked = message.fields.redelivered === true;
+    if (acked) ack(channel, message);
     const headers = properties.headers;
     const timeout = intHeader(headers, Header.timeout) ?? intHeader({ e: properties.expiration }, 'e');
     if (timeout !== undefined && timeout <= 0) {
-      this.#options.stats.rpcExpired++;
-      ack(channel, message);
+      this.#expired(channel, message, acked);
       return;
     }
     const reply = (status: 'ok' | 'error', body: unknown, extra?: Record<string, unknown>) =>
-      this.#reply(channel, message, replyTo, status, body, extra);
+      this.#reply(channel, message, acked, replyTo, status, body, extra);
     const fail = (error: WireError) => reply('error', error);
 
     const type: unknown = properties.type;
@@ -125,6 +139,16 @@ export class RpcServer {
         code: 'UNIMPLEMENTED',
         message: `${this.#options.service} v${this.#options.major} has no RPC ${JSON.stringify(type ?? null)} over AMQP; set the message type to one of: ${known}`,
       });
+      return;
+    }
+    const absolute = headers?.[Header.deadline];
+    const deadline = inboundDeadline(
+      timeout,
+      typeof absolute === 'number' || typeof absolute === 'string' ? absolute : undefined,
+      endpoint.timeoutMs ?? this.#options.defaultTimeoutMs,
+    );
+    if (timeout !== undefined && deadline !== undefined && deadline <= Date.now()) {
+      this.#expired(channel, message, acked);
       return;
     }
     if (endpoint.stream !== 'unary') {
@@ -160,8 +184,8 @@ export class RpcServer {
       const output = await this.#options.host.dispatch(endpoint, input, {
         transport: 'amqp',
         metadata: metadataFromHeaders(headers),
-        deadline: deadlineFromTimeout(timeout),
-        signal: this.#aborts.get(channel)?.signal,
+        deadline,
+        onCancel: this.#cancels.get(channel)?.register,
         response,
       });
       reply('ok', output, response.values);
@@ -170,9 +194,24 @@ export class RpcServer {
     }
   }
 
+  #checkReplyTo(replyTo: string): boolean {
+    if (this.#replyTos.has(replyTo)) return true;
+    if (!isValidReplyTo(replyTo)) return false;
+    if (this.#replyTos.size >= 1_024) this.#replyTos.clear();
+    this.#replyTos.add(replyTo);
+    return true;
+  }
+
+  /** Drops a request whose caller has given up. */
+  #expired(channel: Channel, message: ConsumeMessage, acked: boolean): void {
+    this.#options.stats.rpcExpired++;
+    if (!acked) ack(channel, message);
+  }
+
   #reply(
     channel: Channel,
     message: ConsumeMessage,
+    acked: boolean,
     replyTo: string,
     status: 'ok' | 'error',
     body: unknown,
@@ -188,6 +227,9 @@ export class RpcServer {
         JSON.stringify({ code: 'INTERNAL', message: 'Internal error: the output cannot be encoded as JSON' }),
       );
     }
+    // Ack first (see the class comment). On a closed channel both are no-ops and the broker hands
+    // the request to another instance.
+    if (!acked) ack(channel, message);
     try {
       channel.publish('', replyTo, content, {
         correlationId: message.properties.correlationId,
@@ -195,10 +237,8 @@ export class RpcServer {
         headers: extra === undefined ? { [Header.status]: status } : { ...extra, [Header.status]: status },
       });
     } catch {
-      // The channel is gone: without the ack the broker hands the request to another instance.
       return;
     }
     this.#options.stats.rpcAnswered++;
-    ack(channel, message);
   }
 }

@@ -14,11 +14,23 @@ export interface AmqpStats {
   rpcAnswered: number;
   /** RPC requests dropped because their caller's deadline had passed. */
   rpcExpired: number;
+  /** RPC requests dropped because their `reply_to` is missing or malformed. */
+  rpcDropped: number;
   /** Times the connection was re-established after it was lost. */
   reconnects: number;
 }
 
 /** Fresh counters. */
 export function newStats(): AmqpStats {
-  return { delivered: 0, handled: 0, duplicates: 0, retried: 0, deadLettered: 0, rpcAnswered: 0, rpcExpired: 0, reconnects: 0 };
+  return {
+    delivered: 0,
+    handled: 0,
+    duplicates: 0,
+    retried: 0,
+    deadLettered: 0,
+    rpcAnswered: 0,
+    rpcExpired: 0,
+    rpcDropped: 0,
+    reconnects: 0,
+  };
 }

@@ -4,7 +4,10 @@ import { Header, type TopologyNames } from './names.js';
 
 /** The queue features the broker offers. */
 export interface QueueFeatures {
+  /** Handler and dead-letter queues. */
   readonly type: 'quorum' | 'classic';
+  /** Delay queues: quorum queues support `x-message-ttl` only from RabbitMQ 3.10, so classic below. */
+  readonly delayType: 'quorum' | 'classic';
   /** Quorum queues on RabbitMQ ≥ 3.10 dead-letter at least once (the default is at most once). */
   readonly atLeastOnceDeadLetters: boolean;
   readonly deliveryLimit: number;
@@ -28,11 +31,17 @@ export function queueFeatures(
   deliveryLimit: number,
 ): QueueFeatures {
   const chosen = type ?? (versionAtLeast(version, 3, 8) ? 'quorum' : 'classic');
-  return { type: chosen, atLeastOnceDeadLetters: chosen === 'quorum' && versionAtLeast(version, 3, 10), deliveryLimit };
+  const ttlOnQuorum = versionAtLeast(version, 3, 10);
+  return {
+    type: chosen,
+    delayType: chosen === 'quorum' && ttlOnQuorum ? 'quorum' : 'classic',
+    atLeastOnceDeadLetters: chosen === 'quorum' && ttlOnQuorum,
+    deliveryLimit,
+  };
 }
 
-function typed(features: QueueFeatures, args: Record<string, unknown>): Record<string, unknown> {
-  return features.type === 'quorum' ? { 'x-queue-type': 'quorum', ...args } : args;
+function typed(type: 'quorum' | 'classic', args: Record<string, unknown>): Record<string, unknown> {
+  return type === 'quorum' ? { 'x-queue-type': 'quorum', ...args } : args;
 }
 
 /** Declares a queue; an existing queue with other arguments becomes a FAILED_PRECONDITION that says what to do. */
@@ -91,11 +100,11 @@ export async function declareEventTopology(
       : {};
     await assertQueue(channel, queue, {
       durable: true,
-      arguments: typed(features, { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', ...strategy }),
+      arguments: typed(features.delayType, { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', ...strategy }),
     });
     await channel.bindQueue(queue, names.delayExchange, '', { 'x-match': 'all', [Header.delay]: String(delay) });
   }
-  await assertQueue(channel, names.deadLetterQueue(service), { durable: true, arguments: typed(features, {}) });
+  await assertQueue(channel, names.deadLetterQueue(service), { durable: true, arguments: typed(features.type, {}) });
 }
 
 /** Declares one handler's queue and binds it to its pattern. */
@@ -110,8 +119,8 @@ export async function declareHandlerQueue(
   const deadLetters = { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': names.deadLetterQueue(service) };
   const args =
     features.type === 'quorum'
-      ? typed(features, { ...deadLetters, 'x-delivery-limit': features.deliveryLimit })
-      : typed(features, deadLetters);
+      ? typed(features.type, { ...deadLetters, 'x-delivery-limit': features.deliveryLimit })
+      : typed(features.type, deadLetters);
   await assertQueue(channel, queue, { durable: true, arguments: args });
   await channel.bindQueue(queue, names.eventsExchange, pattern);
 }

@@ -1,5 +1,7 @@
 import type { OutboundEvent, RpcEndpoint, Transport, TransportHost } from '@wharf/core';
 import { WharfError } from '@wharf/core';
+import { settledOrAborted } from './abortable.js';
+import { brokerMatcher, brokerOf, describeBroker } from './broker-address.js';
 import { Connection } from './connection.js';
 import { memoryDedupe } from './dedupe.js';
 import { EventConsumer } from './event-consumer.js';
@@ -7,7 +9,7 @@ import { headersFromMetadata } from './headers.js';
 import { InFlight } from './in-flight.js';
 import { LateLog } from './log.js';
 import { Header, type TopologyNames, topologyNames } from './names.js';
-import { type AmqpTransportOptions, resolveOptions } from './options.js';
+import { type AmqpTransportOptions, redactUrl, resolveOptions } from './options.js';
 import { Publisher } from './publisher.js';
 import { Readiness } from './readiness.js';
 import { retryPolicy } from './retry-policy.js';
@@ -23,14 +25,20 @@ export interface AmqpTransport extends Transport {
   readonly names: TopologyNames;
   /** What its consumers did so far. */
   stats(): Readonly<AmqpStats>;
+  /**
+   * True when `address` names this transport's broker (host and port, or one of `brokerAliases`)
+   * and vhost; any namespace on it is reachable.
+   */
+  reaches(address: string): boolean;
 }
 
-/** The address registered for this broker and namespace, without credentials. */
+/** The address registered for this broker and namespace, without credentials, with an explicit port. */
 export function addressOf(url: string, namespace: string | undefined): string {
   const parsed = new URL(url);
   const vhost = parsed.pathname === '' ? '/' : parsed.pathname;
+  const port = parsed.port === '' ? (parsed.protocol === 'amqps:' ? '5671' : '5672') : parsed.port;
   const query = namespace ? `?namespace=${encodeURIComponent(namespace)}` : '';
-  return `amqp://${parsed.host}${vhost}${query}`;
+  return `amqp://${parsed.hostname}:${port}${vhost}${query}`;
 }
 
 /**
@@ -46,6 +54,8 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
   const names = topologyNames(config.namespace);
   const log = new LateLog();
   if (config.logger !== undefined) log.use(config.logger);
+  const reaches = brokerMatcher(config.url, config.brokerAliases);
+  const own = brokerOf(config.url);
   const inFlight = new InFlight();
   const stats = newStats();
   const servers: RpcServer[] = [];
@@ -87,6 +97,8 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
       maxBuffered: config.maxBufferedPublishes,
       maxMessageBytes: config.maxMessageBytes,
       connectWaitMs: config.publishTimeoutMs,
+      reaches,
+      broker: own === undefined ? redactUrl(config.url) : describeBroker(own),
     });
     return rpcClient;
   }
@@ -137,6 +149,7 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
           prefetch: config.prefetch({ kind: 'rpc', service: first.service, queue }),
           expiresMs: config.rpcQueueExpiresMs,
           maxMessageBytes: config.maxMessageBytes,
+          defaultTimeoutMs: config.defaultTimeoutMs,
           readiness,
           inFlight,
           stats,
@@ -231,17 +244,19 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
   async function drainAndClose(signal: AbortSignal): Promise<void> {
     // Stop taking work, finish what was delivered (acks, replies, retry publishes), wait for
     // outstanding confirms and replies, then close. When `signal` aborts, close at once: what
-    // is unacked goes back to its queue.
-    await Promise.all([...servers, ...consumers].map((x) => x.stopConsuming()));
+    // is unacked goes back to its queue. Every step that waits for the broker is raced against
+    // `signal`: a broker that stopped answering must not hold the app's stop past its drain time.
+    const within = (work: Promise<unknown>) => settledOrAborted(work, signal);
+    await within(Promise.all([...servers, ...consumers].map((x) => x.stopConsuming())));
     await inFlight.idle(signal);
     // Handlers still draining on other transports (an HTTP request, a gRPC stream) may emit or
     // call over AMQP: keep the publisher and the RPC client open until the whole app is idle.
     await appIdle?.(signal);
     await Promise.all([publisher?.idle(signal), rpcClient?.idle(signal)]);
-    await Promise.all([...servers, ...consumers].map((x) => x.close()));
-    await Promise.all([rpcClient?.close(), publisher?.close()]);
-    await connection?.close();
-    log.debug({ stats }, 'AMQP transport closed');
+    await within(Promise.all([...servers, ...consumers].map((x) => x.close())));
+    await within(Promise.all([rpcClient?.close(), publisher?.close()]));
+    await connection?.close(signal);
+    log.debug({ stats }, signal.aborted ? 'AMQP transport closed at the end of the drain time' : 'AMQP transport closed');
   }
 
   return {
@@ -254,6 +269,7 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
     names,
     stats: () => ({ ...stats, reconnects: connection?.reconnects ?? 0 }),
     listen,
+    reaches,
     call: (call) => (closed ? Promise.reject(closedError(`call ${call.ref.fullName}`)) : client().call(call)),
     publish,
     close,

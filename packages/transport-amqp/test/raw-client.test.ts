@@ -13,6 +13,8 @@ const inventory = defineContract({
   methods: {
     reserve: { input: z.object({ sku: z.string(), qty: z.int().min(1) }), output: z.object({ reservation: z.string() }) },
     watch: { stream: 'server', input: z.object({}), output: z.object({ sku: z.string() }) },
+    remaining: { input: z.object({}), output: z.object({ remainingMs: z.number() }) },
+    bounded: { input: z.object({}), output: z.object({ remainingMs: z.number() }), timeoutMs: 2_000 },
   },
   events: { reserved: { payload: z.object({ sku: z.string(), qty: z.int() }) } },
 });
@@ -31,6 +33,17 @@ class Inventory {
   @Rpc(inventory.methods.watch)
   async *watch() {
     yield { sku: 'never' };
+  }
+
+  @Rpc(inventory.methods.remaining)
+  remaining(_input: object, ctx: Context) {
+    const ms = ctx.remainingMs();
+    return { remainingMs: Number.isFinite(ms) ? ms : -1 };
+  }
+
+  @Rpc(inventory.methods.bounded)
+  bounded(_input: object, ctx: Context) {
+    return { remainingMs: ctx.remainingMs() };
   }
 
   @On('partner.order.placed', { input: z.object({ ref: z.string() }) })
@@ -70,8 +83,35 @@ describe.skipIf(!available)('a raw amqplib client that follows docs/transports/a
       });
     });
 
+  /** Calls `method` of the inventory in namespace `ns` with exactly `properties` (no timeout unless given). */
+  const request = (ns: string, method: string, properties: amqp.Options.Publish) =>
+    new Promise<ConsumeMessage>((resolve, reject) => {
+      const correlationId = `raw-${Math.random().toString(36).slice(2)}`;
+      const timer = setTimeout(() => reject(new Error('no reply within 5 s')), 5_000);
+      replies.set(correlationId, (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+      channel.publish('', `${ns}.inventory.v3.rpc`, Buffer.from('{}'), {
+        type: method,
+        replyTo: 'amq.rabbitmq.reply-to',
+        correlationId,
+        contentType: 'application/json',
+        ...properties,
+      });
+    });
+  const remainingOf = async (reply: Promise<ConsumeMessage>) =>
+    (JSON.parse((await reply).content.toString()) as { remainingMs: number }).remainingMs;
+  const unbounded = `${namespace}-unbounded`;
+
   beforeAll(async () => {
     server = await apps.start({ name: 'inventory', services: [new Inventory()], namespace });
+    await apps.start({
+      name: 'inventory-unbounded',
+      services: [new Inventory()],
+      namespace: unbounded,
+      amqp: { defaultTimeoutMs: null },
+    });
     connection = await amqp.connect(BROKER_URL, { noDelay: true });
     connection.on('error', () => {});
     channel = await connection.createChannel();
@@ -89,6 +129,7 @@ describe.skipIf(!available)('a raw amqplib client that follows docs/transports/a
     await connection?.close().catch(() => {});
     await apps.stopAll();
     await deleteNamespace(namespace);
+    await deleteNamespace(unbounded);
   });
 
   it('calls an RPC over direct reply-to and reads the JSON reply', async () => {
@@ -122,6 +163,37 @@ describe.skipIf(!available)('a raw amqplib client that follows docs/transports/a
       });
     });
     expect(JSON.parse(notJson.content.toString())).toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('gives a request without a timeout the RPC’s timeoutMs, else defaultTimeoutMs (30 s by default, null for none)', async () => {
+    const fallback = await remainingOf(request(namespace, 'remaining', {}));
+    expect(fallback).toBeGreaterThan(29_000);
+    expect(fallback).toBeLessThanOrEqual(30_000);
+    const own = await remainingOf(request(namespace, 'bounded', {}));
+    expect(own).toBeGreaterThan(1_000);
+    expect(own).toBeLessThanOrEqual(2_000);
+    // `expiration` alone is the remaining time too.
+    const expiring = await remainingOf(request(namespace, 'remaining', { expiration: '4000' }));
+    expect(expiring).toBeGreaterThan(3_000);
+    expect(expiring).toBeLessThanOrEqual(4_000);
+    expect(await remainingOf(request(unbounded, 'remaining', {}))).toBe(-1);
+  });
+
+  it('tightens the deadline to x-wharf-deadline when the clocks agree, and ignores it when they do not', async () => {
+    // The caller's deadline is 150 ms nearer than the remaining time says (the request's transit time).
+    const tight = await remainingOf(
+      request(namespace, 'remaining', { headers: { 'x-wharf-timeout-ms': 5_000, 'x-wharf-deadline': Date.now() + 4_850 } }),
+    );
+    expect(tight).toBeLessThanOrEqual(4_850);
+    expect(tight).toBeGreaterThan(4_000);
+    // A minute off: a clock that disagrees, so the remaining time counts.
+    const skewed = await remainingOf(
+      request(namespace, 'remaining', {
+        headers: { 'x-wharf-timeout-ms': 5_000, 'x-wharf-deadline': String(Date.now() - 60_000) },
+      }),
+    );
+    expect(skewed).toBeGreaterThan(4_850);
+    expect(skewed).toBeLessThanOrEqual(5_000);
   });
 
   it('consumes the events a Wharf service emits, from its own queue bound to the events exchange', async () => {

@@ -1,13 +1,14 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type App, type Context, defineContract, defineService, On, Service } from '@wharf/core';
+import { type App, type Context, defineContract, defineService, On, Rpc, Service } from '@wharf/core';
 import { type Deduplicator, memoryDedupe } from '@wharf/transport-amqp';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { Apps, eventually, uniqueNamespace } from './helpers/broker.js';
+import { Apps, amqpInstances, eventually, uniqueNamespace } from './helpers/broker.js';
 import { installCrashGuard } from './helpers/crash-guard.js';
 import { canStartNode, type FaultNode, startFaultNode } from './helpers/fault-node.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const feed = defineContract({
   name: 'feed',
@@ -28,6 +29,38 @@ class Sink {
     const id = ctx.event?.id ?? '?';
     handled.set(id, (handled.get(id) ?? 0) + 1);
   }
+}
+
+const poison = defineContract({
+  name: 'poison',
+  version: '1.0.0',
+  methods: { hit: { input: z.object({ tag: z.string() }), output: z.object({ ok: z.boolean() }) } },
+});
+
+/** Handler invocations per tag. */
+const hits = new Map<string, number>();
+/** The proxy a `cut…` request drops the server's connection through. */
+let serverProxy: TcpProxy | undefined;
+
+@Service(poison)
+class Poison {
+  @Rpc(poison.methods.hit)
+  async hit({ tag }: { tag: string }) {
+    hits.set(tag, (hits.get(tag) ?? 0) + 1);
+    if (tag.startsWith('cut')) {
+      // Some work, then the server's connection dies under it (as a crash of its process would).
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      serverProxy?.cut();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { ok: true };
+  }
+}
+
+/** An Erlang pid in external term format, base64: the first part of a direct reply-to address. */
+function pidToken(node: string): string {
+  const atom = Buffer.from(node);
+  return Buffer.concat([Buffer.from([131, 88, 118, 0, atom.length]), atom, Buffer.alloc(12, 7)]).toString('base64');
 }
 
 function deferred() {
@@ -104,8 +137,26 @@ describe.skipIf(!nodeAvailable)('AMQP under broker faults (a private second node
 
   afterAll(async () => {
     await apps.stopAll();
+    await serverProxy?.close();
     await node?.stop();
   }, 60_000);
+
+  /** A plain amqplib channel on the fault node, for requests no Wharf client would send. */
+  async function rawChannel(): Promise<{ channel: amqp.Channel; close(): Promise<void> }> {
+    const connection = await amqp.connect(node.url);
+    connection.on('error', () => {});
+    const channel = await connection.createChannel();
+    channel.on('error', () => {});
+    return { channel, close: () => connection.close().catch(() => {}) };
+  }
+
+  const request = (channel: amqp.Channel, namespace: string, tag: string, replyTo: string) =>
+    channel.publish('', `${namespace}.poison.v1.rpc`, Buffer.from(JSON.stringify({ tag })), {
+      type: 'hit',
+      replyTo,
+      correlationId: `poison-${tag}`,
+      contentType: 'application/json',
+    });
 
   it('loses no confirmed event while the broker closes every connection mid-stream', async () => {
     const namespace = uniqueNamespace('fault');
@@ -287,4 +338,68 @@ describe.skipIf(!nodeAvailable)('AMQP under broker faults (a private second node
     await producer.emit(feed.events.item, { n: 7 }, { id: 'after-cancel-1' });
     await eventually(() => handled.has('after-cancel-1'), 'the re-attached consumer handles events');
   }, 60_000);
+
+  it('drops a request whose reply-to would make RabbitMQ close the connection, and serves on', async () => {
+    const namespace = uniqueNamespace('replyto');
+    const server = await apps.start({ name: 'poison-server', services: [new Poison()], namespace, url: node.url });
+    const transport = apps.transports.at(-1);
+    const raw = await rawChannel();
+    try {
+      // Both crash RabbitMQ 3.10's decoding of a direct reply-to address (541 INTERNAL_ERROR).
+      request(raw.channel, namespace, 'garbage', 'amq.rabbitmq.reply-to.garbage.x');
+      request(raw.channel, namespace, 'not-a-pid', 'amq.rabbitmq.reply-to.g2QAA2FiYw==.x');
+      await eventually(() => transport?.stats().rpcDropped === 2, 'both requests are dropped', 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(transport?.stats().reconnects).toBe(0);
+      expect([hits.get('garbage'), hits.get('not-a-pid')]).toEqual([undefined, undefined]);
+      const client = await apps.start({
+        name: 'poison-client',
+        namespace,
+        url: node.url,
+        instances: amqpInstances(server, 'poison'),
+      });
+      await expect(client.client(poison).hit({ tag: 'good' })).resolves.toEqual({ ok: true });
+    } finally {
+      await raw.close();
+    }
+  }, 30_000);
+
+  it('answers a request once when its well-formed reply-to still makes RabbitMQ close the connection', async () => {
+    const namespace = uniqueNamespace('foreign');
+    const server = await apps.start({ name: 'poison-server-2', services: [new Poison()], namespace, url: node.url });
+    const transport = apps.transports.at(-1);
+    const raw = await rawChannel();
+    try {
+      // A pid of a node this broker does not know: it passes the check, and the broker still
+      // closes the connection when the reply is published. Acked before the reply, the request
+      // does not come back.
+      request(raw.channel, namespace, 'foreign', `amq.rabbitmq.reply-to.${pidToken('reply@1')}.a2V5a2V5a2V5`);
+      await eventually(() => (transport?.stats().reconnects ?? 0) >= 1, 'the broker closed the connection once', 10_000);
+      await eventually(() => server.isReady(), 'the server is ready again', 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(hits.get('foreign')).toBe(1);
+      expect(transport?.stats().reconnects).toBe(1);
+    } finally {
+      await raw.close();
+    }
+  }, 30_000);
+
+  it('attempts a request that kills its server’s connection at most twice', async () => {
+    const namespace = uniqueNamespace('killer');
+    serverProxy = await startTcpProxy(node.port);
+    await apps.start({ name: 'poison-server-3', services: [new Poison()], namespace, url: serverProxy.url });
+    const transport = apps.transports.at(-1);
+    const raw = await rawChannel();
+    try {
+      const { queue } = await raw.channel.assertQueue('', { exclusive: true });
+      request(raw.channel, namespace, 'cut-1', queue);
+      await eventually(() => hits.get('cut-1') === 2, 'the request is redelivered once', 10_000);
+      await eventually(() => (transport?.stats().reconnects ?? 0) >= 2, 'the server reconnected twice', 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(hits.get('cut-1')).toBe(2);
+      expect((await raw.channel.checkQueue(`${namespace}.poison.v1.rpc`)).messageCount).toBe(0);
+    } finally {
+      await raw.close();
+    }
+  }, 30_000);
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { Apps, BROKER_URL, brokerAvailable, deleteNamespace, eventually, uniqueNamespace } from './helpers/broker.js';
 import { installCrashGuard } from './helpers/crash-guard.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const jobs = defineContract({
   name: 'jobs',
@@ -161,5 +162,82 @@ describe.skipIf(!available)('AMQP retries and dead letters against the real brok
     await publishRaw('jobs.queued', body, options);
     await eventually(() => (stats()?.duplicates ?? 0) > duplicates, 'the duplicate is skipped');
     expect(callsOf('twice')).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!available)('failure copies that cannot be routed, or whose ack is lost', () => {
+  installCrashGuard();
+  const namespace = uniqueNamespace('copies');
+  const names = topologyNames(namespace);
+  const apps = new Apps();
+  let emitter: App;
+  let raw: amqp.ChannelModel;
+  let channel: ConfirmChannel;
+  let proxy: TcpProxy | undefined;
+  const deadLetters = () => listDeadLetters({ url: BROKER_URL, namespace, service: 'worker' }).catch(() => []);
+  const lettersWith = async (id: string) => (await deadLetters()).filter((d) => d.id === id).length;
+  const callsOf = (job: string) => calls.filter((c) => c.job === job);
+
+  beforeAll(async () => {
+    emitter = await apps.start({ name: 'producer', namespace });
+    raw = await amqp.connect(BROKER_URL);
+    raw.on('error', () => {});
+    channel = await raw.createConfirmChannel();
+    channel.on('error', () => {});
+  });
+
+  afterAll(async () => {
+    await raw?.close().catch(() => {});
+    await apps.stopAll();
+    await proxy?.close();
+    await deleteNamespace(namespace);
+  });
+
+  it('does not lose an event whose dead-letter queue was deleted: it is declared again and the dead letter lands there', async () => {
+    await apps.start({
+      name: 'worker',
+      services: [new Worker()],
+      namespace,
+      amqp: { retry: { maxAttempts: 3, initialDelayMs: 150 } },
+    });
+    await channel.deleteQueue(names.deadLetterQueue('worker'));
+    // Fails the schema: dead-lettered at once. Unroutable, the copy would be confirmed and the original acked: lost.
+    await emitter.emit('jobs.queued', { job: 'orphan', size: 0 }, { id: 'orphan-1' });
+    await eventually(async () => (await lettersWith('orphan-1')) === 1, 'the dead letter in the re-declared queue', 10_000);
+  });
+
+  it('does not lose an event whose delay queue was deleted: it is declared again and the retry happens', async () => {
+    await channel.deleteQueue(names.delayQueue(150));
+    plan.set('delayless', 1);
+    await emitter.emit(jobs.events.queued, { job: 'delayless', size: 1 });
+    await eventually(() => callsOf('delayless').some((c) => c.attempt === 2), 'the retry is handled', 10_000);
+    expect(callsOf('delayless').at(-1)?.attempt).toBe(2);
+  });
+
+  it('dead-letters once when its channel dies before the dead letter is confirmed', async () => {
+    // A second worker instance behind a proxy, alone on the queue: the first one stops.
+    await apps.stopAll();
+    emitter = await apps.start({ name: 'producer-2', namespace });
+    proxy = await startTcpProxy();
+    const through = proxy;
+    await apps.start({ name: 'worker-proxied', services: [new Worker()], namespace, url: through.url });
+    let frozen = false;
+    // Freeze right after the delivery reaches the worker: its dead-letter copy is then sent into the void.
+    through.onBrokerData = (chunk) => {
+      if (!chunk.includes('lost-ack-1')) return;
+      through.freeze();
+      through.onBrokerData = undefined;
+      frozen = true;
+    };
+    await emitter.emit('jobs.queued', { job: 'bad', size: 0 }, { id: 'lost-ack-1' });
+    await eventually(() => frozen, 'the worker got the event');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The connection drops: the copy is published again on the next one, and the original,
+    // never acked, is redelivered; it must not be dead-lettered a second time.
+    through.cut();
+    through.thaw();
+    await eventually(async () => (await lettersWith('lost-ack-1')) >= 1, 'the dead letter', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await lettersWith('lost-ack-1')).toBe(1);
   });
 });

@@ -215,6 +215,44 @@ describe.skipIf(!available)('AMQP RPC against the real broker', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it('sends a fractional remaining time as whole milliseconds, which RabbitMQ accepts', async () => {
+    // A fractional `expiration` makes RabbitMQ close the channel (406): every call on it would fail.
+    const [slow, sum] = await Promise.all([
+      client.client(calc).slow({ ms: 200 }, { timeoutMs: 5_000 }),
+      client.client(calc).add({ a: 1, b: 2 }, { timeoutMs: 1_000.5 }),
+    ]);
+    expect(slow).toEqual({ done: true });
+    expect(sum).toEqual({ sum: 3 });
+    await expect(client.client(calc).add({ a: 2, b: 2 }, { timeoutMs: 2_000.999 })).resolves.toEqual({ sum: 4 });
+  });
+
+  it('reaches only instances on its own broker and vhost, in any namespace', async () => {
+    const transport = apps.transports.at(-1);
+    const ns = encodeURIComponent(namespace);
+    expect(transport?.reaches(`amqp://127.0.0.1:5672/?namespace=${ns}`)).toBe(true);
+    expect(transport?.reaches('amqp://localhost:5672/')).toBe(true);
+    expect(transport?.reaches('amqp://127.0.0.1/?namespace=elsewhere')).toBe(true);
+    expect(transport?.reaches(`amqp://other-broker:5672/?namespace=${ns}`)).toBe(false);
+    expect(transport?.reaches('amqp://127.0.0.1:5673/')).toBe(false);
+    expect(transport?.reaches('amqp://127.0.0.1:5672/shop')).toBe(false);
+
+    // The registry knows calc only on another broker: it is not called on this one instead.
+    const elsewhere = `amqp://other-broker:5672/?namespace=${ns}`;
+    const lost = await apps.start({
+      name: 'calc-client-elsewhere',
+      namespace,
+      instances: [{ id: 'remote-calc', service: 'calc', version: '1.0.0', address: elsewhere }],
+    });
+    await expect(lost.client(calc).add({ a: 1, b: 1 }, { timeoutMs: 2_000 })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining('No instance of calc v1 is reachable'),
+    });
+    await expect(client.call(calc.methods.add, { a: 1, b: 1 }, { address: elsewhere, timeoutMs: 2_000 })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining('another RabbitMQ broker or vhost'),
+    });
+  });
+
   it('counts what it answered', () => {
     const stats = apps.transports[0]?.stats();
     expect(stats?.rpcAnswered).toBeGreaterThan(200);

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { Apps, amqpInstances, brokerAvailable, deleteNamespace, eventually, uniqueNamespace } from './helpers/broker.js';
 import { installCrashGuard } from './helpers/crash-guard.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const mail = defineContract({
   name: 'mail',
@@ -86,4 +87,45 @@ describe.skipIf(!available)('graceful stop of the AMQP transport', () => {
     await apps.start({ name: 'mailer-5', services: [rescuer], namespace });
     await eventually(() => entries('cat').some((l) => l.who === 'rescuer'), 'another instance gets the event');
   });
+});
+
+describe.skipIf(!available)('stopping when the broker stopped answering (a frozen TCP proxy in between)', () => {
+  installCrashGuard();
+  const namespace = uniqueNamespace('frozen');
+  const apps = new Apps();
+  const proxies: TcpProxy[] = [];
+  afterAll(async () => {
+    await apps.stopAll();
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+    await deleteNamespace(namespace);
+  });
+
+  const serveThroughProxy = async (name: string) => {
+    const proxy = await startTcpProxy();
+    proxies.push(proxy);
+    const app = await apps.start({ name, services: [new Mailer(name)], namespace, url: proxy.url, shutdownMs: 1_000 });
+    return { proxy, app };
+  };
+
+  it('stops within the drain time when the broker freezes', async () => {
+    const { proxy, app } = await serveThroughProxy('frozen-1');
+    proxy.freeze();
+    const started = Date.now();
+    await app.stop();
+    // Cancelling consumers, closing channels and the connection each wait for the broker: past
+    // the 1 s drain time the transport stops waiting and destroys the socket.
+    expect(Date.now() - started).toBeLessThan(2_500);
+  }, 60_000);
+
+  it('stops within the drain time while reconnecting through a network that stopped answering', async () => {
+    const { proxy, app } = await serveThroughProxy('frozen-2');
+    const opened = proxy.opened;
+    // The connection drops; every reconnect attempt then hangs in the AMQP handshake.
+    proxy.freeze();
+    proxy.cut();
+    await eventually(() => proxy.opened > opened, 'a reconnect attempt is in flight');
+    const started = Date.now();
+    await app.stop();
+    expect(Date.now() - started).toBeLessThan(2_500);
+  }, 60_000);
 });

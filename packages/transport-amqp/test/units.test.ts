@@ -2,9 +2,11 @@
 import { memoryDedupe, topologyNames } from '@wharf/transport-amqp';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
+import { brokerMatcher } from '../src/broker-address.js';
 import { Fifo } from '../src/fifo.js';
 import { isJsonContentType, metadataFromHeaders } from '../src/headers.js';
 import { redactUrl } from '../src/options.js';
+import { isValidReplyTo } from '../src/reply-to.js';
 import { retryPolicy } from '../src/retry-policy.js';
 import { namespaceOf } from '../src/rpc-client.js';
 import { queueFeatures } from '../src/topology.js';
@@ -26,10 +28,59 @@ describe('topology names', () => {
 
   it('puts the broker and namespace in the address, never the password', () => {
     expect(addressOf('amqp://user:pw@rabbit:5672/shop', 'blue')).toBe('amqp://rabbit:5672/shop?namespace=blue');
-    expect(addressOf('amqps://rabbit', undefined)).toBe('amqp://rabbit/');
+    expect(addressOf('amqps://rabbit', undefined)).toBe('amqp://rabbit:5671/');
+    expect(addressOf('amqp://guest:guest@127.0.0.1', undefined)).toBe('amqp://127.0.0.1:5672/');
     expect(namespaceOf('amqp://rabbit:5672/shop?namespace=blue')).toBe('blue');
     expect(namespaceOf('amqp://rabbit:5672/')).toBeUndefined();
     expect(redactUrl('amqp://user:pw@rabbit/')).toBe('amqp://user:***@rabbit/');
+  });
+});
+
+describe('which broker an address names', () => {
+  it('compares host, port and vhost, not the namespace', () => {
+    const reaches = brokerMatcher('amqp://user:pw@Rabbit.internal:5672/shop', ['rabbit:5672', 'amqp://10.0.0.7']);
+    expect(reaches('amqp://rabbit.internal:5672/shop?namespace=blue')).toBe(true);
+    expect(reaches('amqp://rabbit.internal/shop')).toBe(true);
+    expect(reaches('amqp://rabbit:5672/shop')).toBe(true);
+    expect(reaches('amqp://10.0.0.7:5672/shop')).toBe(true);
+    expect(reaches('amqp://rabbit.internal:5672/')).toBe(false);
+    expect(reaches('amqp://rabbit.internal:5673/shop')).toBe(false);
+    expect(reaches('amqp://other:5672/shop')).toBe(false);
+    expect(reaches('not a url')).toBe(false);
+    const local = brokerMatcher('amqp://127.0.0.1', []);
+    expect(local('amqp://localhost:5672/')).toBe(true);
+    expect(local('amqp://[::1]:5672')).toBe(true);
+    expect(local('amqp://127.0.0.1:5672/%2F')).toBe(true);
+    expect(local('amqp://127.0.0.1:5672/%2Fother')).toBe(false);
+    expect(brokerMatcher('amqps://rabbit', [])('amqp://rabbit:5671/')).toBe(true);
+  });
+});
+
+describe('reply-to addresses', () => {
+  const pid = (node: string, tag = 88) => {
+    const atom = Buffer.from(node);
+    const rest = Buffer.alloc(tag === 88 ? 12 : 9, 1);
+    return Buffer.concat([Buffer.from([131, tag, 118, 0, atom.length]), atom, rest]).toString('base64');
+  };
+
+  it('accepts queue names and the direct reply-to addresses RabbitMQ issues', () => {
+    expect(isValidReplyTo('my-replies')).toBe(true);
+    expect(isValidReplyTo('amq.gen-JzTY20BRgKO-HjmUJj0wLg')).toBe(true);
+    // As RabbitMQ 3.10 issued it, and as 4.2 does (no key).
+    expect(isValidReplyTo('amq.rabbitmq.reply-to.g1h2AA1yZXBseUA5MjQ4ODg0AAA1kQAAAAJrCALE.JIKg8DORTpYy5HhyA43plA==')).toBe(true);
+    expect(isValidReplyTo('amq.rabbitmq.reply-to.g1h2AA5yZXBseUA2ODc4MTMzNAAAcEoAAAAAaS8eQg==')).toBe(true);
+    expect(isValidReplyTo(`amq.rabbitmq.reply-to.${pid('rabbit@host', 103)}.a2V5`)).toBe(true);
+  });
+
+  it('refuses what would make RabbitMQ close the connection', () => {
+    expect(isValidReplyTo('')).toBe(false);
+    expect(isValidReplyTo('amq.rabbitmq.reply-to')).toBe(false);
+    expect(isValidReplyTo('amq.rabbitmq.reply-to.garbage.x')).toBe(false);
+    expect(isValidReplyTo('amq.rabbitmq.reply-to.g2QAA2FiYw==.x')).toBe(false);
+    expect(isValidReplyTo('amq.rabbitmq.reply-to.g1h2AA1yZXBseUA5MjQ4ODg0AAA1kQAAAAJrCAL.abc')).toBe(false);
+    expect(isValidReplyTo(`amq.rabbitmq.reply-to.${pid('reply@1')}.not base64!`)).toBe(false);
+    expect(isValidReplyTo(`amq.rabbitmq.reply-to.${Buffer.from([131, 88, 118, 0, 200, 65]).toString('base64')}`)).toBe(false);
+    expect(isValidReplyTo('x'.repeat(256))).toBe(false);
   });
 });
 
@@ -66,10 +117,26 @@ describe('retry policy', () => {
 
 describe('queue features', () => {
   it('uses quorum queues from RabbitMQ 3.8, at-least-once dead-lettering from 3.10', () => {
-    expect(queueFeatures('3.7.28', undefined, 20).type).toBe('classic');
-    expect(queueFeatures('3.9.1', undefined, 20)).toMatchObject({ type: 'quorum', atLeastOnceDeadLetters: false });
-    expect(queueFeatures('3.10.8', undefined, 20)).toMatchObject({ type: 'quorum', atLeastOnceDeadLetters: true });
-    expect(queueFeatures('4.1.0', 'classic', 20)).toMatchObject({ type: 'classic', atLeastOnceDeadLetters: false });
+    expect(queueFeatures('3.7.28', undefined, 20)).toMatchObject({ type: 'classic', delayType: 'classic' });
+    expect(queueFeatures('3.10.8', undefined, 20)).toMatchObject({
+      type: 'quorum',
+      delayType: 'quorum',
+      atLeastOnceDeadLetters: true,
+    });
+    expect(queueFeatures('4.1.0', 'classic', 20)).toMatchObject({
+      type: 'classic',
+      delayType: 'classic',
+      atLeastOnceDeadLetters: false,
+    });
+  });
+
+  it('keeps delay queues classic below 3.10, whose quorum queues have no message TTL', () => {
+    expect(queueFeatures('3.9.1', undefined, 20)).toMatchObject({
+      type: 'quorum',
+      delayType: 'classic',
+      atLeastOnceDeadLetters: false,
+    });
+    expect(queueFeatures('3.8.35', 'quorum', 20)).toMatchObject({ type: 'quorum', delayType: 'classic' });
   });
 });
 
