@@ -1,16 +1,14 @@
 // The greeter as shipped (dist/main.js) with AMQP_URL set: served over RabbitMQ, its `greeted`
 // event emitted on the AMQP bus and consumed by its own @On handler, handler code unchanged.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { type App, createApp, memoryRegistry } from '@wharf/core';
 import { amqpTransport } from '@wharf/transport-amqp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { greeter } from '../src/contract.js';
 import { BROKER_URL, brokerAvailable, deleteGreeterTopology } from './broker.js';
+import { type GreeterProcess, startGreeterProcess } from './main-process.js';
 
 const URL_ = BROKER_URL;
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 const available = await brokerAvailable('the greeter AMQP test');
 
@@ -24,26 +22,11 @@ describe.skipIf(!available)('greeter over AMQP (dist/main.js with AMQP_URL)', ()
     expect(crashes.splice(0)).toEqual([]);
   });
   const namespace = `wharf-test.greeter.${randomBytes(4).toString('hex')}`;
-  let child: ChildProcess;
-  let output = '';
+  let greeterProcess: GreeterProcess;
   let client: App;
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, AMQP_URL: URL_, AMQP_NAMESPACE: namespace, PORT: '0', GRPC_PORT: '0', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const until = Date.now() + 20_000;
-    while (!output.includes('greeter is up')) {
-      if (Date.now() > until || child.exitCode !== null) throw new Error(`The greeter did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    greeterProcess = await startGreeterProcess({ AMQP_URL: URL_, AMQP_NAMESPACE: namespace });
     const address = `amqp://127.0.0.1:5672/?namespace=${encodeURIComponent(namespace)}`;
     client = createApp({
       name: 'greeter-client',
@@ -59,13 +42,13 @@ describe.skipIf(!available)('greeter over AMQP (dist/main.js with AMQP_URL)', ()
     process.off('unhandledRejection', onCrash);
     process.off('uncaughtException', onCrash);
     await client?.stop();
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (greeterProcess?.child.exitCode === null) greeterProcess.child.kill('SIGKILL');
     // Clean what the greeter declared: its RPC queue expires by itself; the event topology does not.
     await deleteGreeterTopology(namespace);
   });
 
   it('logs at start-up that the streaming countdown is not served over AMQP', () => {
-    expect(output).toContain('greeter.countdown (server stream)');
+    expect(greeterProcess.output()).toContain('greeter.countdown (server stream)');
   });
 
   it('greets, reports NOT_FOUND with details, and answers UNIMPLEMENTED for the stream', async () => {
@@ -96,8 +79,7 @@ describe.skipIf(!available)('greeter over AMQP (dist/main.js with AMQP_URL)', ()
   });
 
   it('drains and exits cleanly on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    const exited = greeterProcess.terminate();
     expect(await exited).toBe(0);
   });
 });

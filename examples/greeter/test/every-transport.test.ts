@@ -2,15 +2,14 @@
 // sent over HTTP with fetch, its `greeted` event carried by RabbitMQ to the greeter's own handler,
 // and the count read back by a plain grpc-js client from the committed .proto. Then SIGTERM: the
 // process drains and exits 0. One service, declared once, handler code unchanged.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type Client, credentials, loadPackageDefinition, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROKER_URL, brokerAvailable, deleteGreeterTopology } from './broker.js';
+import { type GreeterProcess, startGreeterProcess } from './main-process.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const PROTO = fileURLToPath(new URL('../proto', import.meta.url));
 const available = await brokerAvailable('the every-transport greeter test');
 
@@ -20,32 +19,13 @@ interface StatsClient extends Client {
 
 describe.skipIf(!available)('the greeter over HTTP, gRPC and AMQP at once (dist/main.js)', () => {
   const namespace = `wharf-test.every.${randomBytes(4).toString('hex')}`;
-  let child: ChildProcess;
-  let output = '';
+  let greeterProcess: GreeterProcess;
   let http = '';
   let grpc: StatsClient;
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, PORT: '0', GRPC_PORT: '0', AMQP_URL: BROKER_URL, AMQP_NAMESPACE: namespace, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const until = Date.now() + 20_000;
-    while (!output.includes('greeter is up')) {
-      if (Date.now() > until || child.exitCode !== null) throw new Error(`The greeter did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const up = output
-      .split('\n')
-      .map((line) => (line.startsWith('{') ? JSON.parse(line) : {}))
-      .find((line) => line.msg?.startsWith('greeter is up'));
-    const addresses: string[] = up.addresses;
+    greeterProcess = await startGreeterProcess({ AMQP_URL: BROKER_URL, AMQP_NAMESPACE: namespace });
+    const addresses = greeterProcess.addresses;
     http = addresses.find((a) => a.startsWith('http://')) as string;
     const grpcAddress = new URL(addresses.find((a) => a.startsWith('grpc://')) as string).host;
     expect(addresses.some((a) => a.startsWith('amqp://'))).toBe(true);
@@ -56,7 +36,7 @@ describe.skipIf(!available)('the greeter over HTTP, gRPC and AMQP at once (dist/
 
   afterAll(async () => {
     grpc?.close();
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (greeterProcess?.child.exitCode === null) greeterProcess.child.kill('SIGKILL');
     await deleteGreeterTopology(namespace);
   });
 
@@ -84,10 +64,8 @@ describe.skipIf(!available)('the greeter over HTTP, gRPC and AMQP at once (dist/
   });
 
   it('drains and exits 0 on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(output).toContain('Received SIGTERM; draining');
-    expect(output).toContain('greeter stopped');
+    expect(await greeterProcess.terminate()).toBe(0);
+    expect(greeterProcess.output()).toContain('Received SIGTERM; draining');
+    expect(greeterProcess.output()).toContain('greeter stopped');
   });
 });

@@ -1,9 +1,8 @@
 // The greeter over HTTP, called the way a user with curl or fetch would, at the documented routes
 // (docs/transports/http.md).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { App } from '@wharf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGreeterProcess } from './main-process.js';
 import { serveGreeterOverHttp } from './serve-http.js';
 
 let app: App;
@@ -77,31 +76,10 @@ describe('greeter over HTTP (fetch)', () => {
 
 describe('greeter main (npm start)', () => {
   it('serves HTTP on PORT and drains on SIGTERM', async () => {
-    const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-    const child: ChildProcess = spawn(process.execPath, [main], {
-      // Free ports for every transport main.ts starts, so parallel test files never collide.
-      env: { ...process.env, PORT: '0', GRPC_PORT: '0', AMQP_URL: '', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const address = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`greeter did not start: ${out}`)), 10_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d;
-        for (const line of out.split('\n')) {
-          if (!line.includes('greeter is up')) continue;
-          const found = (JSON.parse(line) as { addresses: string[] }).addresses.find((a) => a.startsWith('http://127.0.0.1:'));
-          if (found) {
-            clearTimeout(timer);
-            resolve(found);
-          }
-        }
-      });
-    });
+    const greeter = await startGreeterProcess();
+    const address = greeter.addresses.find((a) => a.startsWith('http://127.0.0.1:'));
     const res = await fetch(`${address}/v1/greetings`, { method: 'POST', headers: json, body: '{"name":"Main"}' });
     expect(await res.json()).toEqual({ message: 'Hello, Main!' });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await greeter.terminate()).toBe(0);
   });
 });
