@@ -180,23 +180,10 @@ export class GrpcClient {
     } catch (error) {
       return Promise.reject(inputError(outbound.ref, error));
     }
-    const done = this.#track();
-    return new Promise((resolve, reject) => {
-      let call: ReturnType<Client['makeUnaryRequest']>;
-      try {
-        call = channel.makeUnaryRequest(wire.path, passthrough, passthrough, bytes, metadata, options, (error, reply) => {
-          detach();
-          done();
-          if (error) reject(this.#errorOf(outbound, error));
-          else decodeReply(wire, reply as Buffer, resolve, reject);
-        });
-      } catch (error) {
-        done();
-        reject(startError(outbound, error));
-        return;
-      }
-      const detach = cancelOnAbort(outbound.signal, call);
-    });
+    const state: CallState = { stopped: false, failure: undefined };
+    return this.#singleReply(outbound, wire, state, (callback) =>
+      channel.makeUnaryRequest(wire.path, passthrough, passthrough, bytes, metadata, options, callback),
+    );
   }
 
   #clientStream(
@@ -207,11 +194,31 @@ export class GrpcClient {
     options: CallOptions,
     state: CallState,
   ): Promise<unknown> {
+    return this.#singleReply(
+      outbound,
+      wire,
+      state,
+      (callback) => channel.makeClientStreamRequest(wire.path, passthrough, passthrough, metadata, options, callback),
+      (call) => sendAll(outbound, wire, call, state),
+    );
+  }
+
+  /**
+   * A call answered by one message (unary, client stream): counted in flight until it settles,
+   * cancelled with the caller's signal, its status or reply turned into the caller's result.
+   */
+  #singleReply<C extends { cancel(): void }>(
+    outbound: OutboundCall,
+    wire: MethodWire,
+    state: CallState,
+    start: (callback: (error: ServiceError | null, reply?: Buffer) => void) => C,
+    started?: (call: C) => void,
+  ): Promise<unknown> {
     const done = this.#track();
     return new Promise((resolve, reject) => {
-      let call: ClientWritableStream<Buffer>;
+      let call: C;
       try {
-        call = channel.makeClientStreamRequest(wire.path, passthrough, passthrough, metadata, options, (error, reply) => {
+        call = start((error, reply) => {
           state.stopped = true;
           detach();
           done();
@@ -224,7 +231,7 @@ export class GrpcClient {
         return;
       }
       const detach = cancelOnAbort(outbound.signal, call);
-      sendAll(outbound, wire, call, state);
+      started?.(call);
     });
   }
 

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defineContract, ERROR_CODES, type ErrorCode, httpStatusOf, implement, WharfError } from '@wharf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { caller, raw, type Served, serve } from './helpers.js';
+import { caller, raw, type Served, serve, until } from './helpers.js';
 
 const faulty = defineContract({
   name: 'faulty',
@@ -45,11 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await served.app.stop();
 });
-
-async function until(check: () => boolean, ms = 2_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await sleep(5);
-}
 
 describe('errors over HTTP', () => {
   it.each(ERROR_CODES.map((code) => [code]))('%s arrives at a Wharf client as the same typed error', async (code: ErrorCode) => {

@@ -1,6 +1,7 @@
 // Shared set-up for the HTTP transport tests: real servers on 127.0.0.1, free ports.
 import { request as rawRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type App, type AppOptions, createApp, memoryRegistry, type RpcRef } from '@wharf/core';
 import { type HttpTransport, type HttpTransportOptions, httpTransport } from '@wharf/transport-http';
 
@@ -104,4 +105,10 @@ export function readAll(socket: Socket, ms = 5_000): Promise<string> {
       resolve(got);
     });
   });
+}
+
+/** Waits until `check()` holds, polling every 5 ms, for at most `ms`; the caller asserts afterwards. */
+export async function until(check: () => boolean, ms = 2_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await sleep(5);
 }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defineContract, implement, WharfError } from '@wharf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { caller, type Served, serve } from './helpers.js';
+import { caller, type Served, serve, until } from './helpers.js';
 
 const ticker = defineContract({
   name: 'ticker',
@@ -54,11 +54,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await served.app.stop();
 });
-
-async function until(check: () => boolean, ms = 2_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await sleep(5);
-}
 
 describe('server streams over HTTP (NDJSON)', () => {
   it('sends one JSON message per line as application/x-ndjson', async () => {
