@@ -1,22 +1,13 @@
 // The shared RabbitMQ the greeter's AMQP tests use, and whether it answers.
+import { requireService, serviceUrl } from '@wharf/real-parts';
 import amqp from 'amqplib';
 
-/** The broker the tests use. */
-export const BROKER_URL = process.env.AMQP_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** The broker the tests use: `AMQP_URL`, default `amqp://guest:guest@127.0.0.1:5672`. */
+export const BROKER_URL = serviceUrl('rabbitmq');
 
-/** True when RabbitMQ answers. Under CI a missing broker fails loudly; locally the caller skips, with a hint. */
-export async function brokerAvailable(what: string): Promise<boolean> {
-  try {
-    const connection = await amqp.connect(BROKER_URL, { timeout: 2_000 });
-    connection.on('error', () => {});
-    await connection.close();
-    return true;
-  } catch (error) {
-    if (process.env.CI)
-      throw new Error(`RabbitMQ is required under CI but ${BROKER_URL} does not answer: ${(error as Error).message}`);
-    console.warn(`Skipping ${what}: no RabbitMQ at ${BROKER_URL}. Start one with \`rabbitmq-server -detached\`.`);
-    return false;
-  }
+/** True when RabbitMQ answers. Under CI a missing broker fails loudly; locally the caller skips, with the command that starts it. */
+export function brokerAvailable(what: string): Promise<boolean> {
+  return requireService('rabbitmq', what);
 }
 
 /** Deletes what a greeter with AMQP_NAMESPACE=`namespace` declared: its queues and exchanges. */

@@ -12,7 +12,7 @@ const protoc = spawnSync('protoc', ['--version'], { encoding: 'utf8' });
 // Locally protoc may be missing (the test is skipped with a note); in CI it must run.
 const hasProtoc = protoc.status === 0 || Boolean(process.env.CI);
 if (!hasProtoc)
-  console.warn('protoc is not installed; skipping its check. Install it with: apt-get install -y protobuf-compiler');
+  console.warn('protoc is not installed; skipping its check. Install it with: tools/services up protoc');
 const REGENERATE = 'npm run build && npx wharf-proto examples/greeter/dist/index.js --out examples/greeter/proto';
 
 describe('greeter.proto', () => {
@@ -27,7 +27,7 @@ describe('greeter.proto', () => {
     const result = spawnSync('protoc', [`-I${protoDir}`, '--descriptor_set_out=/dev/null', 'greeter/v1/greeter.proto'], {
       encoding: 'utf8',
     });
-    expect(result.error, 'protoc is missing: apt-get install -y protobuf-compiler').toBeUndefined();
+    expect(result.error, 'protoc is missing: tools/services up protoc').toBeUndefined();
     expect(`${result.stdout}${result.stderr}`).toBe('');
     expect(result.status).toBe(0);
   });

@@ -11,7 +11,7 @@ import { serveGreeterOverHttp } from './serve-http.js';
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available) {
-  const hint = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does`;
+  const hint = `${CHROMIUM} is missing: install it with tools/services up chromium (.ci/run does)`;
   if (process.env.CI) throw new Error(hint);
   console.warn(`Skipping the Swagger UI test. ${hint}`);
 }

@@ -12,7 +12,7 @@ import { everything, structures } from './contracts.js';
 const version = spawnSync('protoc', ['--version'], { encoding: 'utf8' });
 const available = version.status === 0;
 if (!available && !process.env.CI) {
-  console.warn('protoc is not installed; skipping protoc.test.ts. Install it with: apt-get install -y protobuf-compiler');
+  console.warn('protoc is not installed; skipping protoc.test.ts. Install it with: tools/services up protoc');
 }
 
 /** Runs protoc on `files` under `root`; its status and everything it printed. */
@@ -32,7 +32,7 @@ describe.skipIf(!available && !process.env.CI)('protoc', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is installed (CI fails here when it is missing)', () => {
-    expect(version.error, 'protoc is missing: apt-get install -y protobuf-compiler').toBeUndefined();
+    expect(version.error, 'protoc is missing: tools/services up protoc').toBeUndefined();
     expect(version.stdout).toMatch(/^libprotoc \d+\./);
   });
 

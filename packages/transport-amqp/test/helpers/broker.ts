@@ -5,32 +5,20 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { type App, createApp, memoryRegistry, type ServiceInstance } from '@wharf/core';
 import { type AmqpTransport, type AmqpTransportOptions, amqpTransport, type Log } from '@wharf/transport-amqp';
+import { requireService, serviceUrl } from '@wharf/real-parts';
 import amqp from 'amqplib';
 
 const run = promisify(execFile);
 
-/** The shared broker the tests use. */
-export const BROKER_URL = process.env.AMQP_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** The shared broker the tests use: `AMQP_URL`, default `amqp://guest:guest@127.0.0.1:5672`. */
+export const BROKER_URL = serviceUrl('rabbitmq');
 
 /**
  * True when the broker answers. Under CI a missing broker fails the file loudly; locally the
- * tests skip with a hint on how to start one.
+ * tests skip with the command that starts one (`tools/services up rabbitmq`).
  */
-export async function brokerAvailable(url = BROKER_URL): Promise<boolean> {
-  try {
-    const connection = await amqp.connect(url, { timeout: 2_000 });
-    connection.on('error', () => {});
-    await connection.close();
-    return true;
-  } catch (error) {
-    if (process.env.CI) {
-      throw new Error(`RabbitMQ is required under CI but ${url} does not answer: ${(error as Error).message}`);
-    }
-    console.warn(
-      `Skipping AMQP tests: no RabbitMQ at ${url} (${(error as Error).message}). Start one with \`rabbitmq-server -detached\` or \`docker run -d -p 5672:5672 rabbitmq:3\`.`,
-    );
-    return false;
-  }
+export function brokerAvailable(): Promise<boolean> {
+  return requireService('rabbitmq', 'the AMQP transport tests');
 }
 
 /** A namespace no other test file or run shares. */
