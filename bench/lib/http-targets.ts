@@ -3,16 +3,8 @@
 // look the greeting up, and answer JSON (or a 400 problem).
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createApp,
-  httpStatusOf,
-  type InboundRequest,
-  implement,
-  memoryTransport,
-  type Transport,
-  type TransportHost,
-  WharfError,
-} from '@wharf/core';
+import { createApp, type InboundRequest, implement, memoryTransport, type Transport, WharfError } from '@wharf/core';
+import { httpStatusOf, type TransportHost } from '@wharf/core/transport';
 import { greeter } from '@wharf/example-greeter';
 import { httpTransport, problemOf } from '@wharf/transport-http';
 import Fastify from 'fastify';

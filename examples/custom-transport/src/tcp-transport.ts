@@ -2,6 +2,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import {
   deadlineFromTimeout,
+  IdleGate,
   type OutboundCall,
   type RpcEndpoint,
   type Transport,
@@ -9,7 +10,7 @@ import {
   toWharfError,
   WharfError,
   type WireError,
-} from '@wharf/core';
+} from '@wharf/core/transport';
 
 // Wire protocol: one JSON object per line, both ways.
 //   request:  { "id": 1, "method": "greeter.greet@1", "input": {...}, "metadata": {...}, "timeoutMs": 900 }
@@ -33,8 +34,7 @@ export interface TcpTransportOptions {
 export function tcpTransport(options: TcpTransportOptions = {}): Transport {
   const server = createServer();
   const sockets = new Set<Socket>();
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
+  const inFlight = new IdleGate(); // requests being handled, for a graceful close
   const connections = new Map<string, Connection>();
 
   function serve(host: TransportHost, socket: Socket): void {
@@ -57,7 +57,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
         const error = new WharfError('UNIMPLEMENTED', `${request.method} is not served over tcp`);
         return reply({ id: request.id, error: error.toWire() });
       }
-      inFlight++;
+      inFlight.enter();
       try {
         const output = await host.dispatch(endpoint, request.input, {
           transport: 'tcp',
@@ -69,7 +69,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
       } catch (error) {
         reply({ id: request.id, error: toWharfError(error).toWire() });
       } finally {
-        if (--inFlight === 0) drained?.();
+        inFlight.leave();
       }
     });
   }
@@ -98,12 +98,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
 
     async close(signal) {
       server.close(); // stop accepting connections
-      if (inFlight > 0 && !signal.aborted) {
-        await new Promise<void>((resolve) => {
-          drained = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-      }
+      await inFlight.idle(signal); // let requests finish, until the drain time is over
       for (const socket of sockets) socket.destroy();
       for (const connection of connections.values()) connection.close();
     },

@@ -11,8 +11,7 @@ const protoDir = fileURLToPath(new URL('../proto', import.meta.url));
 const protoc = spawnSync('protoc', ['--version'], { encoding: 'utf8' });
 // Locally protoc may be missing (the test is skipped with a note); in CI it must run.
 const hasProtoc = protoc.status === 0 || Boolean(process.env.CI);
-if (!hasProtoc)
-  console.warn('protoc is not installed; skipping its check. Install it with: tools/services up protoc');
+if (!hasProtoc) console.warn('protoc is not installed; skipping its check. Install it with: tools/services up protoc');
 const REGENERATE = 'npm run build && npx wharf-proto examples/greeter/dist/index.js --out examples/greeter/proto';
 
 describe('greeter.proto', () => {

@@ -231,12 +231,9 @@ class WharfApp implements App {
     const app = this;
     const subscriptions: EventEndpoint[] = transport === this.#bus ? this.services.flatMap((s) => s.events) : [];
     return {
-      appName: this.name,
-      instanceId: this.instanceId,
       services: this.services,
       rpcs: this.services.flatMap((s) => s.rpcs),
       subscriptions,
-      logger: this.logger.child({ transport: transport.name }),
       dispatch: this.#dispatcher.dispatch,
       get state() {
         return app.#state;
@@ -344,11 +341,7 @@ class WharfApp implements App {
   }
 
   #idle(signal?: AbortSignal): Promise<void> {
-    if (this.#dispatcher.inFlight === 0 || signal?.aborted) return Promise.resolve();
-    return new Promise<void>((done) => {
-      this.#dispatcher.idle().then(done);
-      signal?.addEventListener('abort', () => done(), { once: true });
-    });
+    return this.#dispatcher.idle(signal);
   }
 
   #installSignals(): void {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import type { Listed } from './call-list.js';
 import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } from './caller.js';
 import type { MethodsOf } from './contract.js';
 import type { Endpoint, EventRef, RpcRef } from './endpoint.js';
 import { WharfError } from './errors.js';
-import type { Listed } from './in-flight.js';
 import type { Metadata } from './metadata.js';
 import type { Abortable } from './stream.js';
 import type { EventInfo, InboundRequest, ResponseChannel } from './transport.js';
@@ -37,6 +37,10 @@ export interface Context extends Caller {
 
 /** The context server middleware sees: a handler's context, plus the endpoint and its input. */
 export interface ServerCall extends Context, Abortable {
+  /** Which pipeline: always `server` here (client middleware sees `client`). */
+  readonly side: 'server';
+  /** `rpc` or `event`: the endpoint's kind. */
+  readonly kind: 'rpc' | 'event';
   readonly endpoint: Endpoint;
   /** The payload; validation replaces it with the parsed value. */
   input: unknown;
@@ -123,6 +127,14 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
       this.#cancellable = true;
       this.#unlink = request.onCancel(() => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call')));
     }
+  }
+
+  get side(): 'server' {
+    return 'server';
+  }
+
+  get kind(): 'rpc' | 'event' {
+    return this.endpoint.kind;
   }
 
   get appLogger(): Logger {

@@ -1,7 +1,8 @@
+import { CallList } from './call-list.js';
 import { type Runtime, type ServerCall, ServerCallImpl } from './context.js';
 import { type Endpoint, hasOutputStream, type ServiceDefinition } from './endpoint.js';
 import { WharfError } from './errors.js';
-import { InFlight } from './in-flight.js';
+import { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
 import { acceptRequestId, MetadataKey } from './metadata.js';
 import { compose, forEndpoint, type ServerMiddlewareEntry } from './pipeline.js';
 import { wrapStream } from './stream.js';
@@ -16,9 +17,6 @@ function invokeHandler(call: ServerCall): Promise<unknown> {
   const result = call.endpoint.handler(call.input as never, call);
   return result instanceof Promise ? result : Promise.resolve(result);
 }
-
-/** The longest delay Node's timers take as given. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function expired(call: ServerCall): WharfError {
   return new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded while handling ${call.service}.${call.method}`);
@@ -43,8 +41,8 @@ function expired(call: ServerCall): WharfError {
 export class Dispatcher {
   readonly #runtime: Runtime;
   readonly #routes = new Map<Endpoint, Route>();
-  readonly #inFlight = new InFlight<ServerCallImpl>();
-  #idleWaiters: (() => void)[] = [];
+  readonly #inFlight = new CallList<ServerCallImpl>();
+  readonly #gate = new IdleGate();
   #closed = false;
   #sweepAt = Number.POSITIVE_INFINITY;
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -84,6 +82,7 @@ export class Dispatcher {
       return Promise.reject(call.abortReason);
     }
     this.#inFlight.add(call);
+    this.#gate.enter();
 
     // Nothing can abort the call early: no deadline, no caller cancellation. Skip the race.
     if (call.deadline === undefined && request.signal === undefined && request.onCancel === undefined) {
@@ -131,10 +130,9 @@ export class Dispatcher {
     if (next !== Number.POSITIVE_INFINITY) this.#armSweep(next);
   };
 
-  /** Resolves when nothing is in flight. */
-  idle(): Promise<void> {
-    if (this.#inFlight.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  /** Resolves when nothing is in flight, or when `signal` aborts. */
+  idle(signal?: AbortSignal): Promise<void> {
+    return this.#gate.idle(signal);
   }
 
   /** Refuses new requests and aborts those still running (the drain time is over). */
@@ -167,11 +165,7 @@ export class Dispatcher {
 
   #finish<T>(call: ServerCallImpl, result: T): T {
     call.release();
-    if (this.#inFlight.delete(call) && this.#inFlight.size === 0 && this.#idleWaiters.length > 0) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    if (this.#inFlight.delete(call)) this.#gate.leave();
     return result;
   }
 

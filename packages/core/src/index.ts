@@ -1,65 +1,48 @@
-// The whole public surface of @wharf/core.
+// The whole public surface of @wharf/core: the user's API. Transport authors also import
+// @wharf/core/transport (src/spi.ts).
 export type { Logger, LoggerOptions } from 'pino';
 export { type App, type AppOptions, type ClientBuiltins, createApp, type ServerBuiltins, type ShutdownOptions } from './app.js';
 export { type Balancer, roundRobin } from './balancer.js';
 export type { Caller, CallInput, CallOptions, CallResult, Client, ClientMethod, EmitOptions } from './caller.js';
-export type { ClientCall, EventCall, RpcCall } from './client-call.js';
+export type { Call, ClientCall, EventCall, RpcCall } from './client-call.js';
 export type { Context, ServerCall } from './context.js';
 export { type Contract, type ContractSpec, defineContract, type EventSpec, type MethodsOf, type RefOf } from './contract.js';
 export { DeclarationError } from './declaration-error.js';
 export { On, Rpc, Service, type ServiceOptions } from './decorators.js';
-export {
-  type AnyHandler,
-  type Endpoint,
-  type EventEndpoint,
-  type EventRef,
-  hasInputStream,
-  hasOutputStream,
-  type InputOf,
-  type OnOptions,
-  type OutputOf,
-  type PayloadOf,
-  type RpcEndpoint,
-  type RpcHandler,
-  type RpcOptions,
-  type RpcRef,
-  type RpcTransportOptions,
-  type ServiceDefinition,
-  STREAM_KINDS,
-  type StreamKind,
+export type {
+  AnyHandler,
+  Endpoint,
+  EventEndpoint,
+  EventRef,
+  InputOf,
+  OnOptions,
+  OutputOf,
+  PayloadOf,
+  RpcEndpoint,
+  RpcHandler,
+  RpcOptions,
+  RpcRef,
+  RpcTransportOptions,
+  ServiceDefinition,
+  StreamKind,
 } from './endpoint.js';
 export {
-  codeFromGrpcStatus,
-  codeFromHttpStatus,
   ERROR_CODES,
   type ErrorCode,
   type ErrorDetails,
   type FieldViolation,
-  grpcStatusOf,
-  httpStatusOf,
   isErrorCode,
-  toWharfError,
   WharfError,
   type WireError,
 } from './errors.js';
 export { MemoryNetwork, type MemoryTransportOptions, memoryTransport } from './memory-transport.js';
-export {
-  acceptRequestId,
-  DEADLINE_SKEW_TOLERANCE_MS,
-  deadlineFromTimeout,
-  inboundDeadline,
-  type Metadata,
-  MetadataKey,
-  newRequestId,
-  PROPAGATED_KEYS,
-  parseTimeout,
-  propagate,
-} from './metadata.js';
+export { type Metadata, MetadataKey, PROPAGATED_KEYS } from './metadata.js';
 export { type RequestLogOptions, requestLog } from './middleware/request-log.js';
-export { type ResolveOptions, resolve, schemeOf } from './middleware/resolve.js';
+export { type ResolveOptions, resolve } from './middleware/resolve.js';
 export { type ValidationOptions, validation } from './middleware/validation.js';
 export { majorOf } from './names.js';
 export {
+  type CallMiddleware,
   type ClientMiddleware,
   compose,
   type EndpointMiddleware,
@@ -82,18 +65,7 @@ export {
   serviceFromInstance,
   toServiceDefinition,
 } from './service.js';
-export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
-export { matchTopic } from './topic.js';
-export {
-  type AppState,
-  carriesStream,
-  type EventInfo,
-  type InboundRequest,
-  type OutboundCall,
-  type OutboundEvent,
-  type ResponseChannel,
-  type Transport,
-  type TransportContext,
-  type TransportHost,
-} from './transport.js';
-export { fieldViolations, formatPath, isSchema, parseOrThrow, type Schema } from './validation.js';
+// Types the user API refers to (App.state, ctx.event, ctx.response, AppOptions.transports,
+// App.dispatch); the rest of the transport SPI is in @wharf/core/transport.
+export type { AppState, EventInfo, InboundRequest, ResponseChannel, Transport } from './transport.js';
+export { fieldViolations, parseOrThrow, type Schema } from './validation.js';

@@ -5,7 +5,7 @@ import { toWharfError, WharfError } from './errors.js';
 import { MetadataKey } from './metadata.js';
 import { fromIterable, mapStream, wrapStream } from './stream.js';
 import { matchTopic } from './topic.js';
-import type { InboundRequest, OutboundCall, OutboundEvent, Transport, TransportHost } from './transport.js';
+import type { InboundRequest, OutboundCall, OutboundEvent, Transport, TransportContext, TransportHost } from './transport.js';
 
 interface Member {
   readonly endpoint: EventEndpoint;
@@ -21,6 +21,7 @@ interface Group {
 /** One app attached to a network. */
 interface MemoryNode {
   readonly host: TransportHost;
+  readonly context: TransportContext;
   /** The endpoint serving a method, or undefined; two major versions can be served side by side. */
   endpoint(ref: RpcRef): RpcEndpoint | undefined;
   /** Why it refuses new top-level calls (draining, closed), or undefined while it accepts them. */
@@ -42,7 +43,7 @@ export class MemoryNetwork {
   readonly #groups = new Map<string, Group>();
 
   attach(node: MemoryNode): string {
-    const address = `${this.#prefix}${node.host.instanceId}`;
+    const address = `${this.#prefix}${node.context.instanceId}`;
     this.#nodes.set(address, node);
     for (const endpoint of node.host.subscriptions) {
       const key = `${endpoint.service}:${endpoint.name}`;
@@ -57,7 +58,7 @@ export class MemoryNetwork {
   }
 
   detach(node: MemoryNode): void {
-    this.#nodes.delete(`${this.#prefix}${node.host.instanceId}`);
+    this.#nodes.delete(`${this.#prefix}${node.context.instanceId}`);
     for (const [key, group] of this.#groups) {
       const kept = group.members.filter((m) => m.node !== node);
       group.members.splice(0, group.members.length, ...kept);
@@ -129,6 +130,7 @@ export interface MemoryTransportOptions {
 export function memoryTransport(options: MemoryTransportOptions = {}): Transport {
   const network = options.network ?? new MemoryNetwork();
   let self: MemoryNode | undefined;
+  let attached: TransportContext | undefined;
   let closed = false;
   let pendingEvents = 0;
   let onSettled: (() => void) | undefined;
@@ -150,7 +152,7 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
           event: info,
         })
         .catch((error: unknown) => {
-          node.host.logger.warn(
+          node.context.logger.warn(
             { err: toWharfError(error).toWire(), event: event.name, eventId: event.id, handler: endpoint.source },
             'An event handler failed; the in-memory bus does not retry (the AMQP transport retries and dead-letters)',
           );
@@ -163,12 +165,19 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
     name: 'memory',
     streams: STREAM_KINDS,
 
+    attach(context) {
+      attached = context;
+    },
+
     async listen(host) {
+      const context = attached;
+      if (context === undefined) throw new Error('The in-memory transport was not attached: pass it to createApp');
       const byName = new Map(host.rpcs.map((endpoint) => [`${endpoint.fullName}@${endpoint.major}`, endpoint]));
       // Cached per method reference: building and hashing a string key per call is measurable here.
       const byRef = new WeakMap<RpcRef, RpcEndpoint | undefined>();
       self = {
         host,
+        context,
         endpoint(ref) {
           if (byRef.has(ref)) return byRef.get(ref);
           const found = byName.get(`${ref.fullName}@${ref.major}`);
@@ -177,7 +186,7 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
         },
         refusal() {
           if (closed || host.state === 'draining' || host.state === 'stopped') {
-            return new WharfError('UNAVAILABLE', `${host.appName} is shutting down; retry on another instance`);
+            return new WharfError('UNAVAILABLE', `${context.appName} is shutting down; retry on another instance`);
           }
           return undefined;
         },

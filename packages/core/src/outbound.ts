@@ -27,7 +27,7 @@ export interface OutboundOptions {
  */
 export function send(call: ClientCall): Promise<unknown> {
   if (call.signal?.aborted) return Promise.reject(new WharfError('CANCELLED', 'The call was cancelled before it was sent'));
-  const transport = call.transport;
+  const transport = call.via;
   if (call.kind === 'rpc') {
     if (transport?.call === undefined || call.address === undefined) {
       return Promise.reject(
@@ -84,8 +84,11 @@ export class Outbound implements Runtime {
     const metadata = propagate(parent?.metadata, options?.metadata);
     metadata[MetadataKey.requestId] = requestIdFor(parent, options?.metadata);
     const call: RpcCall = {
+      side: 'client',
       kind: 'rpc',
       ref,
+      service: ref.service,
+      method: ref.name,
       input,
       metadata,
       deadline: this.#deadline(options?.timeoutMs ?? ref.timeoutMs ?? this.#options.defaultTimeoutMs, options?.deadline, parent),
@@ -93,6 +96,7 @@ export class Outbound implements Runtime {
       parent,
       address: options?.address,
       transport: undefined,
+      via: undefined,
       locals: {},
     };
     // Transports reject with WharfError by contract (docs/writing-a-transport.md); not wrapping
@@ -122,18 +126,23 @@ export class Outbound implements Runtime {
     }
     const metadata = propagate(parent?.metadata, options?.metadata);
     metadata[MetadataKey.requestId] = requestIdFor(parent, options?.metadata);
+    const emitter = parent?.service ?? this.#options.appName;
     const call: EventCall = {
+      side: 'client',
       kind: 'event',
+      service: emitter,
+      method: name,
       name,
       payload,
       id: options?.id ?? crypto.randomUUID(),
       timestamp: Date.now(),
-      emitter: parent?.service ?? this.#options.appName,
+      emitter,
       metadata,
       deadline: this.#deadline(options?.timeoutMs ?? this.#options.defaultTimeoutMs, undefined, parent),
       signal: options?.signal ?? parent?.cancellation(),
       parent,
       transport: undefined,
+      via: undefined,
       locals: {},
     };
     return this.#options.pipeline(call) as Promise<void>;

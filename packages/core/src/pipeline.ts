@@ -1,4 +1,4 @@
-import type { ClientCall } from './client-call.js';
+import type { Call, ClientCall } from './client-call.js';
 import type { ServerCall } from './context.js';
 import type { Endpoint } from './endpoint.js';
 
@@ -13,6 +13,12 @@ export type ServerMiddleware = Middleware<ServerCall>;
 
 /** Client-side middleware: sees each outbound call and event before a transport sends it. */
 export type ClientMiddleware = Middleware<ClientCall>;
+
+/**
+ * Middleware for both pipelines: it sees a `Call` (`call.side` is `server` or `client`) and can be
+ * installed in `middleware.server` and `middleware.client` alike.
+ */
+export type CallMiddleware = Middleware<Call>;
 
 /**
  * Server middleware that specialises itself for each endpoint when the pipeline is composed at

@@ -57,16 +57,15 @@ export interface InboundRequest {
   readonly event?: EventInfo;
 }
 
-/** What the app gives a server transport: its endpoints and one function to run them. */
+/**
+ * What the app gives a server transport when it starts listening: its endpoints and one function
+ * to run them. The app's name, instance id and logger came earlier, with `attach`.
+ */
 export interface TransportHost {
-  readonly appName: string;
-  /** Unique per running app; part of every address it registers. */
-  readonly instanceId: string;
   readonly services: readonly ServiceDefinition[];
   readonly rpcs: readonly RpcEndpoint[];
   /** Event subscriptions to consume; empty unless this transport is the app's event bus. */
   readonly subscriptions: readonly EventEndpoint[];
-  readonly logger: Logger;
   /**
    * Runs an endpoint through the server pipeline. Resolves with the output (an AsyncIterable for
    * server and bidi streams) or rejects with a WharfError; never with anything else.
@@ -87,7 +86,11 @@ export interface TransportHost {
   idle(signal?: AbortSignal): Promise<void>;
 }
 
-/** What every transport of an app learns when the app is created, whether or not it ever listens. */
+/**
+ * What every transport of an app learns when the app is created (`attach`), before it listens or
+ * calls: the app's name, its instance id (unique per running app; part of every address it
+ * registers) and a logger.
+ */
 export interface TransportContext {
   readonly appName: string;
   readonly instanceId: string;
@@ -131,7 +134,7 @@ export interface Transport {
   readonly name: string;
   /** Stream kinds it carries; defaults to unary only. Others answer UNIMPLEMENTED there. */
   readonly streams?: readonly StreamKind[];
-  /** Called once by `createApp`: the app's name and a logger, also for apps that only call out. */
+  /** Called once by `createApp`, before anything else: the app's name, instance id and a logger. */
   attach?(context: TransportContext): void;
   /**
    * Starts serving `host`'s endpoints (and consuming its subscriptions, for the event bus).

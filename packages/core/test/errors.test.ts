@@ -1,16 +1,6 @@
-import {
-  codeFromGrpcStatus,
-  codeFromHttpStatus,
-  defineContract,
-  ERROR_CODES,
-  type ErrorCode,
-  grpcStatusOf,
-  httpStatusOf,
-  implement,
-  toWharfError,
-  WharfError,
-} from '@wharf/core';
+import { defineContract, ERROR_CODES, type ErrorCode, implement, WharfError } from '@wharf/core';
 import { createTestApp } from '@wharf/core/testing';
+import { codeFromGrpcStatus, codeFromHttpStatus, grpcStatusOf, httpStatusOf, toWharfError } from '@wharf/core/transport';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 

@@ -1,4 +1,4 @@
-import { acceptRequestId, DEADLINE_SKEW_TOLERANCE_MS, inboundDeadline, parseTimeout, propagate } from '@wharf/core';
+import { acceptRequestId, DEADLINE_SKEW_TOLERANCE_MS, inboundDeadline, parseTimeout, propagate } from '@wharf/core/transport';
 import { describe, expect, it } from 'vitest';
 
 describe('metadata helpers', () => {

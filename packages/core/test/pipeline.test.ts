@@ -1,4 +1,13 @@
-import { type ClientMiddleware, compose, defineContract, implement, type ServerMiddleware, WharfError } from '@wharf/core';
+import {
+  type CallMiddleware,
+  type ClientMiddleware,
+  compose,
+  createApp,
+  defineContract,
+  implement,
+  type ServerMiddleware,
+  WharfError,
+} from '@wharf/core';
 import { createTestApp } from '@wharf/core/testing';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
@@ -10,6 +19,40 @@ const echo = defineContract({
 });
 
 describe('pipeline', () => {
+  it('one middleware installed on both the server and the client pipeline sees both sides', async () => {
+    const seen: string[] = [];
+    // Written once against the common call shape: side, kind, service, method, transport,
+    // metadata, deadline and locals are there on either side.
+    const tag: CallMiddleware = async (call, next) => {
+      const deadlineSet = call.deadline !== undefined;
+      if (call.side === 'client') call.metadata['x-tagged-by'] = 'client';
+      try {
+        return await next();
+      } finally {
+        const tagged = call.metadata['x-tagged-by'] ?? '-';
+        seen.push(
+          `${call.side} ${call.kind} ${call.service}.${call.method} via ${call.transport} tag=${tagged} deadline=${deadlineSet}`,
+        );
+      }
+    };
+    const app = createApp({
+      services: [implement(echo, { say: async ({ text }, ctx) => ({ text: `${text} (${ctx.metadata['x-tagged-by']})` }) })],
+      middleware: { server: [tag], client: [tag] },
+      logger: { level: 'silent' },
+      shutdown: { signals: false },
+    });
+    await app.start();
+    try {
+      await expect(app.client(echo).say({ text: 'hi' })).resolves.toEqual({ text: 'hi (client)' });
+      expect(seen).toEqual([
+        'server rpc echo.say via memory tag=client deadline=true',
+        'client rpc echo.say via memory tag=client deadline=true',
+      ]);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('compose runs middleware as an onion, in order', async () => {
     const trace: string[] = [];
     const layer =

@@ -1,4 +1,4 @@
-import { matchTopic } from '@wharf/core';
+import { matchTopic } from '@wharf/core/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 

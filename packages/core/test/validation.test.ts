@@ -1,5 +1,6 @@
-import { defineContract, formatPath, implement, parseOrThrow, WharfError } from '@wharf/core';
+import { defineContract, implement, parseOrThrow, WharfError } from '@wharf/core';
 import { createTestApp } from '@wharf/core/testing';
+import { formatPath } from '@wharf/core/transport';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 

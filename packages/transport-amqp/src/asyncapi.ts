@@ -1,5 +1,7 @@
-import type { EventRef, RpcRef, ServiceDefinition } from '@wharf/core';
-import { ERROR_CODES, MetadataKey, toServiceDefinition } from '@wharf/core';
+import type { EventRef } from '@wharf/core';
+import { toServiceDefinition } from '@wharf/core';
+import type { RpcRef, ServiceDefinition } from '@wharf/core/transport';
+import { ERROR_CODES, MetadataKey } from '@wharf/core/transport';
 import * as z from 'zod';
 import { DIRECT_REPLY_TO, Header, topologyNames } from './names.js';
 

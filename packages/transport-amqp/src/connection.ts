@@ -1,4 +1,4 @@
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/transport';
 import amqp, { type ChannelModel } from 'amqplib';
 import { settledOrAborted } from './abortable.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';

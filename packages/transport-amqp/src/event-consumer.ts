@@ -1,5 +1,5 @@
-import type { EventEndpoint, EventInfo, TransportHost, WireError } from '@wharf/core';
-import { toWharfError, type WharfError } from '@wharf/core';
+import type { EventEndpoint, EventInfo, TransportHost, WireError } from '@wharf/core/transport';
+import { toWharfError, type WharfError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { ack, requeue } from './ack.js';
 import type { Connection } from './connection.js';

@@ -1,4 +1,4 @@
-import type { WireError } from '@wharf/core';
+import type { WireError } from '@wharf/core/transport';
 import type { Message, Options } from 'amqplib';
 import { truncate } from './headers.js';
 import { Header } from './names.js';

@@ -1,4 +1,4 @@
-import type { Metadata } from '@wharf/core';
+import type { Metadata } from '@wharf/core/transport';
 
 // Headers that carry transport or broker state, never request metadata.
 function isTransportHeader(key: string): boolean {

@@ -1,5 +1,5 @@
-import type { WireError } from '@wharf/core';
-import { matchTopic } from '@wharf/core';
+import type { WireError } from '@wharf/core/transport';
+import { matchTopic } from '@wharf/core/transport';
 import type { ConsumeMessage } from 'amqplib';
 import { isJsonContentType } from './headers.js';
 

@@ -1,4 +1,4 @@
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/transport';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { backoffDelay } from './backoff.js';
 import type { Connection } from './connection.js';

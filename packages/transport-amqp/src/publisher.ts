@@ -1,4 +1,4 @@
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/transport';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import type { Connection } from './connection.js';
 import { Fifo } from './fifo.js';

@@ -1,4 +1,4 @@
-import type { TransportHost } from '@wharf/core';
+import type { TransportHost } from '@wharf/core/transport';
 
 /**
  * The transport is ready when every declared consumer is attached. A consumer the broker

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@wharf/core';
+import type { ErrorCode } from '@wharf/core/transport';
 
 /** How a failing event handler is retried before its message is dead-lettered. */
 export interface RetryOptions {

@@ -1,5 +1,5 @@
-import type { OutboundCall } from '@wharf/core';
-import { WharfError } from '@wharf/core';
+import type { OutboundCall } from '@wharf/core/transport';
+import { WharfError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import type { Connection } from './connection.js';
 import { headersFromMetadata, stringHeader } from './headers.js';

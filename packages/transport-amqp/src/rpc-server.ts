@@ -1,5 +1,5 @@
-import type { ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core';
-import { inboundDeadline, toWharfError, type WireError } from '@wharf/core';
+import type { ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core/transport';
+import { inboundDeadline, toWharfError, type WireError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { ack } from './ack.js';
 import { CancelSet } from './cancel-set.js';

@@ -1,4 +1,4 @@
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/transport';
 import type { Channel, Options } from 'amqplib';
 import { Header, type TopologyNames } from './names.js';
 

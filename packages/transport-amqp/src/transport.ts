@@ -1,5 +1,5 @@
-import type { OutboundEvent, RpcEndpoint, Transport, TransportHost } from '@wharf/core';
-import { WharfError } from '@wharf/core';
+import type { OutboundEvent, RpcEndpoint, Transport, TransportHost } from '@wharf/core/transport';
+import { WharfError } from '@wharf/core/transport';
 import { settledOrAborted } from './abortable.js';
 import { brokerMatcher, brokerOf, describeBroker } from './broker-address.js';
 import { Connection } from './connection.js';
@@ -109,8 +109,6 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
 
   async function listen(host: TransportHost): Promise<readonly string[]> {
     if (closed) throw closedError('listen');
-    appName = host.appName;
-    log.use(host.logger);
     appIdle = host.idle;
     const deadline = Date.now() + config.connectTimeoutMs;
     const c = conn();
@@ -124,7 +122,7 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
     }
     const streaming = host.rpcs.filter((e) => e.stream !== 'unary').map((e) => `${e.fullName} (${e.stream} stream)`);
     if (streaming.length > 0) {
-      host.logger.info(
+      log.info(
         { endpoints: streaming },
         `Not served over AMQP, which carries unary RPCs only; these answer UNIMPLEMENTED there: ${streaming.join(', ')}`,
       );
@@ -185,7 +183,7 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
     if (consumers.length > 0) await pub().start(deadline);
     for (const server of servers) await server.start(deadline);
     for (const consumer of consumers) await consumer.start(deadline);
-    host.logger.info(
+    log.info(
       { queueType: queueKinds.type, rpcQueues: [...byService.keys()], eventQueues: consumers.map((x) => x.name) },
       'AMQP consumers attached',
     );

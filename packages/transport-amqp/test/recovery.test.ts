@@ -123,8 +123,10 @@ async function emitAll(
 }
 
 const nodeAvailable = canStartNode();
-if (!nodeAvailable && process.env.CI) throw new Error('The fault tests need rabbitmq-server on this machine: tools/services up rabbitmq');
-if (!nodeAvailable) console.warn('Skipping AMQP fault tests: rabbitmq-server is not installed here; install it with: tools/services up rabbitmq');
+if (!nodeAvailable && process.env.CI)
+  throw new Error('The fault tests need rabbitmq-server on this machine: tools/services up rabbitmq');
+if (!nodeAvailable)
+  console.warn('Skipping AMQP fault tests: rabbitmq-server is not installed here; install it with: tools/services up rabbitmq');
 
 describe.skipIf(!nodeAvailable)('AMQP under broker faults (a private second node)', () => {
   installCrashGuard();

@@ -11,7 +11,8 @@ import {
   type ServiceError,
   status,
 } from '@grpc/grpc-js';
-import { DeclarationError, MetadataKey, type OutboundCall, type RpcRef, WharfError } from '@wharf/core';
+import { DeclarationError } from '@wharf/core';
+import { MetadataKey, type OutboundCall, type RpcRef, WharfError } from '@wharf/core/transport';
 import { EncodeError } from './codec.js';
 import { compileService, isBound, type MethodWire } from './generate.js';
 import { toGrpc } from './metadata.js';

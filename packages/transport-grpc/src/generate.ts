@@ -1,7 +1,8 @@
 // One service's generated .proto: the file model from its schemas, the text, and the protobufjs
 // Root parsed from that text, whose types drive the wire. What `wharf-proto` writes is exactly
 // what the codec uses.
-import { DeclarationError, type RpcRef } from '@wharf/core';
+import { DeclarationError } from '@wharf/core';
+import type { RpcRef } from '@wharf/core/transport';
 import protobuf from 'protobufjs';
 import { EncodeError, type ValueCodec } from './codec.js';
 import { type MapContext, mapTop, type Owner } from './mapper.js';

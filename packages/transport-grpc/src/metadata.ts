@@ -3,7 +3,7 @@
 // a string is read as base64 on the way out, so a binary value round-trips unchanged.
 
 import { Metadata } from '@grpc/grpc-js';
-import { MetadataKey, type Metadata as WharfMetadata } from '@wharf/core';
+import { MetadataKey, type Metadata as WharfMetadata } from '@wharf/core/transport';
 
 // Keys grpc-js manages itself, or that would confuse an HTTP/2 peer.
 function reserved(key: string): boolean {

@@ -3,7 +3,8 @@
 // form of each proto type (enums as names, 64-bit integers as decimal strings, bytes as Buffer).
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { DeclarationError, type RpcRef } from '@wharf/core';
+import { DeclarationError } from '@wharf/core';
+import type { RpcRef } from '@wharf/core/transport';
 import protobuf from 'protobufjs';
 import {
   boolCodec,

@@ -1,4 +1,5 @@
-import type { Contract, RpcRef, ServiceDefinition } from '@wharf/core';
+import type { Contract } from '@wharf/core';
+import type { RpcRef, ServiceDefinition } from '@wharf/core/transport';
 import { compileService, modelService, type ProtoFile, type ServiceSource } from './generate.js';
 import { renderFile } from './proto-model.js';
 

@@ -1,7 +1,7 @@
 // ctx.response for a gRPC call: headers become initial metadata (sent before the first message,
 // or with the reply), trailers become trailing metadata (sent with the status, OK or not).
 import { Metadata } from '@grpc/grpc-js';
-import type { ResponseChannel } from '@wharf/core';
+import type { ResponseChannel } from '@wharf/core/transport';
 import { addEntry } from './metadata.js';
 
 interface HeaderSink {

@@ -17,17 +17,24 @@ import type {
 import {
   type InboundRequest,
   inboundDeadline,
+  type Logger,
   MetadataKey,
   type RpcEndpoint,
   type TransportHost,
   toWharfError,
   WharfError,
-} from '@wharf/core';
+} from '@wharf/core/transport';
 import { EncodeError } from './codec.js';
 import type { MessageCodec, MethodWire } from './generate.js';
 import { fromGrpc } from './metadata.js';
 import { GrpcResponse } from './response.js';
 import { statusOf } from './status.js';
+
+/** What the call handlers need from the app: its dispatch function and a logger. */
+export interface Served {
+  readonly dispatch: TransportHost['dispatch'];
+  readonly logger: Logger;
+}
 
 /** A served method: its endpoint and its wire. */
 export interface Route {
@@ -86,7 +93,7 @@ function decode(route: Route, bytes: Buffer, index?: number): unknown {
 }
 
 /** Encodes a reply; a handler output that does not fit its message is logged and answered INTERNAL. */
-function encode(host: TransportHost, route: Route, codec: MessageCodec, value: unknown): Buffer {
+function encode(host: Served, route: Route, codec: MessageCodec, value: unknown): Buffer {
   try {
     return codec.encode(value);
   } catch (error) {
@@ -106,7 +113,7 @@ function failure(error: unknown, response: GrpcResponse): ReturnType<typeof stat
 
 /** Sends the one reply message of a unary or client-stream call, or its failure, with the trailers. */
 function reply(
-  host: TransportHost,
+  host: Served,
   route: Route,
   response: GrpcResponse,
   callback: sendUnaryData<Buffer>,
@@ -127,7 +134,7 @@ function reply(
   );
 }
 
-function unary(host: TransportHost, route: Route, timeoutMs: number | undefined): handleUnaryCall<Buffer, Buffer> {
+function unary(host: Served, route: Route, timeoutMs: number | undefined): handleUnaryCall<Buffer, Buffer> {
   return (call, callback) => {
     const response = new GrpcResponse(call);
     let input: unknown;
@@ -197,7 +204,7 @@ async function* requests(route: Route, call: ServerReadableStream<Buffer, Buffer
 }
 
 /** The iterator of a handler's output stream; a handler that returned no stream is a logged INTERNAL. */
-function streamOf(host: TransportHost, route: Route, output: unknown): AsyncIterator<unknown> {
+function streamOf(host: Served, route: Route, output: unknown): AsyncIterator<unknown> {
   const stream = output as Partial<AsyncIterable<unknown>> | null | undefined;
   if (typeof stream?.[Symbol.asyncIterator] !== 'function') {
     host.logger.error(
@@ -226,7 +233,7 @@ function drained(call: Writable): Promise<void> {
 }
 
 /** Writes a handler's output stream with backpressure, then ends the call with its status. */
-async function pump(host: TransportHost, route: Route, call: Writable, output: unknown, response: GrpcResponse): Promise<void> {
+async function pump(host: Served, route: Route, call: Writable, output: unknown, response: GrpcResponse): Promise<void> {
   let iterator: AsyncIterator<unknown>;
   try {
     iterator = streamOf(host, route, output);
@@ -256,11 +263,7 @@ async function pump(host: TransportHost, route: Route, call: Writable, output: u
   if (!call.cancelled) call.end(response.end());
 }
 
-function serverStream(
-  host: TransportHost,
-  route: Route,
-  timeoutMs: number | undefined,
-): handleServerStreamingCall<Buffer, Buffer> {
+function serverStream(host: Served, route: Route, timeoutMs: number | undefined): handleServerStreamingCall<Buffer, Buffer> {
   return (call) => {
     const response = new GrpcResponse(call);
     let input: unknown;
@@ -279,11 +282,7 @@ function serverStream(
   };
 }
 
-function clientStream(
-  host: TransportHost,
-  route: Route,
-  timeoutMs: number | undefined,
-): handleClientStreamingCall<Buffer, Buffer> {
+function clientStream(host: Served, route: Route, timeoutMs: number | undefined): handleClientStreamingCall<Buffer, Buffer> {
   return (call, callback) => {
     const response = new GrpcResponse(call);
     reply(
@@ -296,7 +295,7 @@ function clientStream(
   };
 }
 
-function bidiStream(host: TransportHost, route: Route, timeoutMs: number | undefined): handleBidiStreamingCall<Buffer, Buffer> {
+function bidiStream(host: Served, route: Route, timeoutMs: number | undefined): handleBidiStreamingCall<Buffer, Buffer> {
   return (call) => {
     const response = new GrpcResponse(call);
     host.dispatch(route.endpoint, requests(route, call), inbound(call, response, timeoutMs)).then(
@@ -312,7 +311,7 @@ function bidiStream(host: TransportHost, route: Route, timeoutMs: number | undef
  * The grpc-js handler for a route, by its stream kind. A caller that sends no deadline gets the
  * RPC's `timeoutMs`, else `defaultTimeoutMs` (undefined: none).
  */
-export function handlerFor(host: TransportHost, route: Route, defaultTimeoutMs: number | undefined): UntypedHandleCall {
+export function handlerFor(host: Served, route: Route, defaultTimeoutMs: number | undefined): UntypedHandleCall {
   const timeoutMs = route.endpoint.timeoutMs ?? defaultTimeoutMs;
   switch (route.endpoint.stream) {
     case 'server':

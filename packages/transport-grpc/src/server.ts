@@ -2,7 +2,8 @@
 // service (generated or bound to a .proto), health and reflection beside them.
 import { hostname } from 'node:os';
 import { type ServiceDefinition as GrpcServiceDefinition, Server, ServerCredentials } from '@grpc/grpc-js';
-import { DeclarationError, type RpcEndpoint, type TransportHost } from '@wharf/core';
+import { DeclarationError } from '@wharf/core';
+import type { RpcEndpoint, TransportContext, TransportHost } from '@wharf/core/transport';
 import { type CompiledService, compileService, isBound, type MethodWire } from './generate.js';
 import { Health } from './health.js';
 import { DEFAULTS, defaultTimeoutOf, type GrpcTransportOptions, type ProtoBinding, serverChannelOptions } from './options.js';
@@ -111,16 +112,17 @@ export class GrpcServer {
     this.#options = options;
   }
 
-  async listen(host: TransportHost): Promise<string[]> {
+  async listen(host: TransportHost, context: TransportContext): Promise<string[]> {
     const { generated, bound, services } = plan(host);
     const options = this.#options;
     const server = new Server(serverChannelOptions(options));
     const defaultTimeoutMs = defaultTimeoutOf(options);
+    const served = { dispatch: host.dispatch, logger: context.logger };
     for (const routes of services.values()) {
       const { definition, implementation } = definitionOf(routes);
       const handlers = implementation as Record<string, unknown>;
       for (const route of routes)
-        handlers[route.wire.path.slice(route.wire.path.lastIndexOf('/') + 1)] = handlerFor(host, route, defaultTimeoutMs);
+        handlers[route.wire.path.slice(route.wire.path.lastIndexOf('/') + 1)] = handlerFor(served, route, defaultTimeoutMs);
       server.addService(definition, implementation);
     }
     if (options.health !== false) {
@@ -146,7 +148,7 @@ export class GrpcServer {
     this.#server = server;
     const advertised = options.advertiseHost ?? (isWildcard(bindHost) ? hostname() : bindHost);
     const address = `grpc://${bracket(advertised)}:${port}`;
-    host.logger.info(
+    context.logger.info(
       { address, services: [...services.keys()], health: options.health !== false, reflection: options.reflection !== false },
       `gRPC listening on ${address}`,
     );

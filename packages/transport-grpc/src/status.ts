@@ -4,7 +4,8 @@
 // google.protobuf.Struct with the full details object (what a Wharf client rebuilds).
 
 import { Metadata, type StatusObject } from '@grpc/grpc-js';
-import { codeFromGrpcStatus, type ErrorDetails, type FieldViolation, WharfError } from '@wharf/core';
+import type { ErrorDetails, FieldViolation } from '@wharf/core';
+import { codeFromGrpcStatus, WharfError } from '@wharf/core/transport';
 import protobuf from 'protobufjs';
 import { fromStruct, toStruct } from './codec.js';
 

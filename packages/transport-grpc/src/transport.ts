@@ -1,4 +1,4 @@
-import { STREAM_KINDS, type Transport, type TransportHost } from '@wharf/core';
+import { STREAM_KINDS, type Transport, type TransportContext, type TransportHost } from '@wharf/core/transport';
 import { GrpcClient } from './client.js';
 import type { GrpcTransportOptions } from './options.js';
 import { GrpcServer } from './server.js';
@@ -12,12 +12,17 @@ export function grpcTransport(options: GrpcTransportOptions = {}): Transport {
   const server = new GrpcServer(options);
   const client = new GrpcClient(options);
   let app: TransportHost | undefined;
+  let attached: TransportContext | undefined;
   return {
     name: 'grpc',
     streams: STREAM_KINDS,
+    attach(context) {
+      attached = context;
+    },
     listen(host) {
+      if (attached === undefined) return Promise.reject(new Error('The gRPC transport was not attached: pass it to createApp'));
       app = host;
-      return server.listen(host);
+      return server.listen(host, attached);
     },
     call: (call) => client.call(call),
     async close(signal) {

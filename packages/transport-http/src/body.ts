@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/transport';
 import sjson from 'secure-json-parse';
 
 /** A request the transport refuses before dispatch: the status to answer and the error to describe. */

@@ -1,6 +1,6 @@
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/transport';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.js';
 
 /** Answers requests Node's parser rejects (bad syntax, headers too large, too slow) with a problem. */

@@ -6,7 +6,7 @@ import {
   type RpcRef,
   WharfError,
   wrapStream,
-} from '@wharf/core';
+} from '@wharf/core/transport';
 import { Pool } from 'undici';
 import { DEADLINE_HEADER } from './deadline.js';
 import { headersFromMetadata } from './headers.js';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { inboundDeadline as fromCarrier, MetadataKey, parseTimeout } from '@wharf/core';
+import { inboundDeadline as fromCarrier, MetadataKey, parseTimeout } from '@wharf/core/transport';
 
 /** The caller's absolute deadline (epoch ms), sent beside the remaining time. */
 export const DEADLINE_HEADER = MetadataKey.deadline;

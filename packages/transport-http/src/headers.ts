@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { MetadataKey } from '@wharf/core';
+import { MetadataKey } from '@wharf/core/transport';
 import { DEADLINE_HEADER } from './deadline.js';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the request: they never become

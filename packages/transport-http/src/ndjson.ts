@@ -1,4 +1,4 @@
-import { WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core/transport';
 import { errorFromProblem, isWharfProblem } from './problem.js';
 
 function parseLine(line: string): unknown {

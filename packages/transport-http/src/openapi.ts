@@ -1,4 +1,4 @@
-import { ERROR_CODES, hasInputStream, hasOutputStream, type RpcRef } from '@wharf/core';
+import { ERROR_CODES, hasInputStream, hasOutputStream, type RpcRef } from '@wharf/core/transport';
 import { type JsonSchema, SchemaDefinitions } from './json-schema.js';
 import type { HttpRouteOptions, OpenApiOptions } from './options.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';

@@ -1,12 +1,5 @@
-import {
-  codeFromHttpStatus,
-  ERROR_CODES,
-  type ErrorCode,
-  type ErrorDetails,
-  httpStatusOf,
-  isErrorCode,
-  WharfError,
-} from '@wharf/core';
+import type { ErrorDetails } from '@wharf/core';
+import { codeFromHttpStatus, ERROR_CODES, type ErrorCode, httpStatusOf, isErrorCode, WharfError } from '@wharf/core/transport';
 
 /** The media type of every error body (RFC 9457). */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

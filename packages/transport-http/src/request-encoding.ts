@@ -1,4 +1,4 @@
-import { hasOutputStream, type RpcRef, WharfError } from '@wharf/core';
+import { hasOutputStream, type RpcRef, WharfError } from '@wharf/core/transport';
 import { type HttpRoute, isBodyless, routeOf } from './route.js';
 
 /** How a ref is sent, computed once per ref. */

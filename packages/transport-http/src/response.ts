@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type ResponseChannel, WharfError } from '@wharf/core';
+import { type ResponseChannel, WharfError } from '@wharf/core/transport';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.js';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';

@@ -1,4 +1,4 @@
-import type { RpcRef } from '@wharf/core';
+import type { RpcRef } from '@wharf/core/transport';
 import { HTTP_METHODS, type HttpMethod, type HttpRouteOptions } from './options.js';
 
 /** Where one RPC lives over HTTP. */

@@ -6,11 +6,12 @@ import {
   httpStatusOf,
   type InboundRequest,
   isAsyncIterable,
+  type Logger,
   MetadataKey,
   type RpcEndpoint,
   type TransportHost,
   WharfError,
-} from '@wharf/core';
+} from '@wharf/core/transport';
 import { readJsonBody } from './body.js';
 import { coercersOf, type FieldCoercer, objectShape } from './coerce.js';
 import { onConnectionClose } from './connection-signal.js';
@@ -31,6 +32,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: P
 /** What every RPC handler shares with the server. */
 export interface RpcServerContext {
   readonly host: TransportHost;
+  readonly logger: Logger;
   readonly bodyLimit: number;
   readonly defaultTimeoutMs: number | undefined;
   /** True while the server drains: answers ask the client to close the connection. */
@@ -75,12 +77,12 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
   const unsupported = hasInputStream(endpoint.stream) ? unimplemented(endpoint) : undefined;
   const status = route.status;
   const params = route.params;
-  const { host, bodyLimit, draining } = server;
+  const { host, logger, bodyLimit, draining } = server;
   const notAnObject = `The request body must be a JSON object: the input of ${endpoint.fullName} is an object`;
 
   /** A handler's bug (a non-JSON output, a stream RPC without a stream): logged here, opaque to the caller. */
   const internal = (res: ServerResponse, requestId: string, why: string, error?: unknown): void => {
-    host.logger.error({ err: error, requestId, rpc: endpoint.fullName }, `${endpoint.source} ${why}`);
+    logger.error({ err: error, requestId, rpc: endpoint.fullName }, `${endpoint.source} ${why}`);
     sendProblem(res, 500, new WharfError('INTERNAL', `Internal error (request id ${requestId})`), requestId, draining());
   };
 
@@ -102,7 +104,7 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
         return;
       }
       sendStream(res, output, status, requestId, channel, draining, deadline).catch((error: unknown) => {
-        host.logger.error({ err: error, requestId, rpc: endpoint.fullName }, 'Writing a stream failed');
+        logger.error({ err: error, requestId, rpc: endpoint.fullName }, 'Writing a stream failed');
         res.destroy();
       });
       return;

@@ -1,14 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
+import { DeclarationError, type Schema } from '@wharf/core';
 import {
   acceptRequestId,
-  DeclarationError,
   hasInputStream,
   MetadataKey,
-  type Schema,
+  type TransportContext,
   type TransportHost,
   WharfError,
-} from '@wharf/core';
+} from '@wharf/core/transport';
 import Router from 'find-my-way';
 import { onClientError } from './client-error.js';
 import { objectShape } from './coerce.js';
@@ -68,11 +68,11 @@ export class HttpServer {
   readonly #draining = (): boolean => this.#closing || this.#host?.state === 'draining';
 
   /** Builds the routing table, starts listening, and resolves with the address to register. */
-  async listen(host: TransportHost): Promise<string> {
+  async listen(host: TransportHost, context: TransportContext): Promise<string> {
     if (this.#server !== undefined) throw new Error('This HTTP transport is already listening; create one transport per app');
     this.#host = host;
-    this.#routeRpcs(host);
-    this.#routeExtras(host);
+    this.#routeRpcs(host, context);
+    this.#routeExtras(host, context);
     this.#router.compile();
 
     const o = this.#options;
@@ -118,13 +118,14 @@ export class HttpServer {
     return o.advertise ?? `http://${urlHost(advertised)}:${this.#port}${this.#prefix}`;
   }
 
-  #routeRpcs(host: TransportHost): void {
+  #routeRpcs(host: TransportHost, app: TransportContext): void {
     const problems: string[] = [];
     const seen = new Map<string, string>();
     const routes: string[] = [];
     const unsupported: string[] = [];
     const context = {
       host,
+      logger: app.logger,
       bodyLimit: this.#options.bodyLimit ?? DEFAULTS.bodyLimit,
       defaultTimeoutMs:
         this.#options.defaultTimeoutMs === null ? undefined : (this.#options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs),
@@ -156,9 +157,9 @@ export class HttpServer {
       if (hasInputStream(endpoint.stream)) unsupported.push(`${endpoint.fullName} (${endpoint.stream} stream)`);
     }
     if (problems.length > 0) throw new DeclarationError(problems);
-    host.logger.info({ routes }, `HTTP routes: ${routes.length}`);
+    app.logger.info({ routes }, `HTTP routes: ${routes.length}`);
     if (unsupported.length > 0) {
-      host.logger.warn(
+      app.logger.warn(
         { rpcs: unsupported },
         `These RPCs stream their input, which the HTTP transport does not carry; they answer 501 UNIMPLEMENTED over HTTP`,
       );
@@ -171,7 +172,7 @@ export class HttpServer {
     return shape === undefined || name in shape;
   }
 
-  #routeExtras(host: TransportHost): void {
+  #routeExtras(host: TransportHost, app: TransportContext): void {
     const o = this.#options;
     const prefix = this.#prefix;
     if (o.health !== false) {
@@ -197,7 +198,7 @@ export class HttpServer {
     }
     if (o.openapi === false) return;
     const specPath = prefix + (o.openapi?.path ?? DEFAULTS.openapiPath);
-    const document = openApiDocument(host.services, { title: host.appName, ...o.openapi, prefix });
+    const document = openApiDocument(host.services, { title: app.appName, ...o.openapi, prefix });
     const spec = Buffer.from(JSON.stringify(document));
     this.#get(specPath, (_req, res) => {
       res.statusCode = 200;
@@ -207,7 +208,7 @@ export class HttpServer {
     });
     if (o.docs === false) return;
     const docsPath = prefix + (o.docs?.path ?? DEFAULTS.docsPath);
-    for (const [path, asset] of swaggerUiAssets(docsPath, specPath, o.openapi?.title ?? host.appName)) {
+    for (const [path, asset] of swaggerUiAssets(docsPath, specPath, o.openapi?.title ?? app.appName)) {
       this.#get(path, (_req, res) => sendAsset(res, asset, path === docsPath));
     }
   }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { httpStatusOf, toWharfError } from '@wharf/core';
+import { httpStatusOf, toWharfError } from '@wharf/core/transport';
 import { type HttpResponseChannel, NDJSON_CONTENT_TYPE, problemJson, REQUEST_ID_HEADER, sendProblem } from './response.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;

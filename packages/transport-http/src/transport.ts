@@ -1,4 +1,4 @@
-import type { Transport, TransportHost } from '@wharf/core';
+import type { Transport, TransportContext, TransportHost } from '@wharf/core/transport';
 import { HttpClient } from './client.js';
 import type { HttpTransportOptions } from './options.js';
 import { HttpServer } from './server.js';
@@ -23,6 +23,7 @@ export function httpTransport(options: HttpTransportOptions = {}): HttpTransport
   const client = new HttpClient(options.client);
   let address: string | undefined;
   let app: TransportHost | undefined;
+  let attached: TransportContext | undefined;
   return {
     name: 'http',
     streams: ['unary', 'server'],
@@ -32,9 +33,13 @@ export function httpTransport(options: HttpTransportOptions = {}): HttpTransport
     get address() {
       return address;
     },
+    attach(context) {
+      attached = context;
+    },
     async listen(host: TransportHost) {
+      if (attached === undefined) throw new Error('The HTTP transport was not attached: pass it to createApp');
       app = host;
-      address = await server.listen(host);
+      address = await server.listen(host, attached);
       return [address];
     },
     call: (call) => client.call(call),

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineContract, ERROR_CODES, type ErrorCode, httpStatusOf, implement, WharfError } from '@wharf/core';
+import { defineContract, ERROR_CODES, type ErrorCode, implement, WharfError } from '@wharf/core';
+import { httpStatusOf } from '@wharf/core/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { caller, raw, type Served, serve, until } from './helpers.js';

@@ -1,5 +1,5 @@
 import type { Balancer } from '../balancer.js';
-import type { RpcCall } from '../client-call.js';
+import type { ClientCall, RpcCall } from '../client-call.js';
 import type { RpcRef } from '../endpoint.js';
 import { WharfError } from '../errors.js';
 import { majorOf } from '../names.js';
@@ -22,6 +22,12 @@ interface Candidates {
   readonly source: readonly ServiceInstance[];
   readonly instances: readonly ServiceInstance[];
   readonly transport: Transport | undefined;
+}
+
+/** Sets the transport that sends `call` (`via`) and its name (`transport`). */
+function via(call: ClientCall, transport: Transport | undefined): void {
+  call.via = transport;
+  call.transport = transport?.name;
 }
 
 /** The scheme of an address (`http://x` → `http`), or undefined when it has none. */
@@ -70,7 +76,7 @@ export function resolve(options: ResolveOptions): ClientMiddleware {
       );
     }
     call.address = instance.address;
-    call.transport ??= found.transport;
+    if (call.via === undefined) via(call, found.transport);
   }
 
   function transportFor(address: string): Transport {
@@ -87,11 +93,11 @@ export function resolve(options: ResolveOptions): ClientMiddleware {
 
   return (call, next) => {
     if (call.kind === 'event') {
-      call.transport ??= options.bus;
+      if (call.via === undefined) via(call, options.bus);
       return next();
     }
     if (call.address !== undefined) {
-      call.transport ??= transportFor(call.address);
+      if (call.via === undefined) via(call, transportFor(call.address));
       return next();
     }
     const found = options.registry.lookup(call.ref.service);

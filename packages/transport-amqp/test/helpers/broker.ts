@@ -4,8 +4,8 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { type App, createApp, memoryRegistry, type ServiceInstance } from '@wharf/core';
-import { type AmqpTransport, type AmqpTransportOptions, amqpTransport, type Log } from '@wharf/transport-amqp';
 import { requireService, serviceUrl } from '@wharf/real-parts';
+import { type AmqpTransport, type AmqpTransportOptions, amqpTransport, type Log } from '@wharf/transport-amqp';
 import amqp from 'amqplib';
 
 const run = promisify(execFile);

@@ -1,4 +1,4 @@
-/** What the in-flight list threads through: fields on the tracked object itself. */
+/** What the call list threads through: fields on the listed object itself. */
 export interface Listed<T> {
   /** @internal */ listPrev: T | undefined;
   /** @internal */ listNext: T | undefined;
@@ -6,10 +6,11 @@ export interface Listed<T> {
 }
 
 /**
- * The requests in flight, as an intrusive doubly-linked list: adding and removing is a few
- * pointer writes, where a Set costs a hash insert and delete on every request.
+ * The server calls a dispatcher is running, as an intrusive doubly-linked list (so the deadline
+ * sweep can visit them): adding and removing is a few pointer writes, where a Set costs a hash
+ * insert and delete on every request.
  */
-export class InFlight<T extends Listed<T>> {
+export class CallList<T extends Listed<T>> {
   #head: T | undefined;
   #size = 0;
 

@@ -1,0 +1,59 @@
+// The whole public surface of @wharf/core/transport: what a transport author needs beyond the
+// user API in @wharf/core — the transport interfaces, and the helpers every transport shares
+// (deadlines and request ids from the wire, status mappings, stream wrappers, the idle gate).
+// See docs/writing-a-transport.md.
+export type { Logger } from 'pino';
+export type { ClientCall, EventCall, RpcCall } from './client-call.js';
+export type { Context, ServerCall } from './context.js';
+export {
+  type Endpoint,
+  type EventEndpoint,
+  hasInputStream,
+  hasOutputStream,
+  type RpcEndpoint,
+  type RpcRef,
+  type ServiceDefinition,
+  STREAM_KINDS,
+  type StreamKind,
+} from './endpoint.js';
+export {
+  codeFromGrpcStatus,
+  codeFromHttpStatus,
+  ERROR_CODES,
+  type ErrorCode,
+  grpcStatusOf,
+  httpStatusOf,
+  isErrorCode,
+  toWharfError,
+  WharfError,
+  type WireError,
+} from './errors.js';
+export { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
+export {
+  acceptRequestId,
+  DEADLINE_SKEW_TOLERANCE_MS,
+  deadlineFromTimeout,
+  inboundDeadline,
+  type Metadata,
+  MetadataKey,
+  newRequestId,
+  PROPAGATED_KEYS,
+  parseTimeout,
+  propagate,
+} from './metadata.js';
+export { schemeOf } from './middleware/resolve.js';
+export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
+export { matchTopic } from './topic.js';
+export {
+  type AppState,
+  carriesStream,
+  type EventInfo,
+  type InboundRequest,
+  type OutboundCall,
+  type OutboundEvent,
+  type ResponseChannel,
+  type Transport,
+  type TransportContext,
+  type TransportHost,
+} from './transport.js';
+export { fieldViolations, formatPath } from './validation.js';
