@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger, LoggerOptions } from 'pino';
-import { type Balancer, roundRobin } from './balancer.js';
+import type { Logger } from 'pino';
+import type { AppOptions, ClientBuiltins, ServerBuiltins } from './app-options.js';
+import { roundRobin } from './balancer.js';
 import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } from './caller.js';
 import { checkServices } from './checks.js';
 import { bindClient } from './context.js';
@@ -10,75 +11,16 @@ import type { Endpoint, EventEndpoint, EventRef, RpcRef, ServiceDefinition } fro
 import { WharfError } from './errors.js';
 import { createLogger } from './logger.js';
 import { MemoryNetwork, memoryTransport } from './memory-transport.js';
-import { type RequestLogOptions, requestLog } from './middleware/request-log.js';
+import { requestLog } from './middleware/request-log.js';
 import { resolve } from './middleware/resolve.js';
 import { validation } from './middleware/validation.js';
 import { Outbound, send } from './outbound.js';
-import {
-  type ClientMiddleware,
-  compose,
-  type EndpointMiddleware,
-  type ServerMiddleware,
-  type ServerMiddlewareEntry,
-} from './pipeline.js';
+import { type ClientMiddleware, compose, type ServerMiddlewareEntry } from './pipeline.js';
+import { Readiness } from './readiness.js';
 import { memoryRegistry, type Registry } from './registry.js';
 import { toServiceDefinition } from './service.js';
+import { handleShutdownSignals } from './shutdown-signals.js';
 import type { AppState, InboundRequest, Transport, TransportHost } from './transport.js';
-
-/** The built-in server middleware, for reordering in `middleware.server`. */
-export interface ServerBuiltins {
-  readonly requestLog: ServerMiddleware | undefined;
-  readonly validation: EndpointMiddleware;
-}
-
-/** The built-in client middleware, for reordering in `middleware.client`. */
-export interface ClientBuiltins {
-  readonly resolve: ClientMiddleware;
-}
-
-/** Graceful shutdown settings. */
-export interface ShutdownOptions {
-  /** Longest time to wait for in-flight work before cancelling it; default 10 000 ms. */
-  readonly timeoutMs?: number;
-  /** Time between turning not-ready and closing listeners, for load balancers to notice; default 0. */
-  readonly drainDelayMs?: number;
-  /** Signals that start a graceful shutdown; default SIGTERM and SIGINT. `false` to handle them yourself. */
-  readonly signals?: readonly NodeJS.Signals[] | false;
-  /** Exit the process after a signal-initiated shutdown; default true. */
-  readonly exit?: boolean;
-}
-
-/** What `createApp` takes. */
-export interface AppOptions {
-  /** Names the app in logs and as the emitter of events sent outside handlers; default `wharf`. */
-  readonly name?: string;
-  /** Decorated service instances or definitions from `defineService`/`implement`. */
-  readonly services?: readonly object[];
-  /** Transports in order of preference; the in-memory transport is added last unless given. */
-  readonly transports?: readonly Transport[];
-  /** Where services are registered and found; a fresh in-memory registry by default. */
-  readonly registry?: Registry;
-  /** Chooses among instances; round robin by default. */
-  readonly balancer?: Balancer;
-  /**
-   * Extra middleware. An array goes between the built-ins (server: request log, yours, validation;
-   * client: yours, resolve); a function receives the built-ins and returns the full order. Deadlines
-   * and cancellation are enforced around the whole server pipeline, whatever the order.
-   */
-  readonly middleware?: {
-    readonly server?: readonly ServerMiddlewareEntry[] | ((builtins: ServerBuiltins) => readonly ServerMiddlewareEntry[]);
-    readonly client?: readonly ClientMiddleware[] | ((builtins: ClientBuiltins) => readonly ClientMiddleware[]);
-  };
-  /** A pino logger or pino options; default: pino at `LOG_LEVEL` or `info`. */
-  readonly logger?: Logger | LoggerOptions;
-  /** Validate handler outputs against their schemas; default false. */
-  readonly validateOutput?: boolean;
-  /** Timeout of calls whose caller set none; default 30 000 ms. `null` for none. */
-  readonly defaultTimeoutMs?: number | null;
-  /** The per-request log line; `false` to drop it from the pipeline. */
-  readonly requestLog?: RequestLogOptions | false;
-  readonly shutdown?: ShutdownOptions;
-}
 
 /** A running (or runnable) set of services with its transports. */
 export interface App extends Caller {
@@ -123,20 +65,19 @@ class WharfApp implements App {
   readonly #ownsRegistry: boolean;
   readonly #dispatcher: Dispatcher;
   readonly #outbound: Outbound;
-  readonly #notReady = new Map<string, string>();
-  readonly #readinessListeners = new Set<(ready: boolean) => void>();
+  readonly #readiness: Readiness;
   readonly #clients = new WeakMap<MethodsOf, unknown>();
   #registered: string[] = [];
-  #lastReady = false;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
-  #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+  #removeSignals: (() => void) | undefined;
 
   constructor(options: AppOptions) {
     this.#options = options;
     this.name = options.name ?? 'wharf';
     this.instanceId = `${this.name}-${randomBytes(4).toString('hex')}`;
     this.logger = createLogger(this.name, options.logger);
+    this.#readiness = new Readiness(this.logger);
     this.services = (options.services ?? []).map(toServiceDefinition);
     checkServices(this.services);
 
@@ -201,30 +142,16 @@ class WharfApp implements App {
   }
 
   isReady(): boolean {
-    return this.#state === 'ready' && this.#notReady.size === 0;
+    return this.#readiness.ready;
   }
 
   onReadinessChange(listener: (ready: boolean) => void): () => void {
-    this.#readinessListeners.add(listener);
-    return () => this.#readinessListeners.delete(listener);
+    return this.#readiness.onChange(listener);
   }
 
   #setState(state: AppState): void {
     this.#state = state;
-    this.#notifyReadiness();
-  }
-
-  #notifyReadiness(): void {
-    const ready = this.isReady();
-    if (ready === this.#lastReady) return;
-    this.#lastReady = ready;
-    for (const listener of this.#readinessListeners) {
-      try {
-        listener(ready);
-      } catch (error) {
-        this.logger.error({ err: error }, 'A readiness listener threw');
-      }
-    }
+    this.#readiness.setRunning(state === 'ready');
   }
 
   #host(transport: Transport): TransportHost {
@@ -240,11 +167,7 @@ class WharfApp implements App {
       },
       isReady: () => this.isReady(),
       onReadinessChange: (listener) => this.onReadinessChange(listener),
-      setReady: (ready, reason) => {
-        if (ready) this.#notReady.delete(transport.name);
-        else this.#notReady.set(transport.name, reason ?? 'not ready');
-        this.#notifyReadiness();
-      },
+      setReady: (ready, reason) => this.#readiness.set(transport.name, ready, reason),
       idle: (signal) => this.#idle(signal),
     };
   }
@@ -280,7 +203,22 @@ class WharfApp implements App {
       this.#setState('stopped');
       throw error;
     }
-    this.#installSignals();
+    const signals = this.#options.shutdown?.signals;
+    if (signals !== false) {
+      const stopping = () => this.#stopping !== undefined;
+      const stoppable = {
+        logger: this.logger,
+        stop: () => this.stop(),
+        get stopping() {
+          return stopping();
+        },
+      };
+      this.#removeSignals = handleShutdownSignals(
+        stoppable,
+        signals ?? ['SIGTERM', 'SIGINT'],
+        this.#options.shutdown?.exit !== false,
+      );
+    }
     this.#setState('ready');
     this.logger.info(
       { addresses: this.#addresses, services: this.services.map((s) => `${s.name}@${s.version}`) },
@@ -321,7 +259,8 @@ class WharfApp implements App {
     drain.removeEventListener('abort', cutOff);
     this.#dispatcher.close(new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance'));
     if (this.#ownsRegistry) await this.#registry.close?.();
-    this.#removeSignals();
+    this.#removeSignals?.();
+    this.#removeSignals = undefined;
     this.#setState('stopped');
     this.logger.info(`${this.name} stopped`);
   }
@@ -342,36 +281,6 @@ class WharfApp implements App {
 
   #idle(signal?: AbortSignal): Promise<void> {
     return this.#dispatcher.idle(signal);
-  }
-
-  #installSignals(): void {
-    const shutdown = this.#options.shutdown ?? {};
-    if (shutdown.signals === false) return;
-    const handler = (signal: NodeJS.Signals) => {
-      if (this.#stopping !== undefined) {
-        this.logger.warn(`Received ${signal} again while draining; exiting now`);
-        process.exit(130);
-      }
-      this.logger.info(`Received ${signal}; draining`);
-      this.stop().then(
-        () => {
-          if (shutdown.exit !== false) process.exit(0);
-        },
-        (error: unknown) => {
-          this.logger.error({ err: error }, 'Shutdown failed');
-          if (shutdown.exit !== false) process.exit(1);
-        },
-      );
-    };
-    this.#signalHandler = handler;
-    for (const signal of shutdown.signals ?? ['SIGTERM', 'SIGINT']) process.on(signal, handler);
-  }
-
-  #removeSignals(): void {
-    const handler = this.#signalHandler;
-    if (handler === undefined) return;
-    for (const signal of this.#options.shutdown?.signals || ['SIGTERM', 'SIGINT']) process.off(signal, handler);
-    this.#signalHandler = undefined;
   }
 
   readonly dispatch = (endpoint: Endpoint, payload: unknown, request: InboundRequest): Promise<unknown> =>

@@ -1,7 +1,8 @@
 // The whole public surface of @wharf/core: the user's API. Transport authors also import
 // @wharf/core/transport (src/spi.ts).
 export type { Logger, LoggerOptions } from 'pino';
-export { type App, type AppOptions, type ClientBuiltins, createApp, type ServerBuiltins, type ShutdownOptions } from './app.js';
+export { type App, createApp } from './app.js';
+export type { AppOptions, ClientBuiltins, ServerBuiltins, ShutdownOptions } from './app-options.js';
 export { type Balancer, roundRobin } from './balancer.js';
 export type { Caller, CallInput, CallOptions, CallResult, Client, ClientMethod, EmitOptions } from './caller.js';
 export type { Call, ClientCall, EventCall, RpcCall } from './client-call.js';

@@ -1,0 +1,61 @@
+import type { Logger, LoggerOptions } from 'pino';
+import type { Balancer } from './balancer.js';
+import type { RequestLogOptions } from './middleware/request-log.js';
+import type { ClientMiddleware, EndpointMiddleware, ServerMiddleware, ServerMiddlewareEntry } from './pipeline.js';
+import type { Registry } from './registry.js';
+import type { Transport } from './transport.js';
+
+/** The built-in server middleware, for reordering in `middleware.server`. */
+export interface ServerBuiltins {
+  readonly requestLog: ServerMiddleware | undefined;
+  readonly validation: EndpointMiddleware;
+}
+
+/** The built-in client middleware, for reordering in `middleware.client`. */
+export interface ClientBuiltins {
+  readonly resolve: ClientMiddleware;
+}
+
+/** Graceful shutdown settings. */
+export interface ShutdownOptions {
+  /** Longest time to wait for in-flight work before cancelling it; default 10 000 ms. */
+  readonly timeoutMs?: number;
+  /** Time between turning not-ready and closing listeners, for load balancers to notice; default 0. */
+  readonly drainDelayMs?: number;
+  /** Signals that start a graceful shutdown; default SIGTERM and SIGINT. `false` to handle them yourself. */
+  readonly signals?: readonly NodeJS.Signals[] | false;
+  /** Exit the process after a signal-initiated shutdown; default true. */
+  readonly exit?: boolean;
+}
+
+/** What `createApp` takes. */
+export interface AppOptions {
+  /** Names the app in logs and as the emitter of events sent outside handlers; default `wharf`. */
+  readonly name?: string;
+  /** Decorated service instances or definitions from `defineService`/`implement`. */
+  readonly services?: readonly object[];
+  /** Transports in order of preference; the in-memory transport is added last unless given. */
+  readonly transports?: readonly Transport[];
+  /** Where services are registered and found; a fresh in-memory registry by default. */
+  readonly registry?: Registry;
+  /** Chooses among instances; round robin by default. */
+  readonly balancer?: Balancer;
+  /**
+   * Extra middleware. An array goes between the built-ins (server: request log, yours, validation;
+   * client: yours, resolve); a function receives the built-ins and returns the full order. Deadlines
+   * and cancellation are enforced around the whole server pipeline, whatever the order.
+   */
+  readonly middleware?: {
+    readonly server?: readonly ServerMiddlewareEntry[] | ((builtins: ServerBuiltins) => readonly ServerMiddlewareEntry[]);
+    readonly client?: readonly ClientMiddleware[] | ((builtins: ClientBuiltins) => readonly ClientMiddleware[]);
+  };
+  /** A pino logger or pino options; default: pino at `LOG_LEVEL` or `info`. */
+  readonly logger?: Logger | LoggerOptions;
+  /** Validate handler outputs against their schemas; default false. */
+  readonly validateOutput?: boolean;
+  /** Timeout of calls whose caller set none; default 30 000 ms. `null` for none. */
+  readonly defaultTimeoutMs?: number | null;
+  /** The per-request log line; `false` to drop it from the pipeline. */
+  readonly requestLog?: RequestLogOptions | false;
+  readonly shutdown?: ShutdownOptions;
+}
