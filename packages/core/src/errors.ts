@@ -22,6 +22,8 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 // OUT_OF_RANGE is 400, as in Google's API design guide: it is a caller's mistake, not a fault.
+// In core rather than the HTTP transport: the gateway, the HTTP client and users' own HTTP
+// adapters need the same table (docs/design.md). docs/errors.md shows it; a test keeps them equal.
 const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   CANCELLED: 499,
   UNKNOWN: 500,

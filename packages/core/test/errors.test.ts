@@ -1,28 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { defineContract, ERROR_CODES, type ErrorCode, implement, WharfError } from '@wharf/core';
 import { createTestApp } from '@wharf/core/testing';
 import { codeFromGrpcStatus, codeFromHttpStatus, grpcStatusOf, httpStatusOf, toWharfError } from '@wharf/core/transport';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 
-// The table in docs/errors.md, restated independently of the implementation.
-const EXPECTED: Record<ErrorCode, [grpc: number, http: number]> = {
-  CANCELLED: [1, 499],
-  UNKNOWN: [2, 500],
-  INVALID_ARGUMENT: [3, 400],
-  DEADLINE_EXCEEDED: [4, 504],
-  NOT_FOUND: [5, 404],
-  ALREADY_EXISTS: [6, 409],
-  PERMISSION_DENIED: [7, 403],
-  RESOURCE_EXHAUSTED: [8, 429],
-  FAILED_PRECONDITION: [9, 412],
-  ABORTED: [10, 409],
-  OUT_OF_RANGE: [11, 400],
-  UNIMPLEMENTED: [12, 501],
-  INTERNAL: [13, 500],
-  UNAVAILABLE: [14, 503],
-  DATA_LOSS: [15, 500],
-  UNAUTHENTICATED: [16, 401],
-};
+// The codes table of docs/errors.md, read from the page itself, so the page cannot drift from
+// the code: a row changed there (a status, a code, a missing row) fails these tests.
+function documentedTable(): Record<ErrorCode, [grpc: number, http: number]> {
+  const page = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+  const section = page.slice(page.indexOf('## The mapping'));
+  const rows: Record<string, [number, number]> = {};
+  for (const line of section.split('\n')) {
+    const match = /^\|\s*`([A-Z_]+)`\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|/.exec(line);
+    if (match) rows[match[1] as string] = [Number(match[2]), Number(match[3])];
+    if (Object.keys(rows).length > 0 && !line.startsWith('|')) break;
+  }
+  return rows as Record<ErrorCode, [number, number]>;
+}
+const EXPECTED = documentedTable();
 
 const failing = defineContract({
   name: 'failing',

@@ -1,6 +1,7 @@
 import {
   codeFromHttpStatus,
   hasInputStream,
+  MAX_TIMER_MS,
   MetadataKey,
   type OutboundCall,
   type RpcRef,
@@ -17,7 +18,6 @@ import { type ClientRoute, clientRoute, encode } from './request-encoding.js';
 
 type ResponseBody = Awaited<ReturnType<Pool['request']>>['body'];
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Where an address sends its requests. */
 interface Target {
   readonly origin: string;

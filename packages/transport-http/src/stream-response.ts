@@ -1,8 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { httpStatusOf, toWharfError } from '@wharf/core/transport';
+import { httpStatusOf, MAX_TIMER_MS, toWharfError } from '@wharf/core/transport';
 import { type HttpResponseChannel, NDJSON_CONTENT_TYPE, problemJson, REQUEST_ID_HEADER, sendProblem } from './response.js';
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Resolves when the socket drains or closes, or when the deadline passes (a reader that stalls). */
 function drained(res: ServerResponse, deadline: number | undefined): Promise<void> {
