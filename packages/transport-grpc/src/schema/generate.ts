@@ -4,10 +4,13 @@
 import { DeclarationError } from '@wharf/core';
 import type { RpcRef } from '@wharf/core/transport';
 import protobuf from 'protobufjs';
-import { EncodeError, type ValueCodec } from './codec.js';
-import { type MapContext, mapTop, type Owner } from './mapper.js';
+import type { ValueCodec } from './codec/value-codec.js';
+import type { MapContext, Owner } from './map-context.js';
+import { mapTop } from './mapper.js';
+import { type MethodWire, wireCodec } from './method-wire.js';
 import { pascalCase, rpcName, Scope } from './naming.js';
 import { type FileModel, type MethodModel, renderFile } from './proto-model.js';
+import { isBound } from './rpc-options.js';
 
 /** What a .proto is generated from: a service definition or a contract, seen as a list of RPCs. */
 export interface ServiceSource {
@@ -28,38 +31,11 @@ export interface ProtoFile {
   readonly content: string;
 }
 
-/** Encodes a value to the bytes of one message and back. */
-export interface MessageCodec {
-  /** Throws EncodeError when the value does not fit the message. */
-  encode(value: unknown): Buffer;
-  /** Throws when the bytes are not a valid message. */
-  decode(bytes: Uint8Array): unknown;
-}
-
-/** The wire side of one method: its path and the codecs of its request and response messages. */
-export interface MethodWire {
-  readonly ref: RpcRef;
-  /** `/greeter.v1.Greeter/Greet` */
-  readonly path: string;
-  readonly request: MessageCodec;
-  readonly response: MessageCodec;
-}
-
 /** A service compiled for the wire. */
 export interface CompiledService {
   readonly file: ProtoFile;
   readonly root: protobuf.Root;
   readonly methods: readonly MethodWire[];
-}
-
-/** True for an RPC bound to a hand-written .proto instead of a generated one. */
-export function isBound(ref: RpcRef): boolean {
-  return ref.grpc?.proto !== undefined;
-}
-
-/** The package of a service: `<name>.v<major>`. */
-export function packageOf(service: { readonly name: string; readonly major: number }): string {
-  return `${service.name}.v${service.major}`;
 }
 
 function header(service: ServiceSource): string[] {
@@ -84,7 +60,7 @@ interface Modelled {
 
 /** The file model of a service's generated RPCs; throws DeclarationError naming every schema that cannot map. */
 export function modelService(service: ServiceSource): Modelled {
-  const pkg = packageOf(service);
+  const pkg = `${service.name}.v${service.major}`;
   const ctx: MapContext = { problems: [], imports: new Set(), ancestors: new Map() };
   const messages: Owner['nested'] = [];
   const owner: Owner = { nested: messages, fqn: pkg, scope: new Scope() };
@@ -120,20 +96,14 @@ export function modelService(service: ServiceSource): Modelled {
   return { model, codecs };
 }
 
-/** A Root holding the given well-known imports (bundled with protobufjs) and nothing else. */
-export function rootWithImports(imports: Iterable<string>): protobuf.Root {
+/** Parses .proto text into a Root (field names kept as written); its imports are well-known types bundled with protobufjs. */
+function parseProto(text: string, path: string, imports: Iterable<string>): protobuf.Root {
   const root = new protobuf.Root();
-  for (const path of imports) {
-    const json = protobuf.common.get(path);
-    if (json === null) throw new Error(`${path} is not a well-known type bundled with protobufjs`);
+  for (const file of imports) {
+    const json = protobuf.common.get(file);
+    if (json === null) throw new Error(`${file} is not a well-known type bundled with protobufjs`);
     root.addJSON((json as protobuf.INamespace).nested ?? {});
   }
-  return root;
-}
-
-/** Parses .proto text into a Root (field names kept as written). */
-export function parseProto(text: string, path: string, imports: Iterable<string>): protobuf.Root {
-  const root = rootWithImports(imports);
   // The parser stamps types with this file name (reflection reports it); it is a documented global.
   const parser = protobuf.parse as unknown as { filename: string | null };
   parser.filename = path;
@@ -144,22 +114,6 @@ export function parseProto(text: string, path: string, imports: Iterable<string>
   }
   root.resolveAll();
   return root;
-}
-
-/** Codecs of one message type: `top` converts values, protobufjs does the bytes. */
-export function messageCodec(type: protobuf.Type, top: ValueCodec): MessageCodec {
-  return {
-    encode(value) {
-      const message = top.encode(value) as Record<string, unknown>;
-      try {
-        return type.encode(message).finish() as Buffer;
-      } catch (error) {
-        // protobufjs refuses messages nested deeper than protoc's limit (100), as peers would.
-        throw new EncodeError(`cannot be encoded as ${type.fullName.slice(1)}: ${(error as Error).message}`);
-      }
-    },
-    decode: (bytes) => top.decode(type.decode(bytes)),
-  };
 }
 
 /** Generates, renders and compiles a service's .proto; throws DeclarationError on unmappable schemas. */
@@ -177,11 +131,9 @@ export function compileService(service: ServiceSource): CompiledService | undefi
     methods.push({
       ref,
       path: `/${fqn}/${name}`,
-      request: messageCodec(root.lookupType(`${model.package}.${codec.inputType}`), codec.input),
-      response: messageCodec(root.lookupType(`${model.package}.${codec.outputType}`), codec.output),
+      request: wireCodec(root.lookupType(`${model.package}.${codec.inputType}`), codec.input),
+      response: wireCodec(root.lookupType(`${model.package}.${codec.outputType}`), codec.output),
     });
   }
   return { file: { path: model.path, package: model.package, service: fqn, content }, root, methods };
 }
-
-export { EncodeError };

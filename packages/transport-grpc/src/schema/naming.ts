@@ -56,10 +56,6 @@ export class Scope {
     for (const name of initial) this.#taken.add(name);
   }
 
-  has(name: string): boolean {
-    return this.#taken.has(name);
-  }
-
   /** Takes `name`, or `name2`, `name3`, … when it is taken. */
   unique(name: string): string {
     let candidate = name;

@@ -57,13 +57,6 @@ export interface FileModel {
   readonly messages: readonly (MessageModel | EnumModel)[];
 }
 
-const NO_RESERVED: ReservedModel = { numbers: [], names: [] };
-
-/** An empty reserved list. */
-export function noReserved(): ReservedModel {
-  return NO_RESERVED;
-}
-
 function comment(text: string | undefined, indent: string): string[] {
   if (text === undefined) return [];
   return text

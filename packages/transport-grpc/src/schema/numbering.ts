@@ -1,24 +1,19 @@
 // Field numbers: stable as long as fields are appended, numbered explicitly, or retired into
 // `reserved` (docs/transports/grpc.md, "Field numbers").
-import type { MapContext } from './mapper.js';
 import { isProtoIdentifier } from './naming.js';
 import type { ReservedModel } from './proto-model.js';
 import type { ProtoMeta } from './zod-introspect.js';
 
 const MAX_FIELD = 536_870_911;
 
-function problem(ctx: MapContext, path: string, text: string): void {
-  ctx.problems.push(`${path}: ${text}`);
-}
-
-/** Reserved numbers and names from `.meta({ reserved: [...] })`, checked. */
-export function reservedOf(meta: ProtoMeta, path: string, ctx: MapContext): ReservedModel {
+/** Reserved numbers and names from `.meta({ reserved: [...] })`; bad entries are added to `problems`. */
+export function reservedOf(meta: ProtoMeta, path: string, problems: string[]): ReservedModel {
   const numbers: number[] = [];
   const names: string[] = [];
   for (const entry of meta.reserved ?? []) {
     if (typeof entry === 'number' && Number.isInteger(entry) && entry >= 0 && entry <= MAX_FIELD) numbers.push(entry);
     else if (typeof entry === 'string' && isProtoIdentifier(entry)) names.push(entry);
-    else problem(ctx, path, `reserved entry ${JSON.stringify(entry)} is neither a field number nor a field name`);
+    else problems.push(`${path}: reserved entry ${JSON.stringify(entry)} is neither a field number nor a field name`);
   }
   return { numbers, names };
 }
@@ -31,30 +26,27 @@ export function reservedOf(meta: ProtoMeta, path: string, ctx: MapContext): Rese
 export function assignNumbers(
   items: readonly { readonly explicit: unknown; readonly path: string }[],
   reserved: ReservedModel,
-  ctx: MapContext,
-  first = 1,
+  problems: string[],
 ): number[] {
   const taken = new Set<number>(reserved.numbers);
   const out: number[] = new Array(items.length).fill(0);
   items.forEach((item, i) => {
     if (item.explicit === undefined) return;
     const n = item.explicit;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < first || n > MAX_FIELD || (n >= 19000 && n <= 19999)) {
-      problem(
-        ctx,
-        item.path,
-        `field number ${JSON.stringify(n)} is invalid: use an integer from ${first} to ${MAX_FIELD}, outside 19000–19999`,
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_FIELD || (n >= 19000 && n <= 19999)) {
+      problems.push(
+        `${item.path}: field number ${JSON.stringify(n)} is invalid: use an integer from 1 to ${MAX_FIELD}, outside 19000–19999`,
       );
     } else if (reserved.numbers.includes(n)) {
-      problem(ctx, item.path, `field number ${n} is reserved (retired); choose another number`);
+      problems.push(`${item.path}: field number ${n} is reserved (retired); choose another number`);
     } else if (taken.has(n)) {
-      problem(ctx, item.path, `field number ${n} is used twice in the same message`);
+      problems.push(`${item.path}: field number ${n} is used twice in the same message`);
     } else {
       taken.add(n);
       out[i] = n;
     }
   });
-  let next = first;
+  let next = 1;
   items.forEach((item, i) => {
     if (item.explicit !== undefined) return;
     while (taken.has(next) || (next >= 19000 && next <= 19999)) next++;

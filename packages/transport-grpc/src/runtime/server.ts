@@ -1,15 +1,23 @@
 // The server half: one grpc-js Server per transport, a hand-built ServiceDefinition per gRPC
 // service (generated or bound to a .proto), health and reflection beside them.
 import { hostname } from 'node:os';
-import { type ServiceDefinition as GrpcServiceDefinition, Server, ServerCredentials } from '@grpc/grpc-js';
+import {
+  type ServiceDefinition as GrpcServiceDefinition,
+  Server,
+  ServerCredentials,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { DeclarationError } from '@wharf/core';
 import type { RpcEndpoint, TransportContext, TransportHost } from '@wharf/core/transport';
-import { type CompiledService, compileService, isBound, type MethodWire } from './generate.js';
+import { type CompiledService, compileService } from '../schema/generate.js';
+import type { MethodWire } from '../schema/method-wire.js';
+import { bindMethods, type LoadedProto, loadProto } from '../schema/proto-binding.js';
+import { isBound, type ProtoBinding } from '../schema/rpc-options.js';
 import { Health } from './health.js';
-import { DEFAULTS, defaultTimeoutOf, type GrpcTransportOptions, type ProtoBinding, serverChannelOptions } from './options.js';
-import { bindMethods, type LoadedProto, loadProto } from './proto-binding.js';
+import { DEFAULTS, defaultTimeoutOf, type GrpcTransportOptions, serverChannelOptions } from './options.js';
 import { addReflection } from './reflection.js';
-import { handlerFor, type Route } from './server-calls.js';
+import type { Route, Served } from './route.js';
+import { handlerFor } from './server-calls.js';
 
 const passthrough = (value: Buffer): Buffer => value;
 
@@ -73,9 +81,14 @@ function plan(host: TransportHost): Plan {
   return { generated, bound, services };
 }
 
-function definitionOf(routes: readonly Route[]): { definition: GrpcServiceDefinition; implementation: Record<string, never> } {
+/** The grpc-js definition and handlers of one service. Messages pass as bytes: the handlers decode and encode them. */
+function serviceOf(
+  routes: readonly Route[],
+  served: Served,
+  defaultTimeoutMs: number | undefined,
+): { definition: GrpcServiceDefinition; implementation: UntypedServiceImplementation } {
   const definition: Record<string, unknown> = {};
-  const implementation: Record<string, unknown> = {};
+  const implementation: UntypedServiceImplementation = {};
   for (const route of routes) {
     const name = route.wire.path.slice(route.wire.path.lastIndexOf('/') + 1);
     const stream = route.endpoint.stream;
@@ -89,8 +102,9 @@ function definitionOf(routes: readonly Route[]): { definition: GrpcServiceDefini
       responseDeserialize: passthrough,
       originalName: name,
     };
+    implementation[name] = handlerFor(served, route, defaultTimeoutMs);
   }
-  return { definition: definition as GrpcServiceDefinition, implementation: implementation as Record<string, never> };
+  return { definition: definition as GrpcServiceDefinition, implementation };
 }
 
 function isWildcard(host: string): boolean {
@@ -116,13 +130,10 @@ export class GrpcServer {
     const { generated, bound, services } = plan(host);
     const options = this.#options;
     const server = new Server(serverChannelOptions(options));
+    const served: Served = { dispatch: host.dispatch, logger: context.logger };
     const defaultTimeoutMs = defaultTimeoutOf(options);
-    const served = { dispatch: host.dispatch, logger: context.logger };
     for (const routes of services.values()) {
-      const { definition, implementation } = definitionOf(routes);
-      const handlers = implementation as Record<string, unknown>;
-      for (const route of routes)
-        handlers[route.wire.path.slice(route.wire.path.lastIndexOf('/') + 1)] = handlerFor(served, route, defaultTimeoutMs);
+      const { definition, implementation } = serviceOf(routes, served, defaultTimeoutMs);
       server.addService(definition, implementation);
     }
     if (options.health !== false) {

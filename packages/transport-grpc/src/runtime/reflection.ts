@@ -5,9 +5,9 @@ import type { Server } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { service as healthService } from 'grpc-health-check';
-import { fileDescriptors } from './descriptors.js';
-import type { CompiledService } from './generate.js';
-import type { LoadedProto } from './proto-binding.js';
+import { fileDescriptors } from '../schema/descriptors.js';
+import type { CompiledService } from '../schema/generate.js';
+import type { LoadedProto } from '../schema/proto-binding.js';
 
 /** The path a file was loaded as, relative to the include dir it was found in (as imports name it). */
 function relativeTo(includeDirs: readonly string[]): (filename: string) => string {

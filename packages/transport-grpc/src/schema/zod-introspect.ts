@@ -29,10 +29,6 @@ export function defOf(schema: Schema): Def {
   return (schema as unknown as Internals)._zod.def;
 }
 
-function metaOf(schema: Schema): Record<string, unknown> | undefined {
-  return globalRegistry.get(schema) as Record<string, unknown> | undefined;
-}
-
 /** A schema with its wrappers (optional, nullable, default, readonly, pipe, lazy, …) peeled off. */
 export interface Unwrapped {
   /** The innermost schema: an object, string, enum, array, … */
@@ -56,7 +52,7 @@ export function unwrap(schema: Schema): Unwrapped {
   let defaultValue: (() => unknown) | undefined;
   const meta: Record<string, unknown> = {};
   for (let depth = 0; depth < 64; depth++) {
-    const own = metaOf(current);
+    const own = globalRegistry.get(current) as Record<string, unknown> | undefined;
     if (own !== undefined) for (const key of Object.keys(own)) if (!(key in meta)) meta[key] = own[key];
     const def = defOf(current);
     switch (def.type) {

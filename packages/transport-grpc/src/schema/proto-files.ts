@@ -1,3 +1,4 @@
+// The .proto files of services and contracts, as `wharf-proto` writes them and tests compile them.
 import type { Contract } from '@wharf/core';
 import type { RpcRef, ServiceDefinition } from '@wharf/core/transport';
 import { compileService, modelService, type ProtoFile, type ServiceSource } from './generate.js';
@@ -11,7 +12,7 @@ function isDefinition(source: ProtoSource): source is ServiceDefinition {
 }
 
 /** The RPC list of a service or contract. */
-export function sourceOf(source: ProtoSource): ServiceSource {
+function sourceOf(source: ProtoSource): ServiceSource {
   const rpcs: readonly RpcRef[] = isDefinition(source) ? source.rpcs : Object.values(source.methods as Record<string, RpcRef>);
   return { name: source.name, major: source.major, description: source.description, rpcs };
 }

@@ -18,11 +18,6 @@ export class Health {
     this.set(false);
   }
 
-  /** The names health answers for: `""` and each fully-qualified service. */
-  get services(): readonly string[] {
-    return this.#services;
-  }
-
   addTo(server: Server): void {
     const watches = this.#watches;
     this.#impl.addToServer({

@@ -7,7 +7,7 @@ import { Metadata, type StatusObject } from '@grpc/grpc-js';
 import type { ErrorDetails, FieldViolation } from '@wharf/core';
 import { codeFromGrpcStatus, WharfError } from '@wharf/core/transport';
 import protobuf from 'protobufjs';
-import { fromStruct, toStruct } from './codec.js';
+import { fromStruct, toStruct } from '../schema/codec/json-codec.js';
 
 /** The trailing metadata key of the structured error details. */
 export const DETAILS_KEY = 'grpc-status-details-bin';
@@ -83,7 +83,7 @@ function detailsTrailer(code: number, message: string, details: ErrorDetails): B
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** The message as grpc-js can send it: it percent-encodes with encodeURI, which throws on a lone surrogate. */
-export function sendableMessage(message: string): string {
+function sendableMessage(message: string): string {
   return /[\uD800-\uDFFF]/.test(message) ? message.replace(LONE_SURROGATE, '\uFFFD') : message;
 }
 
