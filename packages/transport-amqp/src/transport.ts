@@ -1,22 +1,22 @@
 import type { OutboundEvent, RpcEndpoint, Transport, TransportHost } from '@wharf/core/transport';
 import { WharfError } from '@wharf/core/transport';
-import { settledOrAborted } from './abortable.js';
-import { brokerMatcher, brokerOf, describeBroker } from './broker-address.js';
-import { Connection } from './connection.js';
-import { memoryDedupe } from './dedupe.js';
-import { EventConsumer } from './event-consumer.js';
+import { addressOf, brokerMatcher, brokerOf, describeBroker, redactUrl } from './connection/broker-address.js';
+import { Connection } from './connection/connection.js';
+import { Readiness } from './connection/readiness.js';
+import { settledOrAborted } from './connection/settled-or-aborted.js';
+import { EventConsumer } from './events/consumer.js';
+import { memoryDedupe } from './events/dedupe.js';
+import { Publisher } from './events/publisher.js';
+import { retryPolicy } from './events/retry-policy.js';
+import { declareExchanges, queueFeatures } from './events/topology.js';
 import { headersFromMetadata } from './headers.js';
 import { InFlight } from './in-flight.js';
 import { LateLog } from './log.js';
 import { Header, type TopologyNames, topologyNames } from './names.js';
-import { type AmqpTransportOptions, redactUrl, resolveOptions } from './options.js';
-import { Publisher } from './publisher.js';
-import { Readiness } from './readiness.js';
-import { retryPolicy } from './retry-policy.js';
-import { RpcClient } from './rpc-client.js';
-import { RpcServer } from './rpc-server.js';
+import { type AmqpTransportOptions, resolveOptions } from './options.js';
+import { RpcClient } from './rpc/client.js';
+import { RpcServer } from './rpc/server.js';
 import { type AmqpStats, newStats } from './stats.js';
-import { declareExchanges, queueFeatures } from './topology.js';
 
 /** The AMQP transport: a Transport, plus its topology names and counters. */
 export interface AmqpTransport extends Transport {
@@ -30,15 +30,6 @@ export interface AmqpTransport extends Transport {
    * and vhost; any namespace on it is reachable.
    */
   reaches(address: string): boolean;
-}
-
-/** The address registered for this broker and namespace, without credentials, with an explicit port. */
-export function addressOf(url: string, namespace: string | undefined): string {
-  const parsed = new URL(url);
-  const vhost = parsed.pathname === '' ? '/' : parsed.pathname;
-  const port = parsed.port === '' ? (parsed.protocol === 'amqps:' ? '5671' : '5672') : parsed.port;
-  const query = namespace ? `?namespace=${encodeURIComponent(namespace)}` : '';
-  return `amqp://${parsed.hostname}:${port}${vhost}${query}`;
 }
 
 /**

@@ -1,16 +1,13 @@
 // Pure parts, no broker: names, backoff, retry delays, the dedupe store, the publish queue.
 import { memoryDedupe, topologyNames } from '@wharf/transport-amqp';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../src/backoff.js';
-import { brokerMatcher } from '../src/broker-address.js';
-import { Fifo } from '../src/fifo.js';
+import { backoffDelay } from '../src/connection/backoff.js';
+import { addressOf, brokerMatcher, namespaceOf, redactUrl } from '../src/connection/broker-address.js';
+import { Fifo } from '../src/events/fifo.js';
+import { retryPolicy } from '../src/events/retry-policy.js';
+import { queueFeatures } from '../src/events/topology.js';
 import { isJsonContentType, metadataFromHeaders } from '../src/headers.js';
-import { redactUrl } from '../src/options.js';
-import { isValidReplyTo } from '../src/reply-to.js';
-import { retryPolicy } from '../src/retry-policy.js';
-import { namespaceOf } from '../src/rpc-client.js';
-import { queueFeatures } from '../src/topology.js';
-import { addressOf } from '../src/transport.js';
+import { isValidReplyTo } from '../src/rpc/reply-to.js';
 
 describe('topology names', () => {
   it('prefixes every name with the namespace', () => {

@@ -1,8 +1,8 @@
 import { WharfError } from '@wharf/core/transport';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Log } from '../log.js';
 import { backoffDelay } from './backoff.js';
 import type { Connection } from './connection.js';
-import type { Log } from './log.js';
 
 /** What a managed channel does on each fresh channel, and when one is lost. */
 export interface ChannelSpec<C extends Channel> {

@@ -1,18 +1,16 @@
 import type { ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core/transport';
 import { inboundDeadline, toWharfError, type WireError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { ack } from './ack.js';
-import { CancelSet } from './cancel-set.js';
-import type { Connection } from './connection.js';
-import { intHeader, isJsonContentType, metadataFromHeaders } from './headers.js';
-import type { InFlight } from './in-flight.js';
-import type { Log } from './log.js';
-import { Header } from './names.js';
-import { QueueConsumer } from './queue-consumer.js';
-import type { Readiness } from './readiness.js';
+import type { Connection } from '../connection/connection.js';
+import { ack, QueueConsumer } from '../connection/queue-consumer.js';
+import type { Readiness } from '../connection/readiness.js';
+import { assertQueue } from '../declare.js';
+import { intHeader, isJsonContentType, metadataFromHeaders } from '../headers.js';
+import type { InFlight } from '../in-flight.js';
+import type { Log } from '../log.js';
+import { Header } from '../names.js';
+import type { AmqpStats } from '../stats.js';
 import { isValidReplyTo } from './reply-to.js';
-import type { AmqpStats } from './stats.js';
-import { declareRpcQueue } from './topology.js';
 
 /** What one service's RPC consumer needs. */
 export interface RpcServerOptions {
@@ -50,6 +48,34 @@ class ReplyHeaders implements ResponseChannel {
 }
 
 /**
+ * The requests in flight on one channel that must be cancelled when it dies (their replies can no
+ * longer be delivered). Handed to dispatch as `onCancel`: a Set insert per request, cheaper than
+ * an AbortSignal listener.
+ */
+class CancelSet {
+  readonly #cancels = new Set<() => void>();
+  #fired = false;
+
+  /** Registers `cancel`; returns its unsubscribe. Calls it at once when the channel is already gone. */
+  readonly register = (cancel: () => void): (() => void) => {
+    if (this.#fired) {
+      cancel();
+      return () => {};
+    }
+    this.#cancels.add(cancel);
+    return () => this.#cancels.delete(cancel);
+  };
+
+  /** The channel died: cancels every request registered. */
+  fire(): void {
+    this.#fired = true;
+    const cancels = [...this.#cancels];
+    this.#cancels.clear();
+    for (const cancel of cancels) cancel();
+  }
+}
+
+/**
  * The server half of AMQP RPC for one service and major version: consumes its queue (instances
  * compete for requests, at most `prefetch` each at a time), runs each request through the app's
  * pipeline, acks it, and replies to `replyTo` with the same correlation id. A request whose
@@ -79,7 +105,9 @@ export class RpcServer {
       ...options,
       kind: 'RPC consumer',
       declare: async (channel) => {
-        await declareRpcQueue(channel, options.queue, options.expiresMs);
+        // Classic: requests are transient. Deleted after `expiresMs` without consumers, so callers
+        // of a service that is gone are told at once (their mandatory publish comes back).
+        await assertQueue(channel, options.queue, { durable: true, arguments: { 'x-expires': options.expiresMs } });
         this.#cancels.set(channel, new CancelSet());
       },
       handle: (channel, message) => this.#handle(channel, message),

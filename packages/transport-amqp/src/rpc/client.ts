@@ -1,12 +1,13 @@
 import type { OutboundCall } from '@wharf/core/transport';
 import { WharfError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
-import type { Connection } from './connection.js';
-import { headersFromMetadata, stringHeader } from './headers.js';
-import type { Log } from './log.js';
-import { ManagedChannel } from './managed-channel.js';
-import { DIRECT_REPLY_TO, Header, topologyNames } from './names.js';
-import { cancel, schedule, type TimerHandle } from './timer.js';
+import { namespaceOf } from '../connection/broker-address.js';
+import type { Connection } from '../connection/connection.js';
+import { cancel, schedule, type TimerHandle } from '../connection/deadline-timer.js';
+import { ManagedChannel } from '../connection/managed-channel.js';
+import { headersFromMetadata, stringHeader } from '../headers.js';
+import type { Log } from '../log.js';
+import { DIRECT_REPLY_TO, Header, topologyNames } from '../names.js';
 
 interface PendingCall {
   readonly what: string;
@@ -279,11 +280,4 @@ export class RpcClient {
     }
     await this.#channel.close();
   }
-}
-
-/** The namespace an address names (`amqp://host:5672/?namespace=staging`), if any. */
-export function namespaceOf(address: string): string | undefined {
-  const at = address.indexOf('?');
-  if (at < 0) return undefined;
-  return new URLSearchParams(address.slice(at + 1)).get('namespace') ?? undefined;
 }

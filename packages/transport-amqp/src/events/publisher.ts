@@ -1,10 +1,10 @@
 import { WharfError } from '@wharf/core/transport';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
-import type { Connection } from './connection.js';
+import type { Connection } from '../connection/connection.js';
+import { cancel, schedule, type TimerHandle } from '../connection/deadline-timer.js';
+import { ManagedChannel } from '../connection/managed-channel.js';
+import type { Log } from '../log.js';
 import { Fifo } from './fifo.js';
-import type { Log } from './log.js';
-import { ManagedChannel } from './managed-channel.js';
-import { cancel, schedule, type TimerHandle } from './timer.js';
 
 /** One message to publish with a confirm. */
 export interface PublishRequest {
