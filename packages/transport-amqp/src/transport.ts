@@ -1,5 +1,5 @@
 import type { OutboundEvent, RpcEndpoint, Transport, TransportHost } from '@wharf/core/transport';
-import { WharfError } from '@wharf/core/transport';
+import { IdleGate, WharfError } from '@wharf/core/transport';
 import { addressOf, brokerMatcher, brokerOf, describeBroker, redactUrl } from './connection/broker-address.js';
 import { Connection } from './connection/connection.js';
 import { Readiness } from './connection/readiness.js';
@@ -10,7 +10,6 @@ import { Publisher } from './events/publisher.js';
 import { retryPolicy } from './events/retry-policy.js';
 import { declareExchanges, queueFeatures } from './events/topology.js';
 import { headersFromMetadata } from './headers.js';
-import { InFlight } from './in-flight.js';
 import { LateLog } from './log.js';
 import { Header, type TopologyNames, topologyNames } from './names.js';
 import { type AmqpTransportOptions, resolveOptions } from './options.js';
@@ -47,7 +46,7 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
   if (config.logger !== undefined) log.use(config.logger);
   const reaches = brokerMatcher(config.url, config.brokerAliases);
   const own = brokerOf(config.url);
-  const inFlight = new InFlight();
+  const deliveries = new IdleGate();
   const stats = newStats();
   const servers: RpcServer[] = [];
   const consumers: EventConsumer[] = [];
@@ -140,7 +139,7 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
           maxMessageBytes: config.maxMessageBytes,
           defaultTimeoutMs: config.defaultTimeoutMs,
           readiness,
-          inFlight,
+          deliveries,
           stats,
         }),
       );
@@ -164,7 +163,7 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
           publishTimeoutMs: config.publishTimeoutMs,
           maxMessageBytes: config.maxMessageBytes,
           readiness,
-          inFlight,
+          deliveries,
           stats,
         }),
       );
@@ -237,7 +236,7 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
     // `signal`: a broker that stopped answering must not hold the app's stop past its drain time.
     const within = (work: Promise<unknown>) => settledOrAborted(work, signal);
     await within(Promise.all([...servers, ...consumers].map((x) => x.stopConsuming())));
-    await inFlight.idle(signal);
+    await deliveries.idle(signal);
     // Handlers still draining on other transports (an HTTP request, a gRPC stream) may emit or
     // call over AMQP: keep the publisher and the RPC client open until the whole app is idle.
     await appIdle?.(signal);

@@ -1,5 +1,5 @@
+import type { IdleGate } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
-import type { InFlight } from '../in-flight.js';
 import type { Log } from '../log.js';
 import type { Connection } from './connection.js';
 import { ManagedChannel } from './managed-channel.js';
@@ -13,7 +13,8 @@ export interface QueueConsumerSpec {
   readonly connection: Connection;
   readonly logger: Log;
   readonly readiness: Readiness;
-  readonly inFlight: InFlight;
+  /** Counts deliveries being handled, for a stop that lets them finish. */
+  readonly deliveries: IdleGate;
   readonly prefetch: number;
   /** Declares the topology the queue needs, on every fresh channel, before consuming. */
   declare(channel: Channel): Promise<void>;
@@ -82,16 +83,10 @@ export class QueueConsumer {
       this.#channel.reset();
       return;
     }
-    const inFlight = this.#spec.inFlight;
-    inFlight.start();
-    this.#spec.handle(channel, message).then(
-      () => inFlight.done(),
-      (error: unknown) => {
-        inFlight.done();
-        // Unreachable by design; the message stays unacked and the broker redelivers it.
-        this.#spec.logger.error({ err: error, queue: this.name }, `Unexpected failure in the ${this.#spec.kind}`);
-      },
-    );
+    this.#spec.deliveries.track(this.#spec.handle(channel, message)).catch((error: unknown) => {
+      // Unreachable by design; the message stays unacked and the broker redelivers it.
+      this.#spec.logger.error({ err: error, queue: this.name }, `Unexpected failure in the ${this.#spec.kind}`);
+    });
   }
 
   /** Stops taking deliveries; those in flight finish and are acked. */

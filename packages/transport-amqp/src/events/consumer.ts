@@ -1,11 +1,10 @@
-import type { EventEndpoint, EventInfo, TransportHost, WireError } from '@wharf/core/transport';
+import type { EventEndpoint, EventInfo, IdleGate, TransportHost, WireError } from '@wharf/core/transport';
 import { toWharfError, type WharfError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Connection } from '../connection/connection.js';
 import { ack, QueueConsumer, requeue } from '../connection/queue-consumer.js';
 import type { Readiness } from '../connection/readiness.js';
 import { intHeader, metadataFromHeaders } from '../headers.js';
-import type { InFlight } from '../in-flight.js';
 import type { Log } from '../log.js';
 import { Header, type TopologyNames } from '../names.js';
 import type { AmqpStats } from '../stats.js';
@@ -34,7 +33,7 @@ export interface EventConsumerOptions {
   readonly publishTimeoutMs: number;
   readonly maxMessageBytes: number;
   readonly readiness: Readiness;
-  readonly inFlight: InFlight;
+  readonly deliveries: IdleGate;
   readonly stats: AmqpStats;
 }
 

@@ -1,4 +1,4 @@
-import type { ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core/transport';
+import type { IdleGate, ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core/transport';
 import { inboundDeadline, toWharfError, type WireError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Connection } from '../connection/connection.js';
@@ -6,7 +6,6 @@ import { ack, QueueConsumer } from '../connection/queue-consumer.js';
 import type { Readiness } from '../connection/readiness.js';
 import { assertQueue } from '../declare.js';
 import { intHeader, isJsonContentType, metadataFromHeaders } from '../headers.js';
-import type { InFlight } from '../in-flight.js';
 import type { Log } from '../log.js';
 import { Header } from '../names.js';
 import type { AmqpStats } from '../stats.js';
@@ -27,7 +26,7 @@ export interface RpcServerOptions {
   /** Time limit of a request that names none, unless its RPC sets `timeoutMs`; undefined for none. */
   readonly defaultTimeoutMs: number | undefined;
   readonly readiness: Readiness;
-  readonly inFlight: InFlight;
+  readonly deliveries: IdleGate;
   readonly stats: AmqpStats;
 }
 
