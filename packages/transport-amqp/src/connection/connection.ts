@@ -3,6 +3,7 @@ import amqp, { type ChannelModel } from 'amqplib';
 import type { Log } from '../log.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { redactUrl } from './broker-address.js';
+import { timeoutAt } from './deadline-timer.js';
 import { settledOrAborted } from './settled-or-aborted.js';
 
 /** What a connection is made from. */
@@ -81,19 +82,16 @@ export class Connection {
     if (this.#closed) return Promise.reject(this.#closedError());
     this.#ensureLoop();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => {
-          this.#waiters.delete(waiter);
-          const why = this.#lastError ? `: ${this.#lastError.message}` : '';
-          reject(
-            new WharfError(
-              'UNAVAILABLE',
-              `Cannot reach RabbitMQ at ${redactUrl(this.#options.url)} in time${why}. Check that the broker runs and the URL and credentials are right`,
-            ),
-          );
-        },
-        Math.max(0, deadline - Date.now()),
-      );
+      const timer = timeoutAt(deadline, () => {
+        this.#waiters.delete(waiter);
+        const why = this.#lastError ? `: ${this.#lastError.message}` : '';
+        reject(
+          new WharfError(
+            'UNAVAILABLE',
+            `Cannot reach RabbitMQ at ${redactUrl(this.#options.url)} in time${why}. Check that the broker runs and the URL and credentials are right`,
+          ),
+        );
+      });
       const waiter: Waiter = {
         resolve: (model) => {
           clearTimeout(timer);
