@@ -45,6 +45,7 @@ export { schemeOf } from './middleware/resolve.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';
 export {
+  type AppHealth,
   type AppState,
   carriesStream,
   type EventInfo,
