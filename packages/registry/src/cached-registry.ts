@@ -8,6 +8,12 @@ export interface RegistryOptions {
   /** Logs when the backend becomes unreachable and when it is back. */
   readonly logger?: Logger;
   /**
+   * After the backend was unreachable, an empty answer for a service that had instances is held
+   * back this long (default 10 000 ms) while the instances register again — a restarted Eureka
+   * or a restored etcd is reachable before it is full. A non-empty answer applies at once.
+   */
+  readonly recoveryGraceMs?: number;
+  /**
    * The first lookup of a service waits for the backend's first answer, at most this long (default
    * 2 000 ms); every later lookup answers from the cache at once.
    */
@@ -29,6 +35,8 @@ const EMPTY: readonly ServiceInstance[] = Object.freeze([]);
 
 interface Entry {
   instances: readonly ServiceInstance[];
+  /** An empty answer held back while the backend recovers. */
+  held: NodeJS.Timeout | undefined;
   loaded: boolean;
   readonly first: Promise<readonly ServiceInstance[]>;
   readonly listeners: Set<(instances: readonly ServiceInstance[]) => void>;
@@ -44,10 +52,15 @@ export function createRegistry(backend: RegistryBackend, options: RegistryOption
   const entries = new Map<string, Entry>();
   const rules = new Map<string, { rule: RouteRule | undefined; stop: () => void }>();
   const waitMs = options.firstLookupMs ?? 2_000;
+  const graceMs = options.recoveryGraceMs ?? 10_000;
   let problem: Error | undefined;
+  let recoveredAt = Number.NEGATIVE_INFINITY;
 
   const setReachable = (error: Error | undefined): void => {
-    if (error === undefined && problem !== undefined) options.logger?.info({ backend: backend.name }, 'Registry reachable again');
+    if (error === undefined && problem !== undefined) {
+      recoveredAt = Date.now();
+      options.logger?.info({ backend: backend.name }, 'Registry reachable again');
+    }
     if (error !== undefined && problem === undefined) {
       options.logger?.warn(
         { backend: backend.name, err: error },
@@ -70,6 +83,14 @@ export function createRegistry(backend: RegistryBackend, options: RegistryOption
       update(instances) {
         setReachable(undefined);
         const current = created.instances;
+        const sinceRecovery = Date.now() - recoveredAt;
+        clearTimeout(created.held);
+        created.held = undefined;
+        if (instances.length === 0 && current.length > 0 && sinceRecovery < graceMs) {
+          created.held = setTimeout(() => sink.update(instances), graceMs - sinceRecovery);
+          created.held.unref?.();
+          return;
+        }
         if (!created.loaded || !sameInstances(current, instances)) {
           created.instances = instances.length === 0 ? EMPTY : Object.freeze([...instances]);
           for (const listener of created.listeners) listener(created.instances);
@@ -82,7 +103,7 @@ export function createRegistry(backend: RegistryBackend, options: RegistryOption
         setReachable(error);
       },
     };
-    const created: Entry = { instances: EMPTY, loaded: false, first, listeners: new Set(), stop: () => {} };
+    const created: Entry = { instances: EMPTY, held: undefined, loaded: false, first, listeners: new Set(), stop: () => {} };
     entries.set(service, created);
     (created as { stop: () => void }).stop = backend.watch(service, sink);
     return created;
@@ -122,7 +143,10 @@ export function createRegistry(backend: RegistryBackend, options: RegistryOption
         : { backend: backend.name, reachable: false, detail: `${problem.message}; serving the last known instances` };
     },
     async close() {
-      for (const found of entries.values()) found.stop();
+      for (const found of entries.values()) {
+        found.stop();
+        clearTimeout(found.held);
+      }
       for (const found of rules.values()) found.stop();
       entries.clear();
       rules.clear();

@@ -62,7 +62,16 @@ export function etcdBackend(options: EtcdOptions = {}): RegistryBackend {
     return created;
   }
 
-  async function putAll(): Promise<void> {
+  let putting: Promise<void> | undefined;
+  // One re-registration at a time: a lost lease and a failed put may both ask for one.
+  function putAll(): Promise<void> {
+    putting ??= putAllOnce().finally(() => {
+      putting = undefined;
+    });
+    return putting;
+  }
+
+  async function putAllOnce(): Promise<void> {
     for (let attempt = 0; !closed; attempt++) {
       try {
         lease ??= newLease();
