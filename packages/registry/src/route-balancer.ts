@@ -18,7 +18,8 @@ export interface RouteBalancerOptions {
 /**
  * The balancer `resolve` calls with the instances it can reach: applies the service's routing
  * rule (weights per release, drained instances), skips instances this call already tried and
- * ejected outliers (unless that leaves none), then lets `choose` pick.
+ * ejected outliers (unless that leaves none), then lets `choose` pick. Retries never leave what
+ * the rule routes to: after a switch to release 2, a failing call is not retried on release 1.
  */
 export function routeBalancer(options: RouteBalancerOptions): Balancer {
   const { stats, choose } = options;
@@ -36,12 +37,10 @@ export function routeBalancer(options: RouteBalancerOptions): Balancer {
       let candidates = pickGroup(hit.routed);
       const tried = call.locals[TRIED] as Set<string> | undefined;
       if (tried !== undefined) {
-        const fresh = candidates.filter((i) => !tried.has(i.address));
-        if (fresh.length > 0) candidates = fresh;
-        else {
-          const elsewhere = instances.filter((i) => !tried.has(i.address));
-          if (elsewhere.length > 0) candidates = elsewhere;
-        }
+        // A retry stays within what the rule allows (as Envoy keeps it in the chosen cluster):
+        // an untried instance of any routed release, else the same ones again.
+        const untried = hit.routed.all.filter((i) => !tried.has(i.address));
+        candidates = untried.length > 0 ? untried : hit.routed.all;
       }
       const now = Date.now();
       let healthy: ServiceInstance[] | undefined;

@@ -15,6 +15,8 @@ export function releaseMatches(key: string, release: string): boolean {
 export interface RoutedGroups {
   readonly groups: readonly { readonly weight: number; readonly instances: readonly ServiceInstance[] }[];
   readonly total: number;
+  /** Every instance the rule lets through (all groups). */
+  readonly all: readonly ServiceInstance[];
 }
 
 /**
@@ -23,14 +25,14 @@ export interface RoutedGroups {
  * drained) is ignored rather than failing every call.
  */
 export function route(instances: readonly ServiceInstance[], rule: RouteRule | undefined): RoutedGroups {
-  const whole = { groups: [{ weight: 1, instances }], total: 1 };
+  const whole = { groups: [{ weight: 1, instances }], total: 1, all: instances };
   if (rule === undefined) return whole;
   const drained = new Set(rule.drained ?? []);
   const live =
     drained.size === 0 ? instances : instances.filter((i) => !drained.has(i.id) && !drained.has(i.metadata?.instance ?? ''));
   if (live.length === 0) return whole;
   const weights = rule.weights;
-  if (weights === undefined) return { groups: [{ weight: 1, instances: live }], total: 1 };
+  if (weights === undefined) return { groups: [{ weight: 1, instances: live }], total: 1, all: live };
   const groups: { weight: number; instances: ServiceInstance[] }[] = [];
   for (const [key, weight] of Object.entries(weights)) {
     if (weight <= 0) continue;
@@ -38,7 +40,8 @@ export function route(instances: readonly ServiceInstance[], rule: RouteRule | u
     if (members.length > 0) groups.push({ weight, instances: members });
   }
   const total = groups.reduce((sum, g) => sum + g.weight, 0);
-  return total > 0 ? { groups, total } : { groups: [{ weight: 1, instances: live }], total: 1 };
+  if (total <= 0) return { groups: [{ weight: 1, instances: live }], total: 1, all: live };
+  return { groups, total, all: groups.flatMap((g) => g.instances) };
 }
 
 /** One group, chosen in proportion to the weights. */

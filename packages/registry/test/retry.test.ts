@@ -91,9 +91,11 @@ describe('retries', () => {
     });
     try {
       const started = Date.now();
-      await expect(client.read({}, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      const error = await client.read({}, { timeoutMs: 100 }).catch((e: unknown) => e);
       const took = Date.now() - started;
-      expect(took).toBeLessThan(100);
+      // The last retry's own failure, or the deadline itself if that try was still running.
+      expect(['UNAVAILABLE', 'DEADLINE_EXCEEDED']).toContain((error as { code?: string }).code);
+      expect(took).toBeLessThan(150);
       expect(server.handled).toBeGreaterThan(1);
     } finally {
       await app.stop();
