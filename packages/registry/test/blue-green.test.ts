@@ -2,8 +2,8 @@
 // back to 1 — with no failed call, and the 90/10 split measured within ±3 % over 2,000 calls.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RouteRule } from '@wharf/registry';
 import { requireService, serviceUrl } from '@wharf/real-parts';
+import type { RouteRule } from '@wharf/registry';
 import { describe, expect, it } from 'vitest';
 import { echoClient } from './helpers/echo-client.js';
 import { steadyLoad } from './helpers/load.js';

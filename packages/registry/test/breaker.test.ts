@@ -17,7 +17,11 @@ describe('circuit breaker (opossum, per endpoint and instance)', () => {
     const server = await startFlaky('dependency', 'unavailable');
     const resetTimeoutMs = 1_000;
     const { app, stack, client } = await flakyClient([server], { retry: false, breaker: { resetTimeoutMs } });
-    stops.push(() => server.app.stop(), () => app.stop(), async () => stack.breakers?.close());
+    stops.push(
+      () => server.app.stop(),
+      () => app.stop(),
+      async () => stack.breakers?.close(),
+    );
     const changes: BreakerStateChange[] = [];
     stack.breakers?.events.on((change) => changes.push(change));
 
@@ -78,7 +82,11 @@ describe('circuit breaker (opossum, per endpoint and instance)', () => {
   it('business errors never open it', async () => {
     const server = await startFlaky('business', 'not-found');
     const { app, stack, client } = await flakyClient([server], { retry: false });
-    stops.push(() => server.app.stop(), () => app.stop(), async () => stack.breakers?.close());
+    stops.push(
+      () => server.app.stop(),
+      () => app.stop(),
+      async () => stack.breakers?.close(),
+    );
     for (let i = 0; i < 200; i++) await expect(client.write({})).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(server.handled).toBe(200);
     expect([...(stack.breakers?.states().values() ?? [])]).toEqual(['closed']);
@@ -90,7 +98,11 @@ describe('circuit breaker (opossum, per endpoint and instance)', () => {
       retry: false,
       breaker: { fallback: (_call, error) => ({ from: `fallback (${(error as { code?: string }).code})` }) },
     });
-    stops.push(() => server.app.stop(), () => app.stop(), async () => stack.breakers?.close());
+    stops.push(
+      () => server.app.stop(),
+      () => app.stop(),
+      async () => stack.breakers?.close(),
+    );
     const answers = new Set<string>();
     for (let i = 0; i < 30; i++) answers.add((await client.write({})).from);
     expect(answers).toEqual(new Set(['fallback (UNAVAILABLE)']));

@@ -40,7 +40,11 @@ describe('bulkhead (server side, per endpoint)', () => {
     const base = app.addresses.find((a) => a.startsWith('http://'));
     try {
       const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-        fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+        fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        });
       const slow = Array.from({ length: 10 }, () => post('/v1/work/slow', { ms: 300 }));
       await sleep(50);
       const quick = await post('/v1/work/quick', {});
@@ -50,7 +54,10 @@ describe('bulkhead (server side, per endpoint)', () => {
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429, 429, 429, 429]);
       const refused = responses.find((r) => r.status === 429);
       expect(refused?.headers.get('retry-after')).toBe('2');
-      expect(await refused?.json()).toMatchObject({ code: 'RESOURCE_EXHAUSTED', details: { bulkhead: 'work.slow', retryAfterMs: 1_500 } });
+      expect(await refused?.json()).toMatchObject({
+        code: 'RESOURCE_EXHAUSTED',
+        details: { bulkhead: 'work.slow', retryAfterMs: 1_500 },
+      });
       expect(peak).toBe(2);
 
       // A queued call whose deadline passes leaves the queue (and its slot is not lost).

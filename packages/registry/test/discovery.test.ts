@@ -12,7 +12,11 @@ async function threeProcesses(registry: string, label: string) {
   const instances = await Promise.all([startEcho(registry, '1'), startEcho(registry, '1')]);
   try {
     const caller = startFixture('caller.mjs', { WHARF_REGISTRY: registry, CALLS: '400', INSTANCES: '2' });
-    const result = (await caller.firstJson) as { byInstance: Record<string, number>; failures: number; registered: Record<string, number> };
+    const result = (await caller.firstJson) as {
+      byInstance: Record<string, number>;
+      failures: number;
+      registered: Record<string, number>;
+    };
     await caller.exited;
     console.log(`${label}: ${JSON.stringify(result)}`);
     expect(result.failures).toBe(0);

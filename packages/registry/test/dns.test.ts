@@ -23,7 +23,12 @@ function zoneServer() {
       queries.set(question.name, (queries.get(question.name) ?? 0) + 1);
       for (const answer of zone.get(question.name) ?? []) {
         if (Packet.TYPE[answer.type] !== question.type) continue;
-        response.answers.push({ name: question.name, class: Packet.CLASS.IN, ...answer, type: Packet.TYPE[answer.type] } as never);
+        response.answers.push({
+          name: question.name,
+          class: Packet.CLASS.IN,
+          ...answer,
+          type: Packet.TYPE[answer.type],
+        } as never);
       }
       send(response);
     },
@@ -60,16 +65,26 @@ describe('DNS backend (a DNS server of the test’s own on loopback)', () => {
     zone.set('a.echo.test', [{ type: 'A', address: '127.0.0.2', ttl: 1 }]);
     zone.set('b.echo.test', [{ type: 'AAAA', address: '::1', ttl: 1 }]);
     const registry = createRegistry(
-      dnsBackend({ servers: [address], services: { echo: { srv: '_http._tcp.echo.test', scheme: 'http', version: '1.4.0' } }, minRefreshMs: 100 }),
+      dnsBackend({
+        servers: [address],
+        services: { echo: { srv: '_http._tcp.echo.test', scheme: 'http', version: '1.4.0' } },
+        minRefreshMs: 100,
+      }),
     );
     try {
       const found = (await registry.lookup('echo')) as ServiceInstance[];
       expect(addresses(found)).toEqual(['http://127.0.0.2:3001', 'http://[::1]:3002']);
-      expect(found.find((i) => i.address.endsWith(':3001'))).toMatchObject({ version: '1.4.0', metadata: { weight: '3', priority: '0' } });
+      expect(found.find((i) => i.address.endsWith(':3001'))).toMatchObject({
+        version: '1.4.0',
+        metadata: { weight: '3', priority: '0' },
+      });
       // A pod goes away: gone from the cache within its TTL (1 s) and a bit.
       zone.set('_http._tcp.echo.test', [{ type: 'SRV', target: 'a.echo.test', port: 3001, priority: 0, weight: 3, ttl: 1 }]);
       const started = Date.now();
-      const after = await until(() => registry.lookup('echo'), (i) => (i as ServiceInstance[]).length === 1);
+      const after = await until(
+        () => registry.lookup('echo'),
+        (i) => (i as ServiceInstance[]).length === 1,
+      );
       expect(addresses(after)).toEqual(['http://127.0.0.2:3001']);
       expect(Date.now() - started).toBeLessThan(2_500);
     } finally {
@@ -86,7 +101,10 @@ describe('DNS backend (a DNS server of the test’s own on loopback)', () => {
     const registry = createRegistry(
       dnsBackend({
         servers: [address],
-        services: { short: { host: 'short.test', port: 4000, scheme: 'grpc' }, long: { host: 'long.test', port: 4001, scheme: 'http' } },
+        services: {
+          short: { host: 'short.test', port: 4000, scheme: 'grpc' },
+          long: { host: 'long.test', port: 4001, scheme: 'http' },
+        },
         minRefreshMs: 100,
       }),
     );
@@ -109,13 +127,21 @@ describe('DNS backend (a DNS server of the test’s own on loopback)', () => {
     const port = (other.server.addresses() as { udp: { port: number } }).udp.port;
     other.zone.set('gone.test', [{ type: 'A', address: '127.0.0.6', ttl: 1 }]);
     const registry = createRegistry(
-      dnsBackend({ servers: [`127.0.0.1:${port}`], services: { gone: { host: 'gone.test', port: 1, scheme: 'http' } }, minRefreshMs: 100 }),
+      dnsBackend({
+        servers: [`127.0.0.1:${port}`],
+        services: { gone: { host: 'gone.test', port: 1, scheme: 'http' } },
+        minRefreshMs: 100,
+      }),
     );
     try {
       const before = await registry.lookup('gone');
       expect(addresses(before)).toEqual(['http://127.0.0.6:1']);
       await other.server.close();
-      await until(() => registry.status().reachable, (reachable) => !reachable, 8_000);
+      await until(
+        () => registry.status().reachable,
+        (reachable) => !reachable,
+        8_000,
+      );
       expect(registry.status()).toMatchObject({ backend: 'dns', reachable: false });
       expect(registry.lookup('gone')).toBe(before);
     } finally {

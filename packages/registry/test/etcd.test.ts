@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServiceInstance } from '@wharf/core';
-import { createRegistry, etcdBackend, etcdClient, etcdRules, registryFromUrl } from '@wharf/registry';
 import { requireService, serviceUrl } from '@wharf/real-parts';
+import { createRegistry, etcdBackend, etcdClient, etcdRules, registryFromUrl } from '@wharf/registry';
 import { describe, expect, it } from 'vitest';
 
 const available = await requireService('etcd', 'the etcd registry backend');
@@ -42,12 +42,18 @@ describe.skipIf(!available)('etcd backend (shared etcd, a namespace per run)', (
       client.watch?.('echo', (instances) => seen.push(instances.length));
       await server.register(instance('a', 1001));
       await server.register(instance('b', 1002));
-      const two = await until(() => client.lookup('echo'), (i) => Array.isArray(i) && i.length === 2);
+      const two = await until(
+        () => client.lookup('echo'),
+        (i) => Array.isArray(i) && i.length === 2,
+      );
       expect(Array.isArray(two)).toBe(true);
       expect((two as ServiceInstance[]).map((i) => i.address).sort()).toEqual(['http://127.0.0.1:1001', 'http://127.0.0.1:1002']);
       expect(client.lookup('echo')).toBe(two); // the same array until the set changes
       await server.deregister('a');
-      await until(() => client.lookup('echo'), (i) => (i as ServiceInstance[]).length === 1);
+      await until(
+        () => client.lookup('echo'),
+        (i) => (i as ServiceInstance[]).length === 1,
+      );
       expect(seen.at(-1)).toBe(1);
       expect(client.status()).toEqual({ backend: 'etcd', reachable: true });
     } finally {
@@ -63,18 +69,33 @@ describe.skipIf(!available)('etcd backend (shared etcd, a namespace per run)', (
     const raw = etcdClient(hosts);
     try {
       await server.register(instance('a', 1001));
-      await until(() => client.lookup('echo'), (i) => (i as ServiceInstance[]).length === 1);
+      await until(
+        () => client.lookup('echo'),
+        (i) => (i as ServiceInstance[]).length === 1,
+      );
       // Revoke the lease behind the backend's back: it must notice and register again.
       const leases = await raw.leaseClient.leaseLeases({});
       for (const { ID } of leases.leases) {
         const keys = await raw.leaseClient.leaseTimeToLive({ ID, keys: true });
         if (keys.keys.some((k) => k.toString().includes(namespace))) await raw.leaseClient.leaseRevoke({ ID });
       }
-      await until(() => client.lookup('echo'), (i) => (i as ServiceInstance[]).length === 0, 5_000);
-      const back = await until(() => client.lookup('echo'), (i) => (i as ServiceInstance[]).length === 1, 10_000);
+      await until(
+        () => client.lookup('echo'),
+        (i) => (i as ServiceInstance[]).length === 0,
+        5_000,
+      );
+      const back = await until(
+        () => client.lookup('echo'),
+        (i) => (i as ServiceInstance[]).length === 1,
+        10_000,
+      );
       expect((back as ServiceInstance[]).length).toBe(1);
       await server.close();
-      await until(() => client.lookup('echo'), (i) => (i as ServiceInstance[]).length === 0, 5_000);
+      await until(
+        () => client.lookup('echo'),
+        (i) => (i as ServiceInstance[]).length === 0,
+        5_000,
+      );
       expect(client.lookup('echo')).toEqual([]);
     } finally {
       raw.close();
@@ -98,17 +119,37 @@ describe.skipIf(!available)('etcd backend (shared etcd, a namespace per run)', (
         'echo\t1.0.0\trelease=2\thttp://127.0.0.1:1002\tinstance=app-2:echo',
       ]);
       expect(await cli('route', 'echo', '--weights', '1=90,2=10')).toBe('rule echo: {"1":90,"2":10}');
-      expect(await until(() => client.routeRule('echo'), (r) => r !== undefined)).toEqual({ weights: { '1': 90, '2': 10 } });
+      expect(
+        await until(
+          () => client.routeRule('echo'),
+          (r) => r !== undefined,
+        ),
+      ).toEqual({ weights: { '1': 90, '2': 10 } });
       await cli('switch', 'echo', '2');
-      expect(await until(() => client.routeRule('echo'), (r) => r?.weights?.['2'] === 100)).toEqual({ weights: { '2': 100 } });
+      expect(
+        await until(
+          () => client.routeRule('echo'),
+          (r) => r?.weights?.['2'] === 100,
+        ),
+      ).toEqual({ weights: { '2': 100 } });
       await cli('drain', 'app-1:echo');
-      expect(await until(() => client.routeRule('echo'), (r) => r?.drained !== undefined)).toEqual({
+      expect(
+        await until(
+          () => client.routeRule('echo'),
+          (r) => r?.drained !== undefined,
+        ),
+      ).toEqual({
         weights: { '2': 100 },
         drained: ['app-1:echo'],
       });
       expect(await cli('list', 'echo')).toContain('rule echo: {"2":100} drained=app-1:echo');
       await cli('drain', 'app-1:echo', '--undo');
-      expect(await until(() => client.routeRule('echo'), (r) => r?.drained?.length === 0)).toMatchObject({ drained: [] });
+      expect(
+        await until(
+          () => client.routeRule('echo'),
+          (r) => r?.drained?.length === 0,
+        ),
+      ).toMatchObject({ drained: [] });
       await expect(run(process.execPath, [CLI, 'route', 'echo', '--weights', '1=x', '--registry', url])).rejects.toMatchObject({
         code: 2,
         stderr: expect.stringContaining('Cannot read the weight "1=x"'),

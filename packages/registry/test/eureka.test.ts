@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceInstance } from '@wharf/core';
-import { createRegistry, eurekaBackend } from '@wharf/registry';
 import { requireService, serviceUrl } from '@wharf/real-parts';
+import { createRegistry, eurekaBackend } from '@wharf/registry';
 import { describe, expect, it } from 'vitest';
 
 const available = await requireService('eureka', 'the Eureka registry backend');
@@ -34,22 +34,33 @@ describe.skipIf(!available)('Eureka backend (the shared Eureka server, a namespa
       expect(await client.lookup('echo')).toEqual([]);
       await server.register(at(1001, 'a'));
       await server.register(at(1002, 'b'));
-      const two = (await until(() => client.lookup('echo'), (i) => (i as ServiceInstance[]).length === 2)) as ServiceInstance[];
+      const two = (await until(
+        () => client.lookup('echo'),
+        (i) => (i as ServiceInstance[]).length === 2,
+      )) as ServiceInstance[];
       expect(two.map((i) => i.address).sort()).toEqual(['http://127.0.0.1:1001', 'http://127.0.0.1:1002']);
       expect(two.find((i) => i.address.endsWith(':1001'))).toEqual(at(1001, 'a'));
 
       // Eureka sees the app under the namespace, with the instance's metadata.
-      const app = await (await fetch(`${url}/apps/${namespace.toUpperCase()}--ECHO`, { headers: { accept: 'application/json' } })).json();
+      const app = await (
+        await fetch(`${url}/apps/${namespace.toUpperCase()}--ECHO`, { headers: { accept: 'application/json' } })
+      ).json();
       expect(JSON.stringify(app)).toContain('"wharf.address":"http://127.0.0.1:1001"');
 
       // Renewals keep it past its lease (6 s) — and a cancel removes it at once.
       await sleep(7_000);
       expect((client.lookup('echo') as ServiceInstance[]).length).toBe(2);
       await server.deregister(at(1001, 'a').id);
-      await until(() => client.lookup('echo'), (i) => (i as ServiceInstance[]).length === 1);
+      await until(
+        () => client.lookup('echo'),
+        (i) => (i as ServiceInstance[]).length === 1,
+      );
       expect((client.lookup('echo') as ServiceInstance[])[0]?.address).toBe('http://127.0.0.1:1002');
       await server.close();
-      await until(() => client.lookup('echo'), (i) => (i as ServiceInstance[]).length === 0);
+      await until(
+        () => client.lookup('echo'),
+        (i) => (i as ServiceInstance[]).length === 0,
+      );
       expect(client.lookup('echo')).toEqual([]);
       expect(client.status()).toEqual({ backend: 'eureka', reachable: true });
     } finally {

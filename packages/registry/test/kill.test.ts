@@ -28,7 +28,9 @@ describe.skipIf(!available)('SIGKILL one of three instances under load (etcd)', 
       await sleep(1_500);
 
       const victim = instances[0] as (typeof instances)[number];
-      const addresses = listed().filter((i) => i.metadata?.instance === victim.instance).map((i) => i.address);
+      const addresses = listed()
+        .filter((i) => i.metadata?.instance === victim.instance)
+        .map((i) => i.address);
       const inFlightOnVictim = () => addresses.reduce((sum, address) => sum + client.stack.stats.inFlight(address), 0);
       const before = inFlightOnVictim();
       const killedAt = Date.now();

@@ -6,7 +6,10 @@ describe('retries', () => {
     const server = await startFlaky('down', 'unavailable');
     const ratio = 0.1;
     const calls = 1_000;
-    const { app, client } = await flakyClient([server], { breaker: false, retry: { maxAttempts: 3, baseMs: 0, budget: { ratio } } });
+    const { app, client } = await flakyClient([server], {
+      breaker: false,
+      retry: { maxAttempts: 3, baseMs: 0, budget: { ratio } },
+    });
     try {
       let failed = 0;
       for (let i = 0; i < calls; i++) await client.read({}).catch(() => failed++);

@@ -66,8 +66,20 @@ export function eurekaBackend(options: EurekaOptions = {}): RegistryBackend {
     if (!response.ok) throw new Error(`Eureka refused the registration of ${instance.id}: HTTP ${response.status}`);
   }
 
+  let renewing = false;
+  // While the server is away a round can outlast the interval: never run two at once.
   async function renewAll(): Promise<void> {
-    for (const instance of registered.values()) {
+    if (renewing) return;
+    renewing = true;
+    try {
+      await renewEach();
+    } finally {
+      renewing = false;
+    }
+  }
+
+  async function renewEach(): Promise<void> {
+    for (const instance of [...registered.values()]) {
       try {
         const response = await request('PUT', pathOf(instance));
         if (response.status === 404 && registered.has(instance.id)) await put(instance);

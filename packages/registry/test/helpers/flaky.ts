@@ -47,9 +47,20 @@ export async function startFlaky(name: string, mode: Mode = 'ok'): Promise<Flaky
 
 /** A client app that finds `servers` through a static registry and uses the resilient stack. */
 export async function flakyClient(servers: readonly FlakyServer[], options: Omit<ResilientClientOptions, 'registry'> = {}) {
-  const instances: ServiceInstance[] = servers.map((s, i) => ({ id: `flaky-${i}`, service: 'flaky', version: '1.0.0', address: s.address }));
+  const instances: ServiceInstance[] = servers.map((s, i) => ({
+    id: `flaky-${i}`,
+    service: 'flaky',
+    version: '1.0.0',
+    address: s.address,
+  }));
   const stack = resilientClient({ registry: createRegistry(staticBackend({ instances })), ...options });
-  const app = createApp({ name: 'client', transports: [httpTransport()], ...stack, logger: { level: 'silent' }, shutdown: { signals: false } });
+  const app = createApp({
+    name: 'client',
+    transports: [httpTransport()],
+    ...stack,
+    logger: { level: 'silent' },
+    shutdown: { signals: false },
+  });
   await app.start();
   return { app, stack, client: app.client(flaky) };
 }

@@ -18,7 +18,10 @@ export interface Load {
 }
 
 /** Calls `call` from `concurrency` workers, `pauseMs` apart each, until stopped or `maxMs` passed. */
-export function steadyLoad(call: () => Promise<string>, options: { concurrency?: number; pauseMs?: number; maxMs?: number } = {}): Load {
+export function steadyLoad(
+  call: () => Promise<string>,
+  options: { concurrency?: number; pauseMs?: number; maxMs?: number } = {},
+): Load {
   const counts: LoadCounts = { ok: 0, failed: 0, errors: {}, byKey: {} };
   let running = true;
   const until = Date.now() + (options.maxMs ?? 120_000);

@@ -70,7 +70,12 @@ export async function privateEtcd(): Promise<PrivateServer> {
         ],
         { stdio: 'ignore' },
       );
-      await waitFor(`${url}/health`, async (r) => r.ok && ((await r.json()) as { health?: string }).health === 'true', 'etcd', 20_000);
+      await waitFor(
+        `${url}/health`,
+        async (r) => r.ok && ((await r.json()) as { health?: string }).health === 'true',
+        'etcd',
+        20_000,
+      );
     },
     stop: () => stopChild(child),
     async dispose() {
@@ -86,7 +91,9 @@ export async function privateEtcd(): Promise<PrivateServer> {
 export function eurekaJar(): string | undefined {
   const cache = join(homedir(), '.cache', 'wharf-services');
   if (!existsSync(cache)) return undefined;
-  const dir = readdirSync(cache).find((name) => name.startsWith('eureka-server-') && existsSync(join(cache, name, 'eureka-server.jar')));
+  const dir = readdirSync(cache).find(
+    (name) => name.startsWith('eureka-server-') && existsSync(join(cache, name, 'eureka-server.jar')),
+  );
   return dir === undefined ? undefined : join(cache, dir, 'eureka-server.jar');
 }
 
@@ -101,7 +108,18 @@ export async function privateEureka(jar: string): Promise<PrivateServer> {
       const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
       child = spawn(
         java,
-        ['-Xms64m', '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-jar', jar, `--server.port=${port}`],
+        [
+          '-Xms64m',
+          '-Xmx256m',
+          '-XX:TieredStopAtLevel=1',
+          '-XX:+UseSerialGC',
+          '-jar',
+          jar,
+          `--server.port=${port}`,
+          // Eureka's read-write response cache can keep a payload computed while a registration
+          // landed (a known race) until it expires: 180 s by default, 2 s here.
+          '--eureka.server.response-cache-auto-expiration-in-seconds=2',
+        ],
         { stdio: 'ignore' },
       );
       await waitFor(`${url}/apps`, async (r) => r.ok, 'Eureka', 90_000);

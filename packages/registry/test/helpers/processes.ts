@@ -53,7 +53,11 @@ export function startFixture(name: string, env: Record<string, string>): Child {
 }
 
 /** Starts an echo instance registered in `registry` with `release`; resolves once it is up. */
-export async function startEcho(registry: string, release = '1', extra: Record<string, string> = {}): Promise<Child & { instance: string }> {
+export async function startEcho(
+  registry: string,
+  release = '1',
+  extra: Record<string, string> = {},
+): Promise<Child & { instance: string }> {
   const child = startFixture('service.mjs', { WHARF_REGISTRY: registry, RELEASE: release, ...extra });
   const { instance } = (await child.firstJson) as { instance: string };
   return Object.assign(child, { instance });
