@@ -1,9 +1,9 @@
 // etcd measurements: watch fan-out (1 000 instances to one watcher; one change to 50 watching
 // clients) and the client choice (the etcd3 package against a bare @grpc/grpc-js call).
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ServiceInstance } from '@wharf/core';
@@ -41,8 +41,8 @@ export async function fanIn(url: string, count: number): Promise<number> {
   }
 }
 
-/** One registration; resolves with the ms until each of `clients` watching clients saw it. */
-export async function fanOut(url: string, clients: number): Promise<number[]> {
+/** One registration; resolves with the ms until each of `clients` watching clients saw it, and how long the put took. */
+export async function fanOut(url: string, clients: number): Promise<{ seen: number[]; putMs: number }> {
   const namespace = `bench-${randomBytes(4).toString('hex')}`;
   const watchers = Array.from({ length: clients }, () => createRegistry(etcdBackend({ hosts: url, namespace })));
   const server = createRegistry(etcdBackend({ hosts: url, namespace }));
@@ -52,8 +52,9 @@ export async function fanOut(url: string, clients: number): Promise<number[]> {
     const started = performance.now();
     for (const w of watchers) w.watch?.('one', () => seen.push(performance.now() - started));
     await server.register(instance(1, 'one'));
+    const putMs = performance.now() - started;
     await until(() => seen.length >= clients);
-    return seen;
+    return { seen, putMs };
   } finally {
     await server.close();
     await Promise.all(watchers.map((w) => w.close()));
@@ -64,7 +65,12 @@ export async function fanOut(url: string, clients: number): Promise<number[]> {
 export async function clientChoice(url: string, n: number): Promise<{ etcd3: number; grpc: number }> {
   const client = etcdClient(url);
   const protoDir = join(dirname(createRequire(import.meta.url).resolve('etcd3/package.json')), 'proto');
-  const definition = protoLoader.loadSync(join(protoDir, 'rpc.proto'), { keepCase: true, longs: String, enums: String, defaults: true });
+  const definition = protoLoader.loadSync(join(protoDir, 'rpc.proto'), {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+  });
   const { etcdserverpb } = grpc.loadPackageDefinition(definition) as unknown as {
     etcdserverpb: {
       KV: new (

@@ -8,12 +8,13 @@
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { App } from '@wharf/core';
+import { breakers, retry } from '@wharf/registry';
 import { grpcTransport } from '@wharf/transport-grpc';
 import { httpTransport } from '@wharf/transport-http';
 import { fmt, median } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { clientChoice, fanIn, fanOut } from './etcd.js';
-import { clientApp, closedLoop, inProcessApp, type Sample, type Variant } from './pipeline.js';
+import { clientApp, closedLoop, inProcessApp, middlewareCost, type Sample, type Variant } from './pipeline.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +56,9 @@ try {
   server.send('stop');
 }
 
-console.log(`\nClient pipeline: full (registry cache + routing + P2C + tracking + breaker + retry) vs plain (resolve + round robin)`);
+console.log(
+  `\nClient pipeline: full (registry cache + routing + P2C + tracking + breaker + retry) vs plain (resolve + round robin)`,
+);
 console.log(`${rounds} alternating rounds of ${ms / 1000} s, ${concurrency} concurrent calls; medians\n`);
 console.log('| transport | plain calls/s | full calls/s | throughput ratio | plain CPU/call | full CPU/call | CPU ratio |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
@@ -67,16 +70,29 @@ for (const { label, plain, full } of rows) {
   );
 }
 
+const breaker = breakers();
+const costs = { retry: await middlewareCost(retry()), breaker: await middlewareCost(breaker) };
+breaker.close();
+console.log(
+  `\nPer call, over a terminal that resolves at once: retry ${fmt(costs.retry)} ns, breaker (opossum) ${fmt(costs.breaker)} ns`,
+);
+
 if (!values['skip-etcd']) {
   const url = values.etcd as string;
   const fanInMs = median([await fanIn(url, 1_000), await fanIn(url, 1_000), await fanIn(url, 1_000)]);
-  const spread = (await fanOut(url, 50)).sort((a, b) => a - b);
+  const { seen, putMs } = await fanOut(url, 50);
+  const spread = seen.sort((a, b) => a - b);
   const choice = await clientChoice(url, 2_000);
   console.log(`\netcd at ${url}`);
   console.log(`| measurement | result |`);
   console.log('|---|---:|');
   console.log(`| 1 000 instances registered → one watcher sees them all (median of 3) | ${fmt(fanInMs)} ms |`);
-  console.log(`| one change → 50 watching clients: first / median / last | ${fmt(spread[0] ?? 0, 1)} / ${fmt(median(spread), 1)} / ${fmt(spread.at(-1) ?? 0, 1)} ms |`);
-  console.log(`| Range call, etcd3 package / bare @grpc/grpc-js (median) | ${fmt(choice.etcd3)} µs / ${fmt(choice.grpc)} µs (${fmt(choice.etcd3 / choice.grpc, 2)}×) |`);
+  console.log(
+    `| one change → 50 watching clients: first / median / last | ${fmt(spread[0] ?? 0, 1)} / ${fmt(median(spread), 1)} / ${fmt(spread.at(-1) ?? 0, 1)} ms |`,
+  );
+  console.log(`| … of which the registration itself (lease + put, etcd's fsync) | ${fmt(putMs, 1)} ms |`);
+  console.log(
+    `| Range call, etcd3 package / bare @grpc/grpc-js (median) | ${fmt(choice.etcd3)} µs / ${fmt(choice.grpc)} µs (${fmt(choice.etcd3 / choice.grpc, 2)}×) |`,
+  );
 }
 process.exit(0);

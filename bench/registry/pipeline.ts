@@ -1,7 +1,17 @@
 // The cost of the full client pipeline (registry cache lookup + routing + power-of-two-choices +
 // in-flight tracking + breaker + retry) against the pipeline without them (resolve over a seeded
 // in-memory registry, round robin), over one transport, in a closed loop.
-import { type App, createApp, implement, memoryRegistry, type Transport } from '@wharf/core';
+import {
+  type App,
+  type ClientCall,
+  type ClientMiddleware,
+  compose,
+  createApp,
+  implement,
+  memoryRegistry,
+  type RpcRef,
+  type Transport,
+} from '@wharf/core';
 import { createRegistry, resilientClient, staticBackend } from '@wharf/registry';
 import { bench, handlers } from './contract.js';
 
@@ -16,7 +26,12 @@ export type Variant = 'plain' | 'full';
 /** A client app of `variant` calling `address` through `transport`. */
 export async function clientApp(variant: Variant, transport: Transport, address: string): Promise<App> {
   const instance = { id: 'bench-1', service: 'bench', version: '1.0.0', address };
-  const common = { name: `client-${variant}`, transports: [transport], logger: { level: 'silent' as const }, shutdown: { signals: false as const } };
+  const common = {
+    name: `client-${variant}`,
+    transports: [transport],
+    logger: { level: 'silent' as const },
+    shutdown: { signals: false as const },
+  };
   const app =
     variant === 'plain'
       ? createApp({ ...common, registry: memoryRegistry([instance]) })
@@ -63,4 +78,31 @@ export async function closedLoop(app: App, concurrency: number, ms: number): Pro
   const elapsed = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return { rps: (calls / elapsed) * 1000, cpuMicrosPerCall: (used.user + used.system) / calls };
+}
+
+/** ns per call that one middleware adds over an instantly resolving terminal (no transport, no I/O). */
+export async function middlewareCost(middleware: ClientMiddleware, calls = 200_000): Promise<number> {
+  const ref = bench.methods.hello as unknown as RpcRef;
+  const call = (): ClientCall =>
+    ({
+      side: 'client',
+      kind: 'rpc',
+      ref,
+      service: ref.service,
+      method: ref.name,
+      address: 'http://127.0.0.1:1',
+      transport: 'http',
+      locals: {},
+      metadata: {},
+    }) as unknown as ClientCall;
+  const terminal = () => Promise.resolve(1);
+  const time = async (run: (c: ClientCall) => Promise<unknown>) => {
+    for (let i = 0; i < 20_000; i++) await run(call());
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) await run(call());
+    return Number(process.hrtime.bigint() - started) / calls;
+  };
+  const bare = await time(compose([], terminal));
+  const wrapped = await time(compose([middleware], terminal));
+  return wrapped - bare;
 }

@@ -1,4 +1,4 @@
-import { type ClientMiddleware, WharfError } from '@wharf/core';
+import { type ClientMiddleware, type RpcCall, WharfError } from '@wharf/core';
 import { hasInputStream } from '@wharf/core/transport';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { TRIED } from './route-balancer.js';
@@ -16,6 +16,9 @@ export interface RetryOptions {
   readonly budget?: RetryBudget | RetryBudgetOptions;
 }
 
+// `call.locals` key: the caller gave an address, so every try goes there.
+const PINNED = 'wharf.registry.pinned';
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -31,32 +34,40 @@ export function retry(options: RetryOptions = {}): ClientMiddleware {
   const capMs = options.capMs ?? 1_000;
   const budget = options.budget instanceof RetryBudget ? options.budget : new RetryBudget(options.budget);
 
-  return async (call, next) => {
-    if (call.kind !== 'rpc' || hasInputStream(call.ref.stream)) return next();
-    budget.recordCall();
-    const pinned = call.address !== undefined;
+  async function again(call: RpcCall, next: () => Promise<unknown>, first: unknown): Promise<unknown> {
+    const pinned = call.locals[PINNED] === true;
     const idempotent = call.ref.idempotent === true;
+    let error = first;
     for (let attempt = 1; ; attempt++) {
+      if (attempt >= maxAttempts || call.signal?.aborted) throw error;
+      if (!(neverReachedHandler(error) || (idempotent && isTransient(error)))) throw error;
+      const delay = Math.random() * Math.min(capMs, baseMs * 2 ** (attempt - 1));
+      if (call.deadline !== undefined && Date.now() + delay >= call.deadline) throw error;
+      if (!budget.tryRetry()) throw error;
+      if (!pinned && call.address !== undefined) {
+        let tried = call.locals[TRIED] as Set<string> | undefined;
+        if (tried === undefined) call.locals[TRIED] = tried = new Set();
+        tried.add(call.address);
+        // Let `resolve` choose again, this time without the instances already tried.
+        call.address = undefined;
+        call.via = undefined;
+        call.transport = undefined;
+      }
+      if (delay >= 1) await sleep(delay);
+      if (call.signal?.aborted) throw WharfError.is(error) ? error : new WharfError('CANCELLED', 'The call was cancelled');
       try {
         return await next();
-      } catch (error) {
-        if (attempt >= maxAttempts || call.signal?.aborted) throw error;
-        if (!(neverReachedHandler(error) || (idempotent && isTransient(error)))) throw error;
-        const delay = Math.random() * Math.min(capMs, baseMs * 2 ** (attempt - 1));
-        if (call.deadline !== undefined && Date.now() + delay >= call.deadline) throw error;
-        if (!budget.tryRetry()) throw error;
-        if (!pinned && call.address !== undefined) {
-          let tried = call.locals[TRIED] as Set<string> | undefined;
-          if (tried === undefined) call.locals[TRIED] = tried = new Set();
-          tried.add(call.address);
-          // Let `resolve` choose again, this time without the instances already tried.
-          call.address = undefined;
-          call.via = undefined;
-          call.transport = undefined;
-        }
-        if (delay >= 1) await sleep(delay);
-        if (call.signal?.aborted) throw WharfError.is(error) ? error : new WharfError('CANCELLED', 'The call was cancelled');
+      } catch (failure) {
+        error = failure;
       }
     }
+  }
+
+  // The first try costs no async frame: the retry loop starts only once it failed.
+  return (call, next) => {
+    if (call.kind !== 'rpc' || hasInputStream(call.ref.stream)) return next();
+    budget.recordCall();
+    if (call.address !== undefined) call.locals[PINNED] = true;
+    return next().catch((error: unknown) => again(call, next, error));
   };
 }

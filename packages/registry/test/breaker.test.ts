@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BreakerStateChange } from '@wharf/registry';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type FlakyServer, flakyClient, startFlaky } from './helpers/flaky.js';
+import { flakyClient, startFlaky } from './helpers/flaky.js';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? Number.NaN;
