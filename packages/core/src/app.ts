@@ -18,7 +18,7 @@ import { validation } from './middleware/validation.js';
 import { Outbound, send } from './outbound.js';
 import { type ClientMiddleware, compose, type ServerMiddlewareEntry } from './pipeline.js';
 import { Readiness } from './readiness.js';
-import { memoryRegistry, type Registry, type RegistryStatus, type ServiceInstance } from './registry.js';
+import { memoryRegistry, type Registry, type ServiceInstance } from './registry.js';
 import { toServiceDefinition } from './service.js';
 import { handleShutdownSignals } from './shutdown-signals.js';
 import type { AppHealth, AppState, InboundRequest, Transport, TransportHost } from './transport.js';

@@ -3,6 +3,7 @@ import type { ServiceInstance } from '@wharf/core';
 import { createRegistry, dnsBackend } from '@wharf/registry';
 import dns2 from 'dns2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './helpers/until.js';
 
 const { Packet } = dns2;
 
@@ -34,15 +35,6 @@ function zoneServer() {
     },
   });
   return { server, zone, queries };
-}
-
-async function until<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await sleep(25);
-  }
 }
 
 const addresses = (instances: unknown) => (instances as ServiceInstance[]).map((i) => i.address).sort();

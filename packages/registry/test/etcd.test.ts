@@ -1,25 +1,16 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServiceInstance } from '@wharf/core';
 import { requireService, serviceUrl } from '@wharf/real-parts';
 import { createRegistry, etcdBackend, etcdClient, etcdRules, registryFromUrl } from '@wharf/registry';
 import { describe, expect, it } from 'vitest';
+import { until } from './helpers/until.js';
 
 const available = await requireService('etcd', 'the etcd registry backend');
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const run = promisify(execFile);
-
-async function until<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await sleep(50);
-  }
-}
 
 const instance = (id: string, port: number, release = '1'): ServiceInstance => ({
   id,

@@ -4,17 +4,9 @@ import type { ServiceInstance } from '@wharf/core';
 import { requireService, serviceUrl } from '@wharf/real-parts';
 import { createRegistry, eurekaBackend } from '@wharf/registry';
 import { describe, expect, it } from 'vitest';
+import { until } from './helpers/until.js';
 
 const available = await requireService('eureka', 'the Eureka registry backend');
-
-async function until<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await sleep(50);
-  }
-}
 
 describe.skipIf(!available)('Eureka backend (the shared Eureka server, a namespace per run)', () => {
   const url = serviceUrl('eureka');

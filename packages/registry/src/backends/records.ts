@@ -4,15 +4,20 @@ import type { RouteRule } from '../backend.js';
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A registry record as JSON, checked: a malformed one (written by hand, another tool) is skipped. */
-export function parseInstance(text: string): ServiceInstance | undefined {
-  let value: unknown;
+/** A JSON object, or undefined for anything else (malformed text, an array, a scalar). */
+function parseObject(text: string): Record<string, unknown> | undefined {
   try {
-    value = JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
-  if (!isObject(value)) return undefined;
+}
+
+/** A registry record as JSON, checked: a malformed one (written by hand, another tool) is skipped. */
+export function parseInstance(text: string): ServiceInstance | undefined {
+  const value = parseObject(text);
+  if (value === undefined) return undefined;
   const { id, service, version, address, metadata } = value;
   if (typeof id !== 'string' || typeof service !== 'string' || typeof version !== 'string' || typeof address !== 'string')
     return undefined;
@@ -24,13 +29,8 @@ export function parseInstance(text: string): ServiceInstance | undefined {
 
 /** A routing rule as JSON, checked: weights must be non-negative numbers, drained a list of strings. */
 export function parseRule(text: string): RouteRule | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(value)) return undefined;
+  const value = parseObject(text);
+  if (value === undefined) return undefined;
   const rule: { weights?: Record<string, number>; drained?: string[] } = {};
   if (isObject(value.weights)) {
     const weights = Object.entries(value.weights).filter(
