@@ -50,7 +50,7 @@ describe.skipIf(!available)('blue-green and canary through a rule in etcd', () =
       const counts = await load.stop();
       const share = (canary['1'] ?? 0) / ((canary['1'] ?? 0) + (canary['2'] ?? 0));
       console.log(
-        `blue-green: ${JSON.stringify(byPhase)}; 90/10 measured ${(share * 100).toFixed(1)} % / ${((1 - share) * 100).toFixed(1)} %; ${counts.ok} calls ok, ${counts.failed} failed`,
+        `blue-green: answers by release in each phase ${JSON.stringify({ mixed: byPhase.mixed, 'all to 2': green, '90/10': canary, 'back to 1': blue })}; 90/10 measured ${(share * 100).toFixed(1)} % / ${((1 - share) * 100).toFixed(1)} %; ${counts.ok} calls ok, ${counts.failed} failed`,
       );
       expect(counts.failed).toBe(0);
       expect(byPhase.mixed).toMatchObject({ '1': expect.any(Number), '2': expect.any(Number) });
