@@ -1,0 +1,2 @@
+// The whole public surface of @wharf/gateway.
+export {};
