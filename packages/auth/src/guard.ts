@@ -93,6 +93,7 @@ export function authGuard(options: AuthGuardOptions): AuthGuard {
           );
           continue;
         }
+        if (overrides[endpoint.fullName] !== undefined) continue; // judged above
         const problem = requirementProblem(requirement);
         if (problem) problems.push(`${endpoint.source}: ${problem}`);
       }

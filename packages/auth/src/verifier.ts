@@ -16,8 +16,9 @@ export class TokenRejected extends Error {
 // RFC 6750 §2.1: `Bearer` and a token68; a JWT is three base64url parts joined by dots.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-function list(value: string | readonly string[]): string[] {
-  return typeof value === 'string' ? [value] : [...value];
+function list(value: string | readonly string[] | undefined): string[] {
+  const values = value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
+  return values.filter((v) => typeof v === 'string' && v !== '');
 }
 
 /**
@@ -38,10 +39,10 @@ export class TokenVerifier {
   readonly #toleranceMs: number;
 
   constructor(options: VerifierOptions, logger?: Logger) {
-    if (options.issuer === undefined || list(options.issuer).length === 0) {
+    if (list(options.issuer).length === 0) {
       throw new TypeError('auth: `issuer` is required (RFC 8725 §3.8); set the authorization server’s issuer URL');
     }
-    if (options.audience === undefined || list(options.audience).length === 0) {
+    if (list(options.audience).length === 0) {
       throw new TypeError('auth: `audience` is required (RFC 8725 §3.9); set the audience your tokens name this API by');
     }
     if (options.jwks === undefined && (options.keys ?? []).length === 0 && options.secret === undefined) {
