@@ -3,7 +3,7 @@ import { toServiceDefinition } from '@wharf/core';
 import type { RpcRef, ServiceDefinition } from '@wharf/core/transport';
 import { ERROR_CODES, MetadataKey } from '@wharf/core/transport';
 import * as z from 'zod';
-import { DIRECT_REPLY_TO, Header, topologyNames } from './names.js';
+import { DIRECT_REPLY_TO, Header, topologyNames } from '../names.js';
 
 /** A contract, as far as the document needs it (a `defineContract` result fits). */
 export interface ContractLike {

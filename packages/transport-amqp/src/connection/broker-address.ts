@@ -1,7 +1,8 @@
-// Which broker an address names. An AMQP transport talks to one broker (one URL); an instance
-// registered on another broker, or in another vhost, is unreachable through it even though its
-// address has the same `amqp://` scheme. The namespace is not part of this: it only prefixes
-// queue names, and a caller reaches any namespace on its own broker and vhost.
+// The broker URL and the addresses instances register (`amqp://host:port/vhost?namespace=ns`).
+// An AMQP transport talks to one broker (one URL); an instance registered on another broker, or in
+// another vhost, is unreachable through it even though its address has the same `amqp://` scheme.
+// The namespace does not decide reachability: it only prefixes queue names, and a caller reaches
+// any namespace on its own broker and vhost.
 
 /** A broker endpoint and vhost, normalised for comparison. */
 export interface BrokerIdentity {
@@ -63,4 +64,31 @@ export function brokerMatcher(url: string, aliases: readonly string[]): (address
     const target = brokerOf(address);
     return own !== undefined && target !== undefined && target.vhost === own.vhost && names.has(`${target.host}:${target.port}`);
   };
+}
+
+/** The address registered for this broker and namespace, without credentials, with an explicit port. */
+export function addressOf(url: string, namespace: string | undefined): string {
+  const parsed = new URL(url);
+  const vhost = parsed.pathname === '' ? '/' : parsed.pathname;
+  const port = parsed.port === '' ? (parsed.protocol === 'amqps:' ? '5671' : '5672') : parsed.port;
+  const query = namespace ? `?namespace=${encodeURIComponent(namespace)}` : '';
+  return `amqp://${parsed.hostname}:${port}${vhost}${query}`;
+}
+
+/** The namespace an address names (`amqp://host:5672/?namespace=staging`), if any. */
+export function namespaceOf(address: string): string | undefined {
+  const at = address.indexOf('?');
+  if (at < 0) return undefined;
+  return new URLSearchParams(address.slice(at + 1)).get('namespace') ?? undefined;
+}
+
+/** The URL without its password, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'an unparsable AMQP URL';
+  }
 }

@@ -1,7 +1,7 @@
 import type { WireError } from '@wharf/core/transport';
 import { matchTopic } from '@wharf/core/transport';
 import type { ConsumeMessage } from 'amqplib';
-import { isJsonContentType } from './headers.js';
+import { isJsonContentType } from '../headers.js';
 
 /** What a consumer knows about the handler whose queue a message came from. */
 export interface InspectContext {

@@ -1,8 +1,9 @@
 import { WharfError } from '@wharf/core/transport';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Log } from '../log.js';
 import { backoffDelay } from './backoff.js';
 import type { Connection } from './connection.js';
-import type { Log } from './log.js';
+import { timeoutAt } from './deadline-timer.js';
 
 /** What a managed channel does on each fresh channel, and when one is lost. */
 export interface ChannelSpec<C extends Channel> {
@@ -86,13 +87,10 @@ export class ManagedChannel<C extends Channel> {
       );
     return new Promise<C>((resolve, reject) => {
       const waiter: Waiter<C> = { resolve, reject, timer: undefined };
-      waiter.timer = setTimeout(
-        () => {
-          this.#waiters.delete(waiter);
-          reject(new WharfError('UNAVAILABLE', `RabbitMQ is unreachable (${this.#spec.name} channel not open in time)`));
-        },
-        Math.max(0, deadline - Date.now()),
-      );
+      waiter.timer = timeoutAt(deadline, () => {
+        this.#waiters.delete(waiter);
+        reject(new WharfError('UNAVAILABLE', `RabbitMQ is unreachable (${this.#spec.name} channel not open in time)`));
+      });
       this.#waiters.add(waiter);
     });
   }

@@ -1,6 +1,6 @@
-import { WharfError } from '@wharf/core/transport';
-import type { Channel, Options } from 'amqplib';
-import { Header, type TopologyNames } from './names.js';
+import type { Channel } from 'amqplib';
+import { assertExchange, assertQueue } from '../declare.js';
+import { Header, type TopologyNames } from '../names.js';
 
 /** The queue features the broker offers. */
 export interface QueueFeatures {
@@ -42,36 +42,6 @@ export function queueFeatures(
 
 function typed(type: 'quorum' | 'classic', args: Record<string, unknown>): Record<string, unknown> {
   return type === 'quorum' ? { 'x-queue-type': 'quorum', ...args } : args;
-}
-
-/** Declares a queue; an existing queue with other arguments becomes a FAILED_PRECONDITION that says what to do. */
-export async function assertQueue(channel: Channel, queue: string, options: Options.AssertQueue): Promise<void> {
-  try {
-    await channel.assertQueue(queue, options);
-  } catch (error) {
-    throw explain(error, `Queue ${queue}`, `rabbitmqctl delete_queue ${queue}`);
-  }
-}
-
-async function assertExchange(channel: Channel, exchange: string, type: string): Promise<void> {
-  try {
-    await channel.assertExchange(exchange, type, { durable: true });
-  } catch (error) {
-    throw explain(error, `Exchange ${exchange}`, 'delete it in the management UI or with rabbitmqadmin');
-  }
-}
-
-function explain(error: unknown, what: string, fix: string): Error {
-  const e = error as { code?: number; message?: string };
-  if (e.code === 406) {
-    return new WharfError(
-      'FAILED_PRECONDITION',
-      `${what} already exists with other settings (${e.message}). It was declared by another version or with other options (queueType, retry, deliveryLimit): delete it (${fix}) or match its settings`,
-      undefined,
-      { cause: error },
-    );
-  }
-  return error as Error;
 }
 
 /** Declares the exchanges events are published to; what a publisher needs. */
@@ -123,9 +93,4 @@ export async function declareHandlerQueue(
       : typed(features.type, deadLetters);
   await assertQueue(channel, queue, { durable: true, arguments: args });
   await channel.bindQueue(queue, names.eventsExchange, pattern);
-}
-
-/** Declares a service's RPC queue: classic (requests are transient), deleted after `expiresMs` without consumers. */
-export async function declareRpcQueue(channel: Channel, queue: string, expiresMs: number): Promise<void> {
-  await assertQueue(channel, queue, { durable: true, arguments: { 'x-expires': expiresMs } });
 }

@@ -1,7 +1,7 @@
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { IdleGate } from '@wharf/core/transport';
+import type { Channel, ConsumeMessage, Message } from 'amqplib';
+import type { Log } from '../log.js';
 import type { Connection } from './connection.js';
-import type { InFlight } from './in-flight.js';
-import type { Log } from './log.js';
 import { ManagedChannel } from './managed-channel.js';
 import type { Readiness } from './readiness.js';
 
@@ -13,7 +13,8 @@ export interface QueueConsumerSpec {
   readonly connection: Connection;
   readonly logger: Log;
   readonly readiness: Readiness;
-  readonly inFlight: InFlight;
+  /** Counts deliveries being handled, for a stop that lets them finish. */
+  readonly deliveries: IdleGate;
   readonly prefetch: number;
   /** Declares the topology the queue needs, on every fresh channel, before consuming. */
   declare(channel: Channel): Promise<void>;
@@ -82,16 +83,10 @@ export class QueueConsumer {
       this.#channel.reset();
       return;
     }
-    const inFlight = this.#spec.inFlight;
-    inFlight.start();
-    this.#spec.handle(channel, message).then(
-      () => inFlight.done(),
-      (error: unknown) => {
-        inFlight.done();
-        // Unreachable by design; the message stays unacked and the broker redelivers it.
-        this.#spec.logger.error({ err: error, queue: this.name }, `Unexpected failure in the ${this.#spec.kind}`);
-      },
-    );
+    this.#spec.deliveries.track(this.#spec.handle(channel, message)).catch((error: unknown) => {
+      // Unreachable by design; the message stays unacked and the broker redelivers it.
+      this.#spec.logger.error({ err: error, queue: this.name }, `Unexpected failure in the ${this.#spec.kind}`);
+    });
   }
 
   /** Stops taking deliveries; those in flight finish and are acked. */
@@ -105,5 +100,27 @@ export class QueueConsumer {
   close(): Promise<void> {
     this.#stopped = true;
     return this.#channel.close();
+  }
+}
+
+// Delivery tags belong to the channel that delivered the message. Acking on a later channel
+// (after a reconnect) is the classic "unknown delivery tag" channel error; acking on a closed one
+// throws. Either way the broker has already requeued the message, so there is nothing to do.
+
+/** Acks `message` on the channel it came on; a no-op when that channel is closed. */
+export function ack(channel: Channel, message: Message): void {
+  try {
+    channel.ack(message);
+  } catch {
+    // Channel closed: the broker redelivers the message.
+  }
+}
+
+/** Returns `message` to its queue on the channel it came on; a no-op when that channel is closed. */
+export function requeue(channel: Channel, message: Message): void {
+  try {
+    channel.nack(message, false, true);
+  } catch {
+    // Channel closed: the broker redelivers the message.
   }
 }

@@ -1,10 +1,10 @@
 import { WharfError } from '@wharf/core/transport';
 import amqp, { type ChannelModel } from 'amqplib';
-import { settledOrAborted } from './abortable.js';
+import type { Log } from '../log.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
-import { coalesceWrites } from './coalesce.js';
-import type { Log } from './log.js';
-import { redactUrl } from './options.js';
+import { redactUrl } from './broker-address.js';
+import { timeoutAt } from './deadline-timer.js';
+import { settledOrAborted } from './settled-or-aborted.js';
 
 /** What a connection is made from. */
 export interface ConnectionOptions {
@@ -82,19 +82,16 @@ export class Connection {
     if (this.#closed) return Promise.reject(this.#closedError());
     this.#ensureLoop();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => {
-          this.#waiters.delete(waiter);
-          const why = this.#lastError ? `: ${this.#lastError.message}` : '';
-          reject(
-            new WharfError(
-              'UNAVAILABLE',
-              `Cannot reach RabbitMQ at ${redactUrl(this.#options.url)} in time${why}. Check that the broker runs and the URL and credentials are right`,
-            ),
-          );
-        },
-        Math.max(0, deadline - Date.now()),
-      );
+      const timer = timeoutAt(deadline, () => {
+        this.#waiters.delete(waiter);
+        const why = this.#lastError ? `: ${this.#lastError.message}` : '';
+        reject(
+          new WharfError(
+            'UNAVAILABLE',
+            `Cannot reach RabbitMQ at ${redactUrl(this.#options.url)} in time${why}. Check that the broker runs and the URL and credentials are right`,
+          ),
+        );
+      });
       const waiter: Waiter = {
         resolve: (model) => {
           clearTimeout(timer);
@@ -231,4 +228,41 @@ function destroySocket(model: ChannelModel): void {
 async function dispose(model: ChannelModel, graceMs: number): Promise<void> {
   model.on('error', () => {});
   if (!(await settledOrAborted(model.close(), AbortSignal.timeout(graceMs)))) destroySocket(model);
+}
+
+// amqplib's multiplexer writes each frame to the socket with its own write() call; with Nagle
+// off (noDelay, needed to avoid ~40 ms stalls) each becomes a syscall and a TCP segment, and
+// profiling shows the server spending most of its CPU there. Corking the socket around one pass
+// of the multiplexer sends every frame queued in that turn of the event loop (replies, acks,
+// publishes of many concurrent messages) in one writev, without delaying any of them.
+
+interface AmqplibInternals {
+  readonly connection?: {
+    readonly stream?: { cork?(): void; uncork?(): void };
+    readonly muxer?: { _readIncoming?: () => void };
+  };
+}
+
+/** Batches the frames of one multiplexer pass into one socket write; false when amqplib's internals differ (then nothing changes). */
+function coalesceWrites(model: ChannelModel): boolean {
+  const connection = (model as unknown as AmqplibInternals).connection;
+  const socket = connection?.stream;
+  const muxer = connection?.muxer;
+  const cork = socket?.cork;
+  const uncork = socket?.uncork;
+  const read = muxer?._readIncoming;
+  if (socket === undefined || muxer === undefined || cork === undefined || uncork === undefined || read === undefined) {
+    return false;
+  }
+  Object.assign(muxer, {
+    _readIncoming(this: unknown) {
+      cork.call(socket);
+      try {
+        read.call(this);
+      } finally {
+        uncork.call(socket);
+      }
+    },
+  });
+  return true;
 }

@@ -1,12 +1,13 @@
 import type { OutboundCall } from '@wharf/core/transport';
-import { WharfError } from '@wharf/core/transport';
+import { IdleGate, WharfError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
-import type { Connection } from './connection.js';
-import { headersFromMetadata, stringHeader } from './headers.js';
-import type { Log } from './log.js';
-import { ManagedChannel } from './managed-channel.js';
-import { DIRECT_REPLY_TO, Header, topologyNames } from './names.js';
-import { cancel, schedule, type TimerHandle } from './timer.js';
+import { namespaceOf } from '../connection/broker-address.js';
+import type { Connection } from '../connection/connection.js';
+import { cancel, schedule, type TimerHandle } from '../connection/deadline-timer.js';
+import { ManagedChannel } from '../connection/managed-channel.js';
+import { headersFromMetadata, stringHeader } from '../headers.js';
+import type { Log } from '../log.js';
+import { DIRECT_REPLY_TO, Header, topologyNames } from '../names.js';
 
 interface PendingCall {
   readonly what: string;
@@ -49,9 +50,11 @@ export class RpcClient {
   /** Per address, service and major: the queue to publish to, or why the address cannot be called. */
   readonly #queues = new Map<string, string | WharfError>();
   readonly #prefix = `${crypto.randomUUID().slice(0, 8)}-`;
+  /** Calls sent or waiting for a channel, until settled: a close lets them finish. */
+  readonly #calls = new IdleGate();
   #seq = 0;
+  /** Calls waiting for a channel, bounded by `maxBuffered`. */
   #waiting = 0;
-  #idle: (() => void)[] = [];
 
   constructor(options: RpcClientOptions) {
     this.#options = options;
@@ -72,7 +75,7 @@ export class RpcClient {
 
   /** Calls in flight. */
   get pending(): number {
-    return this.#pending.size + this.#waiting;
+    return this.#calls.count;
   }
 
   call(call: OutboundCall): Promise<unknown> {
@@ -104,7 +107,7 @@ export class RpcClient {
     const queue = this.#queueFor(call);
     if (typeof queue !== 'string') return Promise.reject(queue);
     const channel = this.#channel.current;
-    if (channel !== undefined) return this.#send(call, body, channel, queue);
+    if (channel !== undefined) return this.#calls.track(this.#send(call, body, channel, queue));
     if (this.#waiting >= this.#options.maxBuffered) {
       return Promise.reject(
         new WharfError(
@@ -114,19 +117,17 @@ export class RpcClient {
       );
     }
     this.#waiting++;
-    return this.#channel.ready(call.deadline ?? Date.now() + this.#options.connectWaitMs).then(
+    const sent = this.#channel.ready(call.deadline ?? Date.now() + this.#options.connectWaitMs).then(
       (ready) => {
         this.#waiting--;
-        const sent = this.#send(call, body, ready, queue);
-        this.#checkIdle();
-        return sent;
+        return this.#send(call, body, ready, queue);
       },
       (error: WharfError) => {
         this.#waiting--;
-        this.#checkIdle();
         throw new WharfError('UNAVAILABLE', `Cannot call ${ref.fullName}: ${error.message}`);
       },
     );
+    return this.#calls.track(sent);
   }
 
   #queueFor(call: OutboundCall): string | WharfError {
@@ -200,7 +201,6 @@ export class RpcClient {
     this.#pending.delete(correlationId);
     cancel(call.timer);
     if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
-    if (this.#idle.length > 0) queueMicrotask(() => this.#checkIdle());
     return call;
   }
 
@@ -258,18 +258,7 @@ export class RpcClient {
 
   /** Resolves when no call is in flight, or when `signal` aborts. */
   idle(signal: AbortSignal): Promise<void> {
-    if (this.pending === 0 || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#idle.push(resolve);
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-  }
-
-  #checkIdle(): void {
-    if (this.#idle.length === 0 || this.pending > 0) return;
-    const waiters = this.#idle;
-    this.#idle = [];
-    for (const resolve of waiters) resolve();
+    return this.#calls.idle(signal);
   }
 
   /** Fails calls still in flight with UNAVAILABLE and closes the channel. */
@@ -279,11 +268,4 @@ export class RpcClient {
     }
     await this.#channel.close();
   }
-}
-
-/** The namespace an address names (`amqp://host:5672/?namespace=staging`), if any. */
-export function namespaceOf(address: string): string | undefined {
-  const at = address.indexOf('?');
-  if (at < 0) return undefined;
-  return new URLSearchParams(address.slice(at + 1)).get('namespace') ?? undefined;
 }

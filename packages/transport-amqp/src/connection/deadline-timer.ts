@@ -2,6 +2,11 @@
 // bookkeeping of a call; grouping deadlines into 5 ms buckets with one timer per bucket makes
 // scheduling and cancelling a Set insert and delete. A bucket fires at its end, so a deadline
 // fires at most 5 ms late and never early.
+//
+// Node fires a timer longer than MAX_TIMER_MS (about 24.8 days) after 1 ms instead: a deadline
+// further away than that is as good as none, and gets no timer.
+
+import { MAX_TIMER_MS } from '@wharf/core/transport';
 
 const RESOLUTION_MS = 5;
 
@@ -28,6 +33,7 @@ function fireBucket(key: number): void {
 /** Calls `fire` once, at or up to 5 ms after `at` (epoch ms), unless cancelled first. */
 export function schedule(at: number, fire: () => void): TimerHandle {
   const handle: TimerHandle = { at, fire };
+  if (at - Date.now() > MAX_TIMER_MS) return handle;
   const key = Math.ceil(at / RESOLUTION_MS) * RESOLUTION_MS;
   let bucket = buckets.get(key);
   if (bucket === undefined) {
@@ -48,4 +54,10 @@ export function cancel(handle: TimerHandle | undefined): void {
   if (bucket === undefined || !bucket.entries.delete(handle) || bucket.entries.size > 0) return;
   clearTimeout(bucket.timer);
   buckets.delete(key);
+}
+
+/** A timer of its own for one wait until `at` (epoch ms); none when `at` is out of a timer's reach. */
+export function timeoutAt(at: number, fire: () => void): NodeJS.Timeout | undefined {
+  const delay = Math.max(0, at - Date.now());
+  return delay > MAX_TIMER_MS ? undefined : setTimeout(fire, delay);
 }

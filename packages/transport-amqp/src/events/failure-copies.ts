@@ -1,7 +1,7 @@
 import type { WireError } from '@wharf/core/transport';
 import type { Message, Options } from 'amqplib';
-import { truncate } from './headers.js';
-import { Header } from './names.js';
+import { truncate } from '../headers.js';
+import { Header } from '../names.js';
 
 // Headers the broker adds when it dead-letters; a copy we publish starts without them so they
 // do not pile up over retries (RabbitMQ sets them afresh on the next expiry).

@@ -1,18 +1,15 @@
-import type { ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core/transport';
+import type { IdleGate, ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core/transport';
 import { inboundDeadline, toWharfError, type WireError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { ack } from './ack.js';
-import { CancelSet } from './cancel-set.js';
-import type { Connection } from './connection.js';
-import { intHeader, isJsonContentType, metadataFromHeaders } from './headers.js';
-import type { InFlight } from './in-flight.js';
-import type { Log } from './log.js';
-import { Header } from './names.js';
-import { QueueConsumer } from './queue-consumer.js';
-import type { Readiness } from './readiness.js';
+import type { Connection } from '../connection/connection.js';
+import { ack, QueueConsumer } from '../connection/queue-consumer.js';
+import type { Readiness } from '../connection/readiness.js';
+import { assertQueue } from '../declare.js';
+import { intHeader, isJsonContentType, metadataFromHeaders } from '../headers.js';
+import type { Log } from '../log.js';
+import { Header } from '../names.js';
+import type { AmqpStats } from '../stats.js';
 import { isValidReplyTo } from './reply-to.js';
-import type { AmqpStats } from './stats.js';
-import { declareRpcQueue } from './topology.js';
 
 /** What one service's RPC consumer needs. */
 export interface RpcServerOptions {
@@ -29,7 +26,7 @@ export interface RpcServerOptions {
   /** Time limit of a request that names none, unless its RPC sets `timeoutMs`; undefined for none. */
   readonly defaultTimeoutMs: number | undefined;
   readonly readiness: Readiness;
-  readonly inFlight: InFlight;
+  readonly deliveries: IdleGate;
   readonly stats: AmqpStats;
 }
 
@@ -47,6 +44,34 @@ class ReplyHeaders implements ResponseChannel {
   }
 
   flushHeaders(): void {}
+}
+
+/**
+ * The requests in flight on one channel that must be cancelled when it dies (their replies can no
+ * longer be delivered). Handed to dispatch as `onCancel`: a Set insert per request, cheaper than
+ * an AbortSignal listener.
+ */
+class CancelSet {
+  readonly #cancels = new Set<() => void>();
+  #fired = false;
+
+  /** Registers `cancel`; returns its unsubscribe. Calls it at once when the channel is already gone. */
+  readonly register = (cancel: () => void): (() => void) => {
+    if (this.#fired) {
+      cancel();
+      return () => {};
+    }
+    this.#cancels.add(cancel);
+    return () => this.#cancels.delete(cancel);
+  };
+
+  /** The channel died: cancels every request registered. */
+  fire(): void {
+    this.#fired = true;
+    const cancels = [...this.#cancels];
+    this.#cancels.clear();
+    for (const cancel of cancels) cancel();
+  }
 }
 
 /**
@@ -79,7 +104,9 @@ export class RpcServer {
       ...options,
       kind: 'RPC consumer',
       declare: async (channel) => {
-        await declareRpcQueue(channel, options.queue, options.expiresMs);
+        // Classic: requests are transient. Deleted after `expiresMs` without consumers, so callers
+        // of a service that is gone are told at once (their mandatory publish comes back).
+        await assertQueue(channel, options.queue, { durable: true, arguments: { 'x-expires': options.expiresMs } });
         this.#cancels.set(channel, new CancelSet());
       },
       handle: (channel, message) => this.#handle(channel, message),

@@ -4,7 +4,7 @@
 // channel's process and closes the *whole connection* with 541 INTERNAL_ERROR. A request carrying
 // such a token would take every consumer of the server's connection down with it.
 
-import { DIRECT_REPLY_TO } from './names.js';
+import { DIRECT_REPLY_TO } from '../names.js';
 
 const TOKEN_PREFIX = `${DIRECT_REPLY_TO}.`;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;

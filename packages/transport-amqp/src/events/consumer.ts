@@ -1,20 +1,18 @@
-import type { EventEndpoint, EventInfo, TransportHost, WireError } from '@wharf/core/transport';
+import type { EventEndpoint, EventInfo, IdleGate, TransportHost, WireError } from '@wharf/core/transport';
 import { toWharfError, type WharfError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { ack, requeue } from './ack.js';
-import type { Connection } from './connection.js';
+import type { Connection } from '../connection/connection.js';
+import { ack, QueueConsumer, requeue } from '../connection/queue-consumer.js';
+import type { Readiness } from '../connection/readiness.js';
+import { intHeader, metadataFromHeaders } from '../headers.js';
+import type { Log } from '../log.js';
+import { Header, type TopologyNames } from '../names.js';
+import type { AmqpStats } from '../stats.js';
 import type { Deduplicator } from './dedupe.js';
-import { deadLetterCopy, retryCopy } from './failure.js';
-import { intHeader, metadataFromHeaders } from './headers.js';
-import type { InFlight } from './in-flight.js';
+import { deadLetterCopy, retryCopy } from './failure-copies.js';
 import { type InspectContext, inspectEvent } from './inspect-event.js';
-import type { Log } from './log.js';
-import { Header, type TopologyNames } from './names.js';
 import { type Publisher, UnroutableError } from './publisher.js';
-import { QueueConsumer } from './queue-consumer.js';
-import type { Readiness } from './readiness.js';
 import type { RetryPolicy } from './retry-policy.js';
-import type { AmqpStats } from './stats.js';
 import { declareEventTopology, declareHandlerQueue, type QueueFeatures } from './topology.js';
 
 /** What one handler's consumer needs. */
@@ -35,7 +33,7 @@ export interface EventConsumerOptions {
   readonly publishTimeoutMs: number;
   readonly maxMessageBytes: number;
   readonly readiness: Readiness;
-  readonly inFlight: InFlight;
+  readonly deliveries: IdleGate;
   readonly stats: AmqpStats;
 }
 

@@ -1,7 +1,7 @@
 import amqp, { type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
-import { replayCopy } from './failure.js';
-import { intHeader, stringHeader } from './headers.js';
-import { Header, topologyNames } from './names.js';
+import { replayCopy } from '../events/failure-copies.js';
+import { intHeader, stringHeader } from '../headers.js';
+import { Header, topologyNames } from '../names.js';
 
 /** Which service's dead letters, on which broker. */
 export interface DeadLetterOptions {

@@ -1,10 +1,10 @@
-import { WharfError } from '@wharf/core/transport';
+import { IdleGate, WharfError } from '@wharf/core/transport';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
-import type { Connection } from './connection.js';
+import type { Connection } from '../connection/connection.js';
+import { cancel, schedule, type TimerHandle } from '../connection/deadline-timer.js';
+import { ManagedChannel } from '../connection/managed-channel.js';
+import type { Log } from '../log.js';
 import { Fifo } from './fifo.js';
-import type { Log } from './log.js';
-import { ManagedChannel } from './managed-channel.js';
-import { cancel, schedule, type TimerHandle } from './timer.js';
 
 /** One message to publish with a confirm. */
 export interface PublishRequest {
@@ -71,11 +71,13 @@ export class Publisher {
   // Entries waiting to be sent: first those whose channel died unconfirmed, then new ones.
   readonly #queue = new Fifo<Entry>();
   #resend: Entry[] = [];
+  /** Sent and not yet confirmed; settled entries stay until the broker confirms or the channel dies. */
   readonly #sent = new Set<Entry>();
+  /** Each publish until it is settled and no confirm is owed for it: a close waits for the broker. */
+  readonly #outstanding = new IdleGate();
   #waiting = 0;
   #writable = true;
   #closed = false;
-  #idle: (() => void)[] = [];
 
   constructor(options: PublisherOptions) {
     this.#options = options;
@@ -95,11 +97,6 @@ export class Publisher {
       },
       options.logger,
     );
-  }
-
-  /** Messages not yet confirmed (waiting or sent). */
-  get pending(): number {
-    return this.#waiting + this.#sent.size;
   }
 
   /** Connects and sets up the channel; for a publisher that must be ready at start. */
@@ -132,6 +129,7 @@ export class Publisher {
         onAbort: undefined,
         returned: undefined,
       };
+      this.#outstanding.enter();
       entry.timer = schedule(request.deadline, () => this.#timeout(entry));
       if (request.signal !== undefined) {
         const onAbort = () => this.#settle(entry, new WharfError('CANCELLED', `Publishing ${request.what} was cancelled`));
@@ -164,7 +162,6 @@ export class Publisher {
       this.#waiting--;
       this.#send(entry, channel);
     }
-    this.#checkIdle();
   }
 
   #send(entry: Entry, channel: ConfirmChannel): void {
@@ -211,9 +208,9 @@ export class Publisher {
   }
 
   #confirmed(entry: Entry, error: Error | null): void {
-    this.#sent.delete(entry);
+    const owed = this.#sent.delete(entry);
     if (entry.state === DONE) {
-      this.#checkIdle();
+      if (owed) this.#outstanding.leave();
       return;
     }
     if (error === null) {
@@ -274,32 +271,26 @@ export class Publisher {
     if (entry.onAbort !== undefined) entry.request.signal?.removeEventListener('abort', entry.onAbort);
     if (error === undefined) entry.resolve();
     else entry.reject(error);
-    this.#checkIdle();
-  }
-
-  #checkIdle(): void {
-    if (this.#idle.length === 0 || this.pending > 0) return;
-    const waiters = this.#idle;
-    this.#idle = [];
-    for (const resolve of waiters) resolve();
+    if (!this.#sent.has(entry)) this.#outstanding.leave();
   }
 
   /** Resolves when every publish is confirmed or failed, or when `signal` aborts. */
   idle(signal: AbortSignal): Promise<void> {
-    if (this.pending === 0 || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#idle.push(resolve);
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    return this.#outstanding.idle(signal);
   }
 
   /** Fails what is still pending with UNAVAILABLE and closes the channel. */
   async close(): Promise<void> {
     this.#closed = true;
     const error = new WharfError('UNAVAILABLE', 'The AMQP transport closed before the message was confirmed');
-    for (const entry of [...this.#resend, ...this.#queue.drain(), ...this.#sent]) this.#settle(entry, error);
+    for (const entry of [...this.#resend, ...this.#queue.drain()]) this.#settle(entry, error);
+    for (const entry of [...this.#sent]) {
+      this.#settle(entry, error);
+      // Closing stops waiting for confirms: one arriving later finds nothing owed.
+      this.#sent.delete(entry);
+      this.#outstanding.leave();
+    }
     this.#resend = [];
-    this.#sent.clear();
     this.#waiting = 0;
     await this.#channel.close();
   }
