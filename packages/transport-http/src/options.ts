@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 /** HTTP methods an RPC can be routed on. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -81,6 +83,13 @@ export interface HttpServerOptions {
   readonly docs?: false | { readonly path?: string };
   /** Health routes; default `/health/live` and `/health/ready`. `false` to turn them off. */
   readonly health?: false | { readonly live?: string; readonly ready?: string };
+  /**
+   * Runs before routing, on every request (health, docs and unknown paths too), with the raw
+   * request and response: call `next()` to go on, or answer `res` yourself. Headers set here stay
+   * on the response. For edge concerns that need the connection (per-IP rate limits, CORS
+   * preflight); default none.
+   */
+  readonly onRequest?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 }
 
 /** Client settings (the half that sends `ctx.call`s to `http://` addresses). */

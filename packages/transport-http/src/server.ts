@@ -227,6 +227,12 @@ export class HttpServer {
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const hook = this.#options.onRequest;
+    if (hook === undefined) this.#route(req, res);
+    else hook(req, res, () => this.#route(req, res));
+  };
+
+  readonly #route = (req: IncomingMessage, res: ServerResponse): void => {
     const method = req.method as Method;
     const url = req.url ?? '/';
     const found = this.#router.find(method, url);
