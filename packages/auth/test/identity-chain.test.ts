@@ -3,7 +3,7 @@
 // event carries the identity of whoever caused it.
 import { randomBytes } from 'node:crypto';
 import { clientCredentials } from '@wharf/auth';
-import { type App, createApp, defineContract, implement, memoryRegistry, WharfError } from '@wharf/core';
+import { type App, createApp, defineContract, implement, memoryRegistry, on, WharfError } from '@wharf/core';
 import type { IdentityProvider } from '@wharf/identity-provider';
 import { requireService, serviceUrl } from '@wharf/real-parts';
 import { amqpTransport } from '@wharf/transport-amqp';
@@ -87,14 +87,13 @@ beforeAll(async () => {
           { record: (_input, ctx) => whoami(ctx) },
           {
             on: {
-              onStarted: {
-                pattern: front.events.started.name,
+              onStarted: on(front.events.started.name, {
                 input: front.events.started.payload,
                 auth: { scopes: ['orders:read'] },
                 handler: ({ by }, ctx) => {
                   heard.push({ subject: ctx.auth?.subject ?? '', by });
                 },
-              },
+              }),
             },
           },
         ),

@@ -1,0 +1,42 @@
+import type { AuthGuard, AuthGuardOptions } from '@wharf/auth';
+import type { Balancer, ClientMiddleware, Contract, Logger, LoggerOptions, Registry, Transport } from '@wharf/core';
+import type { HttpServerOptions } from '@wharf/transport-http';
+import type { CorsOptions } from './cors.js';
+import type { DocsOAuth } from './docs.js';
+import type { EdgeLimits } from './edge.js';
+import type { RateLimitOptions } from './rate-limit/limiter.js';
+
+/** What `createGateway` takes. */
+export interface GatewayOptions {
+  /** Names the gateway in logs; default `gateway`. */
+  readonly name?: string;
+  /** The contracts of the services behind the gateway: their routes, schemas and auth declarations. */
+  readonly services: readonly Contract[];
+  /** Where the services' instances are found. The gateway only reads it. */
+  readonly registry: Registry;
+  /**
+   * The gateway's own HTTP server: port (default 8080), host, body limit, timeouts, prefix — the
+   * HTTP transport's settings and hardening. Its docs and `onRequest` belong to the gateway.
+   */
+  readonly http?: Omit<HttpServerOptions, 'docs' | 'onRequest' | 'openapi'>;
+  /**
+   * More transports to reach services, in order of preference after HTTP, e.g. `grpcTransport()`
+   * (give it no port: the gateway does not serve gRPC) or a `memoryTransport` on a shared network.
+   */
+  readonly transports?: readonly Transport[];
+  /** Verify tokens at the edge with the same guard as the services (an `authGuard(...)` or its options). */
+  readonly auth?: AuthGuard | AuthGuardOptions;
+  readonly rateLimit?: RateLimitOptions;
+  /** Browser origins allowed to call the gateway; none by default. */
+  readonly cors?: CorsOptions;
+  readonly limits?: EdgeLimits;
+  /** Swagger UI at `/docs` over the merged OpenAPI document, with OAuth sign-in; `false` to turn it off. */
+  readonly docs?: false | { readonly title?: string; readonly oauth?: DocsOAuth };
+  /** Chooses among a service's instances; round robin by default (wrapped to leave out instances that refuse connections). */
+  readonly balancer?: Balancer;
+  /** Client middleware before routing to a service (a breaker, retries, metrics). */
+  readonly client?: readonly ClientMiddleware[];
+  readonly logger?: Logger | LoggerOptions;
+  /** Graceful stop: longest wait for calls in flight; default 10 000 ms. */
+  readonly shutdownMs?: number;
+}

@@ -1,0 +1,59 @@
+import type { Balancer, ClientMiddleware, RpcCall, ServiceInstance } from '@wharf/core';
+
+/**
+ * A connection refused means the request never reached a handler, so it is safe to send it to
+ * another instance, whatever the method. Both clients name the refusal in their message: the HTTP
+ * client's "(ECONNREFUSED)", grpc-js's "connect ECONNREFUSED".
+ */
+function refused(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === 'UNAVAILABLE' && typeof e.message === 'string' && e.message.includes('ECONNREFUSED');
+}
+
+/** What `passiveHealth` takes. */
+export interface PassiveHealthOptions {
+  /** How long an instance that refused a connection is left out; default 5 000 ms. */
+  readonly ejectMs?: number;
+  /** Tries per call in all; default 3. */
+  readonly attempts?: number;
+}
+
+/**
+ * Until the registry package's breaker lands, the gateway's minimal defence against a dead
+ * instance that is still registered: a call refused at connect is sent to another instance (it
+ * provably never ran), and the refusing instance is left out of balancing for `ejectMs`.
+ * Returns the client middleware and the balancer that share the ejection list.
+ */
+export function passiveHealth(
+  inner: Balancer,
+  options: PassiveHealthOptions = {},
+): { middleware: ClientMiddleware; balancer: Balancer } {
+  const ejectMs = options.ejectMs ?? 5_000;
+  const attempts = options.attempts ?? 3;
+  const ejected = new Map<string, number>();
+  const balancer: Balancer = {
+    pick(instances: readonly ServiceInstance[], call: RpcCall) {
+      if (ejected.size === 0) return inner.pick(instances, call);
+      const now = Date.now();
+      const live = instances.filter((i) => !((ejected.get(i.address) ?? 0) > now));
+      return inner.pick(live.length > 0 ? live : instances, call);
+    },
+  };
+  const middleware: ClientMiddleware = async (call, next) => {
+    if (call.kind !== 'rpc' || call.address !== undefined) return next();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await next();
+      } catch (error) {
+        const address = call.address;
+        if (!refused(error) || address === undefined) throw error;
+        ejected.set(address, Date.now() + ejectMs);
+        if (attempt >= attempts || (call.deadline !== undefined && call.deadline <= Date.now())) throw error;
+        call.address = undefined;
+        call.via = undefined;
+        call.transport = undefined;
+      }
+    }
+  };
+  return { middleware, balancer };
+}
