@@ -10,6 +10,14 @@ function refused(error: unknown): boolean {
   return e?.code === 'UNAVAILABLE' && typeof e.message === 'string' && e.message.includes('ECONNREFUSED');
 }
 
+// Routes whose repetition does no harm (RFC 9110 §9.2.2): any unavailability may be retried elsewhere.
+const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
+
+function idempotent(call: RpcCall): boolean {
+  const method = (call.ref.http as { method?: string } | undefined)?.method;
+  return method !== undefined && IDEMPOTENT.has(method);
+}
+
 /** What `passiveHealth` takes. */
 export interface PassiveHealthOptions {
   /** How long an instance that refused a connection is left out; default 5 000 ms. */
@@ -20,8 +28,10 @@ export interface PassiveHealthOptions {
 
 /**
  * Until the registry package's breaker lands, the gateway's minimal defence against a dead
- * instance that is still registered: a call refused at connect is sent to another instance (it
- * provably never ran), and the refusing instance is left out of balancing for `ejectMs`.
+ * instance that is still registered: a call refused at connect (it provably never ran), or any
+ * unavailable call of an idempotent route (GET, PUT, DELETE), is sent to another instance, and the
+ * failing instance is left out of balancing for `ejectMs`. A POST that failed mid-flight is not
+ * retried: it may have run.
  * Returns the client middleware and the balancer that share the ejection list.
  */
 export function passiveHealth(
@@ -46,8 +56,10 @@ export function passiveHealth(
         return await next();
       } catch (error) {
         const address = call.address;
-        if (!refused(error) || address === undefined) throw error;
+        const unavailable = (error as { code?: string })?.code === 'UNAVAILABLE';
+        if (!unavailable || address === undefined) throw error;
         ejected.set(address, Date.now() + ejectMs);
+        if (!refused(error) && !idempotent(call)) throw error;
         if (attempt >= attempts || (call.deadline !== undefined && call.deadline <= Date.now())) throw error;
         call.address = undefined;
         call.via = undefined;

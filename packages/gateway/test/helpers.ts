@@ -46,6 +46,7 @@ export async function backends(idp: IdentityProvider, registry: Registry): Promi
             return { done: !ctx.signal.aborted };
           },
           ping: () => ({ pong: true }),
+          note: () => ({ instance: 'catalog-1' }),
         } as never),
       ],
       transports: [httpTransport({ port: 0 })],
