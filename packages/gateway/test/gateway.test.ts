@@ -199,7 +199,13 @@ describe('one OpenAPI document', () => {
       paths: Record<string, Record<string, { security?: unknown[] }>>;
     };
     await SwaggerParser.validate(structuredClone(document) as never);
-    expect(Object.keys(document.paths).sort()).toEqual(['/v1/catalog/slow', '/v1/items/{id}', '/v1/notes', '/v1/orders/place', '/v1/ping']);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/v1/catalog/slow',
+      '/v1/items/{id}',
+      '/v1/notes',
+      '/v1/orders/place',
+      '/v1/ping',
+    ]);
     expect(document.paths['/v1/ping']?.get?.security).toEqual([]);
     expect(document.paths['/v1/items/{id}']?.get?.security).toEqual([{ bearer: ['catalog:read'] }]);
   });
