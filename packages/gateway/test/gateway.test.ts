@@ -185,7 +185,7 @@ describe('rate limits (in memory)', () => {
     expect(refused?.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
     expect(refused?.headers.get('ratelimit-policy')).toContain('"per-identity";q=3;w=1');
     expect(refused?.headers.get('ratelimit')).toMatch(/^"per-identity";r=0;t=\d+$/);
-    expect(((await refused?.json()) as { code: string }).code).toBe('RESOURCE_EXHAUSTED');
+    expect(((await (refused as Response).json()) as { code: string }).code).toBe('RESOURCE_EXHAUSTED');
     // Another identity has its own bucket.
     const other = `Bearer ${await idp.userToken({ user: 'alice', clientId: 'web', redirectUri: 'http://127.0.0.1:9/cb', resource: SHOP, scope: 'catalog:read' })}`;
     expect((await fetch(`${limited.url}/v1/items/1`, { headers: { authorization: other } })).status).toBe(200);
