@@ -17,8 +17,6 @@ export interface EdgeOptions {
   readonly limits?: EdgeLimits;
   readonly limiter?: RateLimiter;
   readonly guard?: AuthGuard;
-  /** Answers the docs pages; false for other paths. */
-  readonly docs?: (path: string, res: ServerResponse) => boolean;
   /** Paths the limits and rate limits leave alone (health checks). */
   readonly exempt: (path: string) => boolean;
   readonly logger: Logger;
@@ -38,15 +36,14 @@ function refuse(
 
 /**
  * What the gateway does before routing, on the raw request: size limits, CORS, the request id,
- * rate limits per IP and per verified identity (429 with Retry-After and RateLimit headers), and
- * the docs pages. Auth itself is the guard's, in the pipeline; here a token only names the bucket,
+ * rate limits per IP and per verified identity (429 with Retry-After and RateLimit headers). Auth itself is the guard's, in the pipeline; here a token only names the bucket,
  * and only once verified, so a forged token cannot pick someone else's bucket.
  */
 export function edge(options: EdgeOptions): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   const cors = options.cors === undefined ? undefined : corsHandler(options.cors);
   const maxUrl = options.limits?.maxUrlBytes ?? 8 * 1024;
   const maxHeaders = options.limits?.maxHeaders ?? 100;
-  const { limiter, guard, docs, exempt, logger } = options;
+  const { limiter, guard, exempt, logger } = options;
 
   return (req, res, next) => {
     // One sane id for the whole hop: what the transport logs and forwards is what the caller sees.
@@ -61,7 +58,7 @@ export function edge(options: EdgeOptions): (req: IncomingMessage, res: ServerRe
     if (cors?.(req, res)) return;
     const path = url.split('?', 1)[0] ?? '/';
     if (limiter === undefined || exempt(path)) {
-      if (!(req.method === 'GET' && docs?.(path, res))) next();
+      next();
       return;
     }
     identityOf(req, limiter.limitsIdentities ? guard : undefined, logger)
@@ -73,7 +70,7 @@ export function edge(options: EdgeOptions): (req: IncomingMessage, res: ServerRe
             refuse(res, 429, 'RESOURCE_EXHAUSTED', 'Too many requests; retry after the time in Retry-After', requestId);
             return;
           }
-          if (!(req.method === 'GET' && docs?.(path, res))) next();
+          next();
         },
         (error: unknown) => {
           logger.error({ err: error, requestId }, 'The gateway edge failed');

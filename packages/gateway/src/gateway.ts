@@ -1,7 +1,6 @@
 import { type AuthGuard, authGuard } from '@wharf/auth';
 import { type App, createApp, roundRobin } from '@wharf/core';
 import { type HttpServerOptions, httpTransport } from '@wharf/transport-http';
-import { docsPages } from './docs.js';
 import { edge } from './edge.js';
 import { forwardingService } from './forwarding.js';
 import type { GatewayOptions } from './options.js';
@@ -64,7 +63,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     port: 8080,
     ...http,
     openapi: { title, securitySchemes, ...(guard === undefined ? {} : { security: [{ [scheme]: [] }] }) },
-    docs: false,
+    docs:
+      options.docs === false
+        ? false
+        : {
+            oauth:
+              oauth === undefined
+                ? undefined
+                : {
+                    clientId: oauth.clientId,
+                    tokenUrl: oauth.tokenUrl,
+                    scopes: Object.keys(oauth.scopes ?? {}),
+                    params: oauth.params,
+                  },
+          },
     onRequest: (req, res, next) => hook(req, res, next),
   });
 
@@ -84,7 +96,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     limits: options.limits,
     limiter,
     guard,
-    docs: options.docs === false ? undefined : docsPages(`${prefix}/docs`, `${prefix}/openapi.json`, title, oauth),
     exempt: health,
     logger: app.logger,
   });

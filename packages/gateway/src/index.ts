@@ -1,9 +1,8 @@
 // The whole public surface of @wharf/gateway.
 export type { CorsOptions } from './cors.js';
-export type { DocsOAuth } from './docs.js';
 export type { EdgeLimits } from './edge.js';
 export { createGateway, type Gateway } from './gateway.js';
-export type { GatewayOptions } from './options.js';
+export type { GatewayOAuth, GatewayOptions } from './options.js';
 export { type PassiveHealthOptions, passiveHealth } from './passive-health.js';
 export type { LimitAnswer, RateLimitOptions } from './rate-limit/limiter.js';
 export { memoryStore } from './rate-limit/memory-store.js';

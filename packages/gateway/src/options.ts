@@ -2,9 +2,20 @@ import type { AuthGuard, AuthGuardOptions } from '@wharf/auth';
 import type { Balancer, ClientMiddleware, Contract, Logger, LoggerOptions, Registry, Transport } from '@wharf/core';
 import type { HttpServerOptions } from '@wharf/transport-http';
 import type { CorsOptions } from './cors.js';
-import type { DocsOAuth } from './docs.js';
 import type { EdgeLimits } from './edge.js';
 import type { RateLimitOptions } from './rate-limit/limiter.js';
+
+/** Swagger UI's sign-in at the gateway, and the OAuth 2.0 security scheme of the OpenAPI document. */
+export interface GatewayOAuth {
+  readonly authorizationUrl: string;
+  readonly tokenUrl: string;
+  /** The public client registered for Swagger UI, with `<gateway>/docs/oauth2-redirect.html` as redirect URI. */
+  readonly clientId: string;
+  /** Scopes offered at sign-in, with descriptions. */
+  readonly scopes?: Readonly<Record<string, string>>;
+  /** Extra authorization request parameters, e.g. `{ resource: 'urn:shop' }` (RFC 8707). */
+  readonly params?: Readonly<Record<string, string>>;
+}
 
 /** What `createGateway` takes. */
 export interface GatewayOptions {
@@ -31,7 +42,7 @@ export interface GatewayOptions {
   readonly cors?: CorsOptions;
   readonly limits?: EdgeLimits;
   /** Swagger UI at `/docs` over the merged OpenAPI document, with OAuth sign-in; `false` to turn it off. */
-  readonly docs?: false | { readonly title?: string; readonly oauth?: DocsOAuth };
+  readonly docs?: false | { readonly title?: string; readonly oauth?: GatewayOAuth };
   /** Chooses among a service's instances; round robin by default (wrapped to leave out instances that refuse connections). */
   readonly balancer?: Balancer;
   /** Client middleware before routing to a service (a breaker, retries, metrics). */
