@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthGuard } from '@wharf/auth';
-import { acceptRequestId, type Logger } from '@wharf/core/transport';
+import { acceptRequestId, type Logger, WharfError } from '@wharf/core/transport';
+import { PROBLEM_CONTENT_TYPE, problemOf } from '@wharf/transport-http';
 import { type CorsOptions, corsHandler } from './cors.js';
 import type { RateLimiter } from './rate-limit/limiter.js';
 
@@ -22,22 +23,16 @@ export interface EdgeOptions {
   readonly logger: Logger;
 }
 
-function refuse(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  detail: string,
-  requestId: string,
-  headers: Record<string, string> = {},
-): void {
-  const body = JSON.stringify({ type: `urn:wharf:error:${code}`, title: code, status, detail, code, requestId });
-  res.writeHead(status, { 'content-type': 'application/problem+json', 'x-request-id': requestId, ...headers }).end(body);
+function refuse(res: ServerResponse, status: number, error: WharfError, requestId: string): void {
+  const body = JSON.stringify(problemOf(error, status, requestId));
+  res.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'x-request-id': requestId }).end(body);
 }
 
 /**
  * What the gateway does before routing, on the raw request: size limits, CORS, the request id,
- * rate limits per IP and per verified identity (429 with Retry-After and RateLimit headers). Auth itself is the guard's, in the pipeline; here a token only names the bucket,
- * and only once verified, so a forged token cannot pick someone else's bucket.
+ * rate limits per IP and per verified identity (429 with Retry-After and RateLimit headers). Auth
+ * itself is the guard's, in the pipeline; here a token only names the bucket, and only once
+ * verified, so a forged token cannot pick someone else's bucket.
  */
 export function edge(options: EdgeOptions): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   const cors = options.cors === undefined ? undefined : corsHandler(options.cors);
@@ -50,10 +45,11 @@ export function edge(options: EdgeOptions): (req: IncomingMessage, res: ServerRe
     const requestId = acceptRequestId(req.headers['x-request-id'] as string | undefined);
     req.headers['x-request-id'] = requestId;
     const url = req.url ?? '/';
-    if (url.length > maxUrl)
-      return refuse(res, 414, 'RESOURCE_EXHAUSTED', `The request target is over ${maxUrl} bytes`, requestId);
+    if (url.length > maxUrl) {
+      return refuse(res, 414, new WharfError('RESOURCE_EXHAUSTED', `The request target is over ${maxUrl} bytes`), requestId);
+    }
     if (req.rawHeaders.length / 2 > maxHeaders) {
-      return refuse(res, 431, 'RESOURCE_EXHAUSTED', `The request has over ${maxHeaders} headers`, requestId);
+      return refuse(res, 431, new WharfError('RESOURCE_EXHAUSTED', `The request has over ${maxHeaders} headers`), requestId);
     }
     if (cors?.(req, res)) return;
     const path = url.split('?', 1)[0] ?? '/';
@@ -67,14 +63,19 @@ export function edge(options: EdgeOptions): (req: IncomingMessage, res: ServerRe
         (answer) => {
           for (const [key, value] of Object.entries(answer.headers)) res.setHeader(key, value);
           if (!answer.allowed) {
-            refuse(res, 429, 'RESOURCE_EXHAUSTED', 'Too many requests; retry after the time in Retry-After', requestId);
+            refuse(
+              res,
+              429,
+              new WharfError('RESOURCE_EXHAUSTED', 'Too many requests; retry after the time in Retry-After'),
+              requestId,
+            );
             return;
           }
           next();
         },
         (error: unknown) => {
           logger.error({ err: error, requestId }, 'The gateway edge failed');
-          refuse(res, 500, 'INTERNAL', `Internal error (request id ${requestId})`, requestId);
+          refuse(res, 500, new WharfError('INTERNAL', `Internal error (request id ${requestId})`), requestId);
         },
       );
   };

@@ -45,27 +45,30 @@ export function passiveHealth(
     pick(instances: readonly ServiceInstance[], call: RpcCall) {
       if (ejected.size === 0) return inner.pick(instances, call);
       const now = Date.now();
-      const live = instances.filter((i) => !((ejected.get(i.address) ?? 0) > now));
+      const live = instances.filter((i) => {
+        const until = ejected.get(i.address);
+        if (until !== undefined && until <= now) ejected.delete(i.address); // back in
+        return until === undefined || until <= now;
+      });
       return inner.pick(live.length > 0 ? live : instances, call);
     },
   };
-  const middleware: ClientMiddleware = async (call, next) => {
+  // Not async: the common path (no failure) costs one `catch` on the pipeline's promise.
+  const middleware: ClientMiddleware = (call, next) => {
     if (call.kind !== 'rpc' || call.address !== undefined) return next();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await next();
-      } catch (error) {
+    const attempt = (n: number): Promise<unknown> =>
+      next().catch((error: unknown) => {
         const address = call.address;
-        const unavailable = (error as { code?: string })?.code === 'UNAVAILABLE';
-        if (!unavailable || address === undefined) throw error;
+        if ((error as { code?: string })?.code !== 'UNAVAILABLE' || address === undefined) throw error;
         ejected.set(address, Date.now() + ejectMs);
         if (!refused(error) && !idempotent(call)) throw error;
-        if (attempt >= attempts || (call.deadline !== undefined && call.deadline <= Date.now())) throw error;
+        if (n >= attempts || (call.deadline !== undefined && call.deadline <= Date.now())) throw error;
         call.address = undefined;
         call.via = undefined;
         call.transport = undefined;
-      }
-    }
+        return attempt(n + 1);
+      });
+    return attempt(1);
   };
   return { middleware, balancer };
 }
