@@ -22,7 +22,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     calls: { type: 'string', default: '20000' },
     sections: { type: 'string', default: 'a,b,c' },

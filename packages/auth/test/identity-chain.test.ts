@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { clientCredentials } from '@wharf/auth';
 import { type App, createApp, defineContract, implement, memoryRegistry, on, WharfError } from '@wharf/core';
 import type { IdentityProvider } from '@wharf/identity-provider';
-import { requireService, serviceUrl } from '@wharf/real-parts';
+import { deleteAmqpNamespace, requireService, serviceUrl } from '@wharf/real-parts';
 import { amqpTransport } from '@wharf/transport-amqp';
 import { grpcTransport } from '@wharf/transport-grpc';
 import { httpTransport } from '@wharf/transport-http';
@@ -63,10 +63,10 @@ const apps: App[] = [];
 let frontUrl = '';
 let vaultServed: Served;
 let caller: App;
+const namespace = `wharf-test.chain.${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
   idp = await provider();
-  const namespace = `wharf-test.chain.${randomBytes(4).toString('hex')}`;
   const registry = memoryRegistry();
   const amqp = () =>
     amqpTransport({ url: serviceUrl('rabbitmq'), namespace, forwardAuthorizationInEvents: true, retry: { maxAttempts: 1 } });
@@ -155,6 +155,8 @@ afterAll(async () => {
   await caller?.stop();
   await vaultServed?.app.stop();
   for (const app of apps.reverse()) await app.stop();
+  await deleteAmqpNamespace(namespace);
+  if (vaultServed) await deleteAmqpNamespace(vaultServed.namespace);
   await idp?.close();
 });
 

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type App, WharfError } from '@wharf/core';
 import type { IdentityProvider } from '@wharf/identity-provider';
-import { requireService } from '@wharf/real-parts';
+import { deleteAmqpNamespace, requireService } from '@wharf/real-parts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BILLING,
@@ -48,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await caller?.stop();
   await served?.app.stop();
+  if (served) await deleteAmqpNamespace(served.namespace);
   await idp?.close();
   elsewhere?.close();
 });
