@@ -3,6 +3,7 @@
 // and the server logs no error.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { type App, WharfError } from '@wharf/core';
 import type { IdentityProvider } from '@wharf/identity-provider';
 import { deleteAmqpNamespace, requireService } from '@wharf/real-parts';
@@ -146,5 +147,31 @@ describe.skipIf(!available).each(['http', 'grpc', 'amqp'] as const)('the negativ
   it('no server error was logged, and nothing fetched the attacker’s jku/x5u', () => {
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
     expect(elsewhereHits).toBe(0);
+  });
+});
+
+describe.skipIf(!available)('a plain grpc-js client (not ours) over gRPC', () => {
+  // vault.v1.Vault/Read with { key: 'k' } as protobuf: field 1, length 1, "k".
+  const call = (authorization: string | undefined) =>
+    new Promise<{ status: number; reply?: Buffer }>((resolve) => {
+      const client = new Client(served.address.grpc.slice('grpc://'.length), credentials.createInsecure());
+      const metadata = new Metadata();
+      if (authorization !== undefined) metadata.set('authorization', authorization);
+      const bytes = (b: Buffer) => b;
+      client.makeUnaryRequest('/vault.v1.Vault/Read', bytes, bytes, Buffer.from([0x0a, 0x01, 0x6b]), metadata, (error, reply) => {
+        client.close();
+        resolve({ status: (error as ServiceError | null)?.code ?? 0, reply: reply as Buffer | undefined });
+      });
+    });
+
+  it('a provider token in `authorization` metadata passes; none, or a forged one, is status 16 UNAUTHENTICATED', async () => {
+    const token = await idp.serviceToken('orders', SECRETS.orders, { scope: 'vault:read' });
+    const ok = await call(`Bearer ${token}`);
+    expect(ok.status).toBe(0);
+    expect(ok.reply?.toString()).toContain('orders');
+    const before = runs.read;
+    expect((await call(undefined)).status).toBe(16);
+    expect((await call((battery[0] as Attack).authorization)).status).toBe(16);
+    expect(runs.read).toBe(before);
   });
 });
