@@ -163,7 +163,9 @@ if (sections.has('c')) {
         `${name.padEnd(16)} ${s.rps.toFixed(0).padStart(6)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${(s.p50 - direct.p50).toFixed(1).padStart(8)} ${(s.p99 - direct.p99).toFixed(1).padStart(8)} ${hop.padStart(15)} ${x(s.rps, m.get('proxy')?.rps).padStart(7)}`,
       );
     }
-    console.log(`goal: gateway ≥ 0.9× the bare proxy → ${x(m.get('gateway-http')?.rps, m.get('proxy')?.rps)}`);
+    console.log(
+      `goal: gateway ≥ 0.9× the bare proxy → ${x(m.get('gateway-http')?.rps, m.get('proxy')?.rps)} (hop CPU per request: gateway ${x(m.get('gateway-http')?.cpu, m.get('proxy')?.cpu)} the proxy's)`,
+    );
   } finally {
     await stop(backend.child);
   }
