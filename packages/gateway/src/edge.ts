@@ -57,8 +57,8 @@ export function edge(options: EdgeOptions): (req: IncomingMessage, res: ServerRe
       next();
       return;
     }
-    identityOf(req, limiter.limitsIdentities ? guard : undefined, logger)
-      .then((identity) => limiter.check(req.socket.remoteAddress, identity))
+    limiter
+      .check(req.socket.remoteAddress, () => identityOf(req, guard, logger))
       .then(
         (answer) => {
           for (const [key, value] of Object.entries(answer.headers)) res.setHeader(key, value);

@@ -193,6 +193,35 @@ describe('rate limits (in memory)', () => {
   });
 });
 
+describe('rate limits per IP', () => {
+  it('the IP bucket is taken first: once empty, even calls with valid tokens are refused', async () => {
+    const strict = createGateway({
+      name: 'strict',
+      services: [catalog],
+      registry: memoryRegistry(),
+      auth: { issuer: idp.issuer, audience: SHOP, jwks: idp.jwksUri },
+      rateLimit: { perIp: { rate: 0.5, burst: 2 }, perIdentity: { rate: 100, burst: 100 } },
+      http: { port: 0 },
+      logger: quiet,
+    });
+    await strict.start();
+    try {
+      const statuses: number[] = [];
+      let last: Response | undefined;
+      for (let i = 0; i < 3; i++) {
+        last = await fetch(`${strict.url}/v1/ping`, { headers: { authorization: bearer } });
+        statuses.push(last.status);
+        await last.arrayBuffer();
+      }
+      expect(statuses[2]).toBe(429);
+      expect(last?.headers.get('ratelimit')).toMatch(/^"per-ip";r=0;t=\d+$/);
+      expect(Number(last?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    } finally {
+      await strict.stop();
+    }
+  });
+});
+
 describe('one OpenAPI document', () => {
   it('merges every service behind the gateway, validates, and marks public operations', async () => {
     const document = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as Record<string, unknown> & {

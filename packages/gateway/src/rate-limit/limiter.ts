@@ -63,25 +63,27 @@ export class RateLimiter {
     this.#logger = logger;
   }
 
-  /** True when an identity bucket applies (the edge then verifies the token before routing). */
-  get limitsIdentities(): boolean {
-    return this.#perIdentity !== undefined;
-  }
-
-  async check(ip: string | undefined, identity: string | undefined): Promise<LimitAnswer> {
-    const takes: [BucketPolicy, Promise<Decision> | Decision][] = [];
-    if (this.#perIp !== undefined && ip !== undefined) takes.push([this.#perIp, this.store.take(`ip:${ip}`, this.#perIp)]);
-    if (this.#perIdentity !== undefined && identity !== undefined) {
-      takes.push([this.#perIdentity, this.store.take(`id:${identity}`, this.#perIdentity)]);
-    }
-    if (takes.length === 0) return { allowed: true, headers: {} };
-    let results: [BucketPolicy, Decision][];
+  /**
+   * Takes a token from the caller's IP bucket, then — only if that passed, so a flood of forged
+   * tokens from one address costs no signature checks once its bucket is empty — from the bucket of
+   * the identity `identify` resolves (a verified subject, or undefined).
+   */
+  async check(ip: string | undefined, identify: () => Promise<string | undefined>): Promise<LimitAnswer> {
+    const results: [BucketPolicy, Decision][] = [];
     try {
-      results = await Promise.all(takes.map(async ([p, d]) => [p, await d] as [BucketPolicy, Decision]));
+      if (this.#perIp !== undefined && ip !== undefined) {
+        results.push([this.#perIp, await this.store.take(`ip:${ip}`, this.#perIp)]);
+        if (!(results[0] as [BucketPolicy, Decision])[1].allowed) return { allowed: false, headers: headersOf(results, false) };
+      }
+      const identity = this.#perIdentity === undefined ? undefined : await identify();
+      if (this.#perIdentity !== undefined && identity !== undefined) {
+        results.push([this.#perIdentity, await this.store.take(`id:${identity}`, this.#perIdentity)]);
+      }
     } catch (error) {
       this.#logger.warn({ err: error }, `The rate-limit store failed; ${this.#deny ? 'refusing' : 'allowing'} the request`);
       return this.#deny ? { allowed: false, headers: { 'retry-after': '1' } } : { allowed: true, headers: {} };
     }
+    if (results.length === 0) return { allowed: true, headers: {} };
     const allowed = results.every(([, d]) => d.allowed);
     return { allowed, headers: headersOf(results, allowed) };
   }
