@@ -50,6 +50,7 @@ export { toServiceDefinition } from './service.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';
 export {
+  type AppHealth,
   type AppState,
   carriesStream,
   type EventInfo,
