@@ -1,6 +1,8 @@
 import { type Contract, implement, type RpcRef, type ServiceDefinition } from '@wharf/core';
 import type { HttpRouteOptions } from '@wharf/transport-http';
 
+const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
+
 /** The OpenAPI security requirement of an operation, from its `auth` declaration. */
 function securityOf(ref: RpcRef, scheme: string): HttpRouteOptions['security'] {
   const auth = (ref as { auth?: unknown }).auth;
@@ -21,7 +23,10 @@ export function forwardingService(contract: Contract, scheme: string): ServiceDe
   for (const [key, ref] of Object.entries(contract.methods as Readonly<Record<string, RpcRef>>)) {
     const http = ref.http as HttpRouteOptions | undefined;
     methods[key] = { ...ref, http: { ...http, security: http?.security ?? securityOf(ref, scheme) } } as RpcRef;
-    handlers[key] = (input, ctx) => ctx.call(ref, input);
+    // An HTTP intermediary may repeat GET, PUT and DELETE (RFC 9110 §9.2.2): the registry's retry
+    // takes them to another instance on any transient failure, not only when nothing ran.
+    const target = ref.idempotent === undefined && IDEMPOTENT.has(http?.method ?? 'POST') ? { ...ref, idempotent: true } : ref;
+    handlers[key] = (input, ctx) => ctx.call(target, input);
   }
   return implement({ ...contract, methods } as Contract, handlers as never);
 }

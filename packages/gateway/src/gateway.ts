@@ -1,12 +1,12 @@
 import { type AuthGuard, authGuard } from '@wharf/auth';
-import { type App, createApp, roundRobin } from '@wharf/core';
+import { type App, createApp } from '@wharf/core';
 import { type HttpServerOptions, httpTransport } from '@wharf/transport-http';
 import { edge } from './edge.js';
 import { forwardingService } from './forwarding.js';
 import type { GatewayOptions } from './options.js';
-import { passiveHealth } from './passive-health.js';
 import { RateLimiter } from './rate-limit/limiter.js';
 import { readOnly } from './read-only-registry.js';
+import { resilience } from './resilience.js';
 
 type OnRequest = NonNullable<HttpServerOptions['onRequest']>;
 
@@ -55,7 +55,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const http = options.http ?? {};
   const prefix = http.prefix ?? '';
   const health = (path: string) => path.startsWith(`${prefix}/health/`);
-  const unreached = passiveHealth(options.balancer ?? roundRobin());
+  const resilient = resilience(options.registry, options, options.client ?? []);
   // The edge needs the app's logger, and the app needs the transport: the hook is set once both exist.
   let hook: OnRequest = (_req, _res, next) => next();
 
@@ -85,8 +85,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     services: options.services.map((contract) => forwardingService(contract, scheme)),
     transports: [transport, ...(options.transports ?? [])],
     registry: readOnly(options.registry),
-    balancer: unreached.balancer,
-    middleware: { server: guard === undefined ? [] : [guard], client: [...(options.client ?? []), unreached.middleware] },
+    balancer: resilient.balancer,
+    middleware: { server: guard === undefined ? [] : [guard], client: resilient.client },
     logger: options.logger,
     shutdown: { signals: false, timeoutMs: options.shutdownMs ?? 10_000 },
   });
@@ -108,6 +108,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     start: () => app.start(),
     async stop() {
       await app.stop();
+      resilient.close();
       await limiter?.store.close?.();
     },
   };

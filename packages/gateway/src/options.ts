@@ -1,9 +1,10 @@
 import type { AuthGuard, AuthGuardOptions } from '@wharf/auth';
-import type { Balancer, ClientMiddleware, Contract, Logger, LoggerOptions, Registry, Transport } from '@wharf/core';
+import type { ClientMiddleware, Contract, Logger, LoggerOptions, Registry, Transport } from '@wharf/core';
 import type { HttpServerOptions } from '@wharf/transport-http';
 import type { CorsOptions } from './cors.js';
 import type { EdgeLimits } from './edge.js';
 import type { RateLimitOptions } from './rate-limit/limiter.js';
+import type { ResilienceOptions } from './resilience.js';
 
 /** Swagger UI's sign-in at the gateway, and the OAuth 2.0 security scheme of the OpenAPI document. */
 export interface GatewayOAuth {
@@ -18,7 +19,7 @@ export interface GatewayOAuth {
 }
 
 /** What `createGateway` takes. */
-export interface GatewayOptions {
+export interface GatewayOptions extends ResilienceOptions {
   /** Names the gateway in logs; default `gateway`. */
   readonly name?: string;
   /** The contracts of the services behind the gateway: their routes, schemas and auth declarations. */
@@ -43,9 +44,7 @@ export interface GatewayOptions {
   readonly limits?: EdgeLimits;
   /** Swagger UI at `/docs` over the merged OpenAPI document, with OAuth sign-in; `false` to turn it off. */
   readonly docs?: false | { readonly title?: string; readonly oauth?: GatewayOAuth };
-  /** Chooses among a service's instances; round robin by default (wrapped to leave out instances that refuse connections). */
-  readonly balancer?: Balancer;
-  /** Client middleware before routing to a service (a breaker, retries, metrics). */
+  /** Client middleware before the gateway's own stack (tracing, metrics). */
   readonly client?: readonly ClientMiddleware[];
   readonly logger?: Logger | LoggerOptions;
   /** Graceful stop: longest wait for calls in flight; default 10 000 ms. */
