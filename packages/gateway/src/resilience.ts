@@ -9,6 +9,7 @@ import {
   type RouteRule,
   retry,
   routeBalancer,
+  trackCalls,
 } from '@wharf/registry';
 
 /** How the gateway's calls to the services survive failing instances (see @wharf/registry). */
@@ -38,23 +39,7 @@ export function resilience(registry: Registry, options: ResilienceOptions, head:
     choose: options.balancer ?? powerOfTwo(stats),
   });
   const breaker = options.breaker === false ? undefined : breakers(options.breaker);
-  // What the registry's resilientClient does between `resolve` and the breaker: count calls in
-  // flight per instance (for power-of-two-choices) and their outcomes (for outlier ejection).
-  const track: ClientMiddleware = (call, next) => {
-    if (call.kind !== 'rpc' || call.address === undefined) return next();
-    const address = call.address;
-    stats.begin(address);
-    return next().then(
-      (result) => {
-        stats.end(address, undefined);
-        return result;
-      },
-      (error: unknown) => {
-        stats.end(address, error);
-        throw error;
-      },
-    );
-  };
+  const track = trackCalls(stats);
   const retries = options.retry === false ? [] : [retry(options.retry)];
   return {
     balancer,
