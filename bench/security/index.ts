@@ -12,7 +12,8 @@
 // targets; medians are printed, with each server's CPU time per request (process.cpuUsage()).
 import { type ChildProcess, fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import type { LoadRequest, LoadResult } from '../lib/http-load.js';
+import type { LoadResult } from '../lib/http-load.js';
+import { runLoad } from '../lib/run-load.js';
 import { median } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { guardCost } from './guard-cost.js';
@@ -34,7 +35,6 @@ const warmup = Number(values.warmup);
 const connections = Number(values.connections);
 const sections = new Set((values.sections as string).split(','));
 const serverEntry = new URL('./server.js', import.meta.url);
-const loadEntry = new URL('../lib/http-load.js', import.meta.url);
 
 interface Sample {
   readonly rps: number;
@@ -44,18 +44,14 @@ interface Sample {
 }
 
 function load(port: number, seconds: number): Promise<LoadResult> {
-  const child = fork(loadEntry, { stdio: 'inherit' });
-  const request: LoadRequest = {
+  return runLoad({
     url: `http://127.0.0.1:${port}${ECHO_PATH}`,
     method: 'POST',
     body: JSON.stringify({ text: 'hello' }),
     headers: { 'content-type': 'application/json' },
     connections,
     duration: seconds,
-  };
-  const result = next<LoadResult>(child);
-  child.send(request);
-  return result;
+  });
 }
 
 async function start(target: TargetName, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
