@@ -19,3 +19,6 @@ export declare function requireService(name: ServiceName, what: string): Promise
 
 /** Runs the protocol check of `name` against `url`: resolves with what it found, rejects with why it is not that service. */
 export declare function probeService(name: ServiceName, url: string): Promise<string>;
+
+/** Deletes every queue and exchange on the test broker whose name starts with `namespace` (best effort). */
+export declare function deleteAmqpNamespace(namespace: string, url?: string): Promise<void>;

@@ -27,6 +27,7 @@ export type {
   ServiceDefinition,
   StreamKind,
 } from './endpoint.js';
+export type { EndpointsCheck } from './endpoints-check.js';
 export {
   ERROR_CODES,
   type ErrorCode,

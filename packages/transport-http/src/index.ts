@@ -3,6 +3,7 @@ export { isJsonContentType } from './body.js';
 export { type OpenApiDocument, type OpenApiService, openApiDocument } from './openapi.js';
 export {
   DEFAULTS,
+  type DocsOAuth,
   HTTP_METHODS,
   type HttpClientOptions,
   type HttpMethod,
