@@ -5,6 +5,7 @@
 export type { Logger } from 'pino';
 export type { ClientCall, EventCall, RpcCall } from './client-call.js';
 export type { Context, ServerCall } from './context.js';
+export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './dedupe.js';
 export {
   type Endpoint,
   type EventEndpoint,
@@ -29,6 +30,7 @@ export {
   type WireError,
 } from './errors.js';
 export { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
+export { documentKey, documentSchema } from './json-schema.js';
 export {
   acceptRequestId,
   DEADLINE_SKEW_TOLERANCE_MS,
