@@ -35,7 +35,7 @@ process.once('exit', () => {
  */
 export async function startPrivateKafka(options = {}) {
   const startTimeoutMs = options.startTimeoutMs ?? 90_000;
-  await kafka.prepare(() => {}); // the jars, when tools/services has not fetched them yet
+  await kafka.prepare?.(() => {}); // the jars, when tools/services has not fetched them yet
   const dir = mkdtempSync(join(tmpdir(), 'wharf-kafka-'));
   const port = await freePort();
   const controllerPort = await freePort();
@@ -69,7 +69,7 @@ export async function startPrivateKafka(options = {}) {
         await probeKafka(brokers);
         return;
       } catch (error) {
-        if (Date.now() > until) throw new Error(`the private Kafka did not answer within ${startTimeoutMs} ms: ${error.message}`);
+        if (Date.now() > until) throw new Error(`the private Kafka did not answer within ${startTimeoutMs} ms: ${/** @type {Error} */ (error).message}`);
         await sleep(200);
       }
     }
