@@ -3,6 +3,7 @@
 // (deadlines and request ids from the wire, status mappings, stream wrappers, the idle gate).
 // See docs/writing-a-transport.md.
 export type { Logger } from 'pino';
+export { settledOrAborted } from './abortable.js';
 export type { ClientCall, EventCall, RpcCall } from './client-call.js';
 export type { Context, ServerCall } from './context.js';
 export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './dedupe.js';
@@ -44,6 +45,7 @@ export {
   propagate,
 } from './metadata.js';
 export { schemeOf } from './middleware/resolve.js';
+export { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';
 export {
