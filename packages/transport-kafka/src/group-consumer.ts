@@ -1,0 +1,264 @@
+import {
+  Consumer,
+  type Message,
+  MessagesStream,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  stringDeserializer,
+} from '@platformatic/kafka';
+import type { Logger } from '@wharf/core/transport';
+import { type InRecord, PartitionWork } from './partition-work.js';
+
+/** What a group consumer consumes and what it does with each record. */
+export interface GroupConsumerOptions {
+  /** For logs and readiness, e.g. `orders` or `orders (retries)`. */
+  readonly name: string;
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly groupProtocol: 'consumer' | 'classic';
+  readonly maxInFlight: number;
+  readonly logger: () => Logger;
+  /** The topics to subscribe to, created if needed; asked again on every (re)subscription. */
+  topics(): Promise<string[]>;
+  /** Handles one record; resolves true when it is done (its offset may be committed). Never rejects. */
+  handle(record: InRecord): Promise<boolean>;
+  attached(name: string): void;
+  detached(name: string): void;
+  /** Called when the consumer was rebuilt after a failure. */
+  rebuilt(): void;
+}
+
+/** Closes a consumer (leaving its group), whatever went wrong with it before. */
+function closeQuietly(consumer: KafkaConsumer): Promise<void> {
+  return (consumer.close as (force: boolean) => Promise<void>).call(consumer, true).catch(() => {});
+}
+
+const BACKOFF_MIN_MS = 200;
+const BACKOFF_MAX_MS = 5_000;
+
+type KafkaConsumer = Consumer<string, Buffer, string, string>;
+type KafkaStream = MessagesStream<string, Buffer, string, string>;
+
+/**
+ * One consumer group member: consumes its topics from the committed offsets (the earliest when
+ * a partition has none), hands each record to `handle` in per-key order, commits only what is
+ * done, bounds the records in flight, and rebuilds itself with backoff when its stream fails
+ * (a broker restart). Closing stops taking records, lets the running ones finish and commit,
+ * then leaves the group at once, so the others take over its partitions without a session timeout.
+ */
+export class GroupConsumer {
+  readonly #options: GroupConsumerOptions;
+  #consumer: KafkaConsumer | undefined;
+  #stream: KafkaStream | undefined;
+  #topics: string[] = [];
+  #work = new Map<string, PartitionWork>();
+  #inFlight = 0;
+  #paused = false;
+  #stopping = false;
+  #closed = false;
+  #rebuilding: Promise<void> | undefined;
+  #assignedCache: { source: unknown; set: Set<string> } | undefined;
+  #idle: (() => void)[] = [];
+
+  constructor(options: GroupConsumerOptions) {
+    this.#options = options;
+  }
+
+  get name(): string {
+    return this.#options.name;
+  }
+
+  /** Records being handled. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Joins the group and starts consuming; rejects if that fails. */
+  async start(): Promise<void> {
+    await this.#subscribe();
+  }
+
+  async #subscribe(): Promise<void> {
+    const topics = await this.#options.topics();
+    if (this.#closed) return;
+    if (topics.length === 0) {
+      // Only wildcard patterns, and no topic matches yet: `refresh` subscribes once one does.
+      this.#topics = [];
+      this.#options.attached(this.name);
+      return;
+    }
+    const consumer = new Consumer<string, Buffer, string, string>({
+      clientId: this.#options.clientId,
+      groupId: this.#options.groupId,
+      bootstrapBrokers: [...this.#options.brokers],
+      ...(this.#options.groupProtocol === 'consumer' ? { groupProtocol: 'consumer' as const } : {}),
+      deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+      retries: 3,
+      retryDelay: 250,
+      timeout: 5_000,
+      maxWaitTime: 500,
+    } as ConstructorParameters<typeof Consumer<string, Buffer, string, string>>[0]);
+    consumer.on('error', (error: unknown) => this.#options.logger().debug({ err: error, consumer: this.name }, 'Kafka consumer error'));
+    this.#consumer = consumer;
+    let stream: KafkaStream;
+    try {
+      stream = await consumer.consume({
+        topics,
+        mode: MessagesStreamModes.COMMITTED,
+        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        autocommit: false,
+      });
+    } catch (error) {
+      this.#consumer = undefined;
+      await closeQuietly(consumer);
+      throw error;
+    }
+    if (this.#closed) {
+      await stream.close().catch(() => {});
+      await closeQuietly(consumer);
+      return;
+    }
+    this.#topics = topics;
+    this.#stream = stream;
+    this.#paused = false;
+    stream.on('data', (message: Message<string, Buffer, string, string>) => this.#deliver(message));
+    stream.on('error', (error: Error) => this.#failed(stream, error));
+    stream.on('close', () => this.#failed(stream, undefined));
+    this.#options.attached(this.name);
+  }
+
+  /** Subscribes again when the topics changed (a new topic matches a wildcard pattern). */
+  async refresh(): Promise<void> {
+    if (this.#closed || this.#stopping || this.#rebuilding !== undefined) return;
+    const topics = await this.#options.topics();
+    if (topics.length === this.#topics.length && topics.every((t) => this.#topics.includes(t))) return;
+    this.#options.logger().info({ consumer: this.name, topics }, 'Kafka consumer subscribing to new topics');
+    this.#rebuild(undefined);
+  }
+
+  #failed(stream: KafkaStream, error: Error | undefined): void {
+    if (this.#stream !== stream || this.#closed || this.#stopping) return;
+    this.#options.logger().warn({ err: error, consumer: this.name }, 'Kafka consumer stream failed; rejoining');
+    this.#rebuild(error);
+  }
+
+  /** Replaces the consumer: work of the old one finishes but commits nothing; its records come again. */
+  #rebuild(error: Error | undefined): void {
+    if (this.#rebuilding !== undefined) return;
+    if (error !== undefined) this.#options.detached(this.name);
+    const old = { stream: this.#stream, consumer: this.#consumer };
+    this.#stream = undefined;
+    this.#consumer = undefined;
+    for (const work of this.#work.values()) work.abandon();
+    this.#work = new Map();
+    this.#rebuilding = (async () => {
+      await old.stream?.close().catch(() => {});
+      if (old.consumer !== undefined) await closeQuietly(old.consumer);
+      for (let attempt = 0; !this.#closed && !this.#stopping; attempt++) {
+        try {
+          await this.#subscribe();
+          if (error !== undefined) this.#options.rebuilt();
+          return;
+        } catch (failure) {
+          const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 5));
+          if (attempt % 10 === 0) {
+            this.#options.logger().warn({ err: failure, consumer: this.name, retryInMs: delay }, 'Cannot join the Kafka consumer group yet');
+          }
+          await new Promise((resolve) => setTimeout(resolve, delay * (0.8 + Math.random() * 0.4)));
+        }
+      }
+    })().finally(() => {
+      this.#rebuilding = undefined;
+    });
+  }
+
+  #assigned(topic: string, partition: number): boolean {
+    const assignments = this.#consumer?.assignments;
+    if (assignments === null || assignments === undefined) return this.#consumer !== undefined;
+    if (this.#assignedCache?.source !== assignments) {
+      const set = new Set<string>();
+      for (const a of assignments) for (const p of a.partitions) set.add(`${a.topic}:${p}`);
+      this.#assignedCache = { source: assignments, set };
+    }
+    return this.#assignedCache.set.has(`${topic}:${partition}`);
+  }
+
+  #deliver(message: Message<string, Buffer, string, string>): void {
+    const id = `${message.topic}:${message.partition}`;
+    let work = this.#work.get(id);
+    if (work === undefined || message.offset < work.next) {
+      // A new partition, or the client rewound to the committed offset (after a rebalance): a new generation of work.
+      work?.abandon();
+      work = new PartitionWork((error) =>
+        this.#options.logger().debug({ err: error, consumer: this.name, partition: id }, 'Kafka refused an offset commit'),
+      );
+      this.#work.set(id, work);
+    }
+    const record: InRecord = {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key === undefined || message.key === null ? undefined : String(message.key),
+      value: message.value ?? undefined,
+      headers: message.headers,
+      commit: () => message.commit(),
+    };
+    this.#inFlight++;
+    if (this.#inFlight >= this.#options.maxInFlight && !this.#paused) {
+      this.#paused = true;
+      this.#stream?.pause();
+    }
+    const current = work;
+    current
+      .add(record, () => {
+        // Not started: stopping, or the partition went to another member meanwhile.
+        if (this.#stopping || current.abandoned || !this.#assigned(record.topic, record.partition)) {
+          return Promise.resolve(false);
+        }
+        return this.#options.handle(record);
+      })
+      .finally(() => this.#done());
+  }
+
+  #done(): void {
+    this.#inFlight--;
+    if (this.#paused && this.#inFlight <= this.#options.maxInFlight / 2 && !this.#stopping) {
+      this.#paused = false;
+      this.#stream?.resume();
+    }
+    if (this.#inFlight === 0 && this.#idle.length > 0) {
+      const waiters = this.#idle;
+      this.#idle = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Stops taking records; those already queued are skipped (left for the next owner), running ones finish. */
+  stopConsuming(): void {
+    this.#stopping = true;
+    this.#stream?.pause();
+  }
+
+  /** Resolves when no record is being handled, or when `signal` aborts. */
+  idle(signal: AbortSignal): Promise<void> {
+    if (this.#inFlight === 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idle.push(resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  /** Waits for the last commits, then closes the stream and leaves the group. */
+  async close(): Promise<void> {
+    this.#stopping = true;
+    this.#closed = true;
+    await Promise.all([...this.#work.values()].map((w) => w.flushed()));
+    const { stream, consumer } = { stream: this.#stream, consumer: this.#consumer };
+    this.#stream = undefined;
+    this.#consumer = undefined;
+    await this.#rebuilding;
+    await stream?.close().catch(() => {});
+    if (consumer !== undefined) await closeQuietly(consumer);
+  }
+}

@@ -1,0 +1,108 @@
+/** A consumed record as the transport sees it: string key and headers, raw value. */
+export interface InRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly key: string | undefined;
+  readonly value: Buffer | undefined;
+  readonly headers: ReadonlyMap<string, string>;
+  /** Commits this record's offset + 1 (with its leader epoch). */
+  commit(): void | Promise<void>;
+}
+
+interface Slot {
+  readonly record: InRecord;
+  done: boolean;
+}
+
+/**
+ * The work of one partition in one consumer generation: records run one after the other per key
+ * (so one entity's events stay in order) and concurrently across keys, and the committed offset
+ * only ever advances past records that are done — never past one still running or failed to copy.
+ */
+export class PartitionWork {
+  /** Records in arrival (offset) order that are not yet committed. */
+  readonly #slots: Slot[] = [];
+  #head = 0;
+  readonly #chains = new Map<string, Promise<void>>();
+  #committing: Promise<void> | undefined;
+  #toCommit: InRecord | undefined;
+  #abandoned = false;
+  readonly #onCommitError: (error: unknown) => void;
+
+  constructor(onCommitError: (error: unknown) => void) {
+    this.#onCommitError = onCommitError;
+  }
+
+  /** The next offset this generation expects; a record below it means the consumer rewound. */
+  next = -1n;
+
+  /** Records started and not committed. */
+  get open(): number {
+    return this.#slots.length - this.#head;
+  }
+
+  /** Stop committing: the partition was revoked or its consumer replaced; running work finishes unrecorded. */
+  abandon(): void {
+    this.#abandoned = true;
+  }
+
+  get abandoned(): boolean {
+    return this.#abandoned;
+  }
+
+  /**
+   * Queues `run` behind the records of the same key. When it resolves true the record is done and
+   * its offset may be committed; false leaves it undone (skipped: the partition was revoked or the
+   * consumer is stopping), so the committed offset stays before it and its next owner gets it.
+   */
+  add(record: InRecord, run: () => Promise<boolean>): Promise<void> {
+    const slot: Slot = { record, done: false };
+    this.#slots.push(slot);
+    this.next = record.offset + 1n;
+    const key = record.key ?? '';
+    const prior = this.#chains.get(key);
+    const work = (prior === undefined ? run() : prior.then(run)).then((done) => {
+      if (done) this.#finish(slot);
+    });
+    this.#chains.set(key, work);
+    work.then(() => {
+      if (this.#chains.get(key) === work) this.#chains.delete(key);
+    });
+    return work;
+  }
+
+  #finish(slot: Slot): void {
+    slot.done = true;
+    let last: Slot | undefined;
+    while (this.#head < this.#slots.length && (this.#slots[this.#head] as Slot).done) last = this.#slots[this.#head++];
+    if (this.#head > 1024) {
+      this.#slots.splice(0, this.#head);
+      this.#head = 0;
+    }
+    if (last !== undefined && !this.#abandoned) this.#commit(last.record);
+  }
+
+  /** Commits the highest offset that is done; one commit request at a time, the latest wins. */
+  #commit(record: InRecord): void {
+    this.#toCommit = record;
+    if (this.#committing !== undefined) return;
+    const loop = async () => {
+      for (let next = this.#toCommit; next !== undefined && !this.#abandoned; next = this.#toCommit) {
+        this.#toCommit = undefined;
+        try {
+          await next.commit();
+        } catch (error) {
+          this.#onCommitError(error);
+        }
+      }
+      this.#committing = undefined;
+    };
+    this.#committing = loop();
+  }
+
+  /** Resolves when the last commit request has been answered. */
+  flushed(): Promise<void> {
+    return this.#committing ?? Promise.resolve();
+  }
+}
