@@ -45,6 +45,7 @@ export {
   propagate,
 } from './metadata.js';
 export { schemeOf } from './middleware/resolve.js';
+export { type FoundContract, servicesInModule } from './module-exports.js';
 export { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';
