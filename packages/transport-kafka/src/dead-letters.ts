@@ -207,7 +207,9 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
       });
       const marker = { [Header.replayed]: letter.id ?? '', [Header.handler]: letter.handler, [Header.id]: letter.id ?? '' };
       await producer.send({
-        messages: [{ topic: record.topic, partition: record.partition, key: record.key, value: Buffer.alloc(0), headers: marker }],
+        messages: [
+          { topic: record.topic, partition: record.partition, key: record.key, value: Buffer.alloc(0), headers: marker },
+        ],
       });
       replayed.push(letter);
     }

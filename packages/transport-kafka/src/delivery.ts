@@ -175,10 +175,12 @@ export class Delivery {
       };
       if (!(await this.#copy(copy, `retry of event ${name}`))) return false;
       stats.retried++;
-      this.#options.logger().info(
-        { handler: endpoint.fullName, event: name, eventId: id, attempt, retryInMs: delay, err: error },
-        'An event handler failed; retrying after a delay',
-      );
+      this.#options
+        .logger()
+        .info(
+          { handler: endpoint.fullName, event: name, eventId: id, attempt, retryInMs: delay, err: error },
+          'An event handler failed; retrying after a delay',
+        );
       return true;
     }
   }
@@ -198,10 +200,12 @@ export class Delivery {
     };
     if (!(await this.#copy(copy, `dead letter of ${name ?? 'an event'}`))) return false;
     this.#options.stats.deadLettered++;
-    this.#options.logger().warn(
-      { handler, event: name, eventId: record.headers.get(Header.id), attempts, err: reason },
-      `Dead-lettered an event: ${reason.code}: ${reason.message}`,
-    );
+    this.#options
+      .logger()
+      .warn(
+        { handler, event: name, eventId: record.headers.get(Header.id), attempts, err: reason },
+        `Dead-lettered an event: ${reason.code}: ${reason.message}`,
+      );
     return true;
   }
 
@@ -218,7 +222,8 @@ export class Delivery {
         return true;
       } catch (error) {
         if (drained.aborted) return false;
-        if (tries % 10 === 0) this.#options.logger().warn({ err: error, topic: copy.topic }, `Cannot publish the ${what}; trying again`);
+        if (tries % 10 === 0)
+          this.#options.logger().warn({ err: error, topic: copy.topic }, `Cannot publish the ${what}; trying again`);
         await sleep(COPY_RETRY_MS, drained);
         if (drained.aborted) return false;
       }

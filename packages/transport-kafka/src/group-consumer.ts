@@ -1,7 +1,7 @@
 import {
   Consumer,
   type Message,
-  MessagesStream,
+  type MessagesStream,
   MessagesStreamFallbackModes,
   MessagesStreamModes,
   stringDeserializer,
@@ -99,7 +99,9 @@ export class GroupConsumer {
       timeout: 5_000,
       maxWaitTime: 500,
     } as ConstructorParameters<typeof Consumer<string, Buffer, string, string>>[0]);
-    consumer.on('error', (error: unknown) => this.#options.logger().debug({ err: error, consumer: this.name }, 'Kafka consumer error'));
+    consumer.on('error', (error: unknown) =>
+      this.#options.logger().debug({ err: error, consumer: this.name }, 'Kafka consumer error'),
+    );
     this.#consumer = consumer;
     let stream: KafkaStream;
     try {
@@ -163,7 +165,9 @@ export class GroupConsumer {
         } catch (failure) {
           const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 5));
           if (attempt % 10 === 0) {
-            this.#options.logger().warn({ err: failure, consumer: this.name, retryInMs: delay }, 'Cannot join the Kafka consumer group yet');
+            this.#options
+              .logger()
+              .warn({ err: failure, consumer: this.name, retryInMs: delay }, 'Cannot join the Kafka consumer group yet');
           }
           await new Promise((resolve) => setTimeout(resolve, delay * (0.8 + Math.random() * 0.4)));
         }

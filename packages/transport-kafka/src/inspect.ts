@@ -28,13 +28,15 @@ export function inspectRecord(record: InRecord, names: KafkaNames, maxMessageByt
   if (id === undefined) {
     return fail('INVALID_ARGUMENT', `The record has no ${Header.id} header; Wharf events need one (it is the dedupe key)`);
   }
-  if (name === undefined) return fail('INVALID_ARGUMENT', `The record names no event: set the ${Header.type} header to the event name`);
+  if (name === undefined)
+    return fail('INVALID_ARGUMENT', `The record names no event: set the ${Header.type} header to the event name`);
   const contentType = record.headers.get(Header.contentType);
   if (!isJsonContentType(contentType)) {
     return fail('INVALID_ARGUMENT', `Content type ${JSON.stringify(contentType)} is not supported; send application/json`);
   }
   const value = record.value;
-  if (value === undefined || value.length === 0) return fail('INVALID_ARGUMENT', 'The record has no value; send the payload as JSON');
+  if (value === undefined || value.length === 0)
+    return fail('INVALID_ARGUMENT', 'The record has no value; send the payload as JSON');
   if (value.length > maxMessageBytes) {
     return fail('RESOURCE_EXHAUSTED', `The event is ${value.length} bytes; this consumer accepts at most ${maxMessageBytes}`);
   }

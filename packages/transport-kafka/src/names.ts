@@ -1,3 +1,5 @@
+import { matchTopic } from '@wharf/core/transport';
+
 // Every topic and group name Wharf uses on Kafka, in one place: docs/transports/kafka.md
 // ("Topics and groups") describes the same scheme for clients in other languages.
 
@@ -47,20 +49,15 @@ export function kafkaNames(namespace?: string): KafkaNames {
   };
 }
 
-/** A topic pattern (`orders.*`, `#`) as a regular expression over topic names of the namespace. */
-export function topicRegExp(pattern: string, prefix: string): RegExp {
-  const word = '[a-z0-9][a-z0-9_-]*';
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-  let source = '';
-  let first = true;
-  for (const part of pattern.split('.')) {
-    // `#` matches zero or more words, so it brings its own separator.
-    if (part === '#') source += first ? `(?:${word}(?:\\.${word})*)?` : `(?:\\.${word})*`;
-    else source += (first ? '' : '\\.') + (part === '*' ? word : escape(part));
-    first = false;
-  }
-  // A leading `#` that matched nothing must not leave a leading dot.
-  return new RegExp(`^${escape(prefix)}(?:${source.replace(/^\(\?:(.*)\)\?\\\./, '(?:$1\\.)?')})$`);
+/**
+ * Whether a topic carries events matching a pattern (`orders.*`, `#`): an event topic of the
+ * namespace whose event name matches, by AMQP topic rules. The transport's own topics never do.
+ */
+export function topicMatcher(pattern: string, names: KafkaNames): (topic: string) => boolean {
+  return (topic) => {
+    const event = names.eventOf(topic);
+    return event !== undefined && matchTopic(pattern, event);
+  };
 }
 
 /** True when a pattern has no wildcard: its one topic is known in advance. */

@@ -146,7 +146,10 @@ export class Publisher {
       else rest.push(entry);
     }
     this.#queue = rest;
-    if (batch.length === 0) return this.#checkIdle();
+    if (batch.length === 0) {
+      this.#checkIdle();
+      return;
+    }
     this.#sending = true;
     this.#inFlight = batch;
     this.#client()
@@ -172,7 +175,9 @@ export class Publisher {
   #failed(batch: Entry[], error: unknown): void {
     this.#failures++;
     if (this.#failures === 1 || this.#failures % 20 === 0) {
-      this.#options.logger().warn({ err: error, records: batch.length }, 'Kafka did not acknowledge a produce request; sending it again');
+      this.#options
+        .logger()
+        .warn({ err: error, records: batch.length }, 'Kafka did not acknowledge a produce request; sending it again');
     }
     const old = this.#producer;
     this.#producer = undefined;

@@ -30,16 +30,14 @@ export class Topics {
   ensure(topic: string): Promise<void> {
     let known = this.#known.get(topic);
     if (known === undefined) {
-      known = this.#admin
-        .createTopics({ topics: [topic], partitions: this.#partitions, replicas: this.#replicas })
-        .then(
-          () => undefined,
-          (error: unknown) => {
-            if (alreadyExists(error)) return;
-            this.#known.delete(topic);
-            throw error;
-          },
-        );
+      known = this.#admin.createTopics({ topics: [topic], partitions: this.#partitions, replicas: this.#replicas }).then(
+        () => undefined,
+        (error: unknown) => {
+          if (alreadyExists(error)) return;
+          this.#known.delete(topic);
+          throw error;
+        },
+      );
       this.#known.set(topic, known);
     }
     return known;

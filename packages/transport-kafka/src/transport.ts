@@ -4,7 +4,7 @@ import { memoryDedupe, retryPolicy, settledOrAborted, WharfError } from '@wharf/
 import { Delivery } from './delivery.js';
 import { GroupConsumer } from './group-consumer.js';
 import { headersFromMetadata } from './headers.js';
-import { Header, isLiteral, type KafkaNames, kafkaNames, topicRegExp } from './names.js';
+import { Header, isLiteral, type KafkaNames, kafkaNames, topicMatcher } from './names.js';
 import { type KafkaTransportOptions, resolveOptions } from './options.js';
 import { Publisher } from './publisher.js';
 import { Readiness } from './readiness.js';
@@ -89,9 +89,9 @@ export function kafkaTransport(options: KafkaTransportOptions = {}): KafkaTransp
     const literal = endpoints.filter((e) => isLiteral(e.pattern)).map((e) => names.eventTopic(e.pattern));
     await Promise.all(literal.map((topic) => t.ensure(topic)));
     for (const topic of literal) out.add(topic);
-    const wildcards = endpoints.filter((e) => !isLiteral(e.pattern)).map((e) => topicRegExp(e.pattern, names.prefix));
+    const wildcards = endpoints.filter((e) => !isLiteral(e.pattern)).map((e) => topicMatcher(e.pattern, names));
     if (wildcards.length > 0) {
-      for (const topic of await t.list()) if (wildcards.some((re) => re.test(topic))) out.add(topic);
+      for (const topic of await t.list()) if (wildcards.some((matches) => matches(topic))) out.add(topic);
     }
     return [...out].sort();
   }
@@ -183,7 +183,10 @@ export function kafkaTransport(options: KafkaTransportOptions = {}): KafkaTransp
       value = Buffer.from(JSON.stringify(event.payload) ?? 'null');
     } catch (error) {
       return Promise.reject(
-        new WharfError('INVALID_ARGUMENT', `The payload of event ${event.name} cannot be sent as JSON: ${(error as Error).message}`),
+        new WharfError(
+          'INVALID_ARGUMENT',
+          `The payload of event ${event.name} cannot be sent as JSON: ${(error as Error).message}`,
+        ),
       );
     }
     if (value.length > config.maxMessageBytes) {

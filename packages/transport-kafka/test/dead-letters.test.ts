@@ -3,7 +3,15 @@ import { type App, type Context, defineContract, On, Service, WharfError } from 
 import { listDeadLetters, replayDeadLetters } from '@wharf/transport-kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { Apps, BROKERS, deleteNamespace, eventually, installCrashGuard, kafkaAvailable, uniqueNamespace } from './helpers/kafka.js';
+import {
+  Apps,
+  BROKERS,
+  deleteNamespace,
+  eventually,
+  installCrashGuard,
+  kafkaAvailable,
+  uniqueNamespace,
+} from './helpers/kafka.js';
 
 const payments = defineContract({
   name: 'payments',
@@ -47,7 +55,10 @@ describe.skipIf(!available)('Kafka retries, dead letters and replay', () => {
 
   it('retries a failing handler through the retry topics, then dead-letters it with the reason', async () => {
     await emitter.emit(payments.events.settled, { payment: 'fail-1', cents: 100 }, { id: 'pay-1' });
-    await eventually(async () => (await listDeadLetters({ brokers: BROKERS, namespace, service: 'ledger' })).length > 0, 'a dead letter');
+    await eventually(
+      async () => (await listDeadLetters({ brokers: BROKERS, namespace, service: 'ledger' })).length > 0,
+      'a dead letter',
+    );
     expect(attempts.get('fail-1')).toEqual([1, 2, 3]); // maxAttempts 3
     const [letter] = await listDeadLetters({ brokers: BROKERS, namespace, service: 'ledger' });
     expect(letter).toMatchObject({
@@ -69,7 +80,12 @@ describe.skipIf(!available)('Kafka retries, dead letters and replay', () => {
     const producer = new Producer({ clientId: 'raw', bootstrapBrokers: BROKERS.split(','), serializers: stringSerializers });
     try {
       const topic = `${namespace}.payments.settled`;
-      const headers = (id: string) => ({ ce_id: id, ce_type: 'payments.settled', ce_source: 'raw', 'content-type': 'application/json' });
+      const headers = (id: string) => ({
+        ce_id: id,
+        ce_type: 'payments.settled',
+        ce_source: 'raw',
+        'content-type': 'application/json',
+      });
       await producer.send({
         messages: [
           { topic, key: 'x', value: '{"payment":"p-bad","cents":1.5}', headers: headers('invalid-1') },

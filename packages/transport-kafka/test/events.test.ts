@@ -100,7 +100,11 @@ describe.skipIf(!available)('Kafka events against the real broker', () => {
         ids.push(...batch);
         await Promise.all(
           batch.map((orderId) =>
-            emitter.emit(orders.events.created, { orderId, total: 1 }, { metadata: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } }),
+            emitter.emit(
+              orders.events.created,
+              { orderId, total: 1 },
+              { metadata: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } },
+            ),
           ),
         );
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -133,10 +137,12 @@ describe.skipIf(!available)('Kafka events against the real broker', () => {
       () => auditAll.seen.some((s) => s.orderId === 'w-2') && auditCreated.seen.some((s) => s.orderId === 'w-1'),
       'audit handlers',
     );
-    expect(auditAll.seen.filter((s) => s.orderId === 'w-1' || s.orderId === 'w-2').map((s) => s.event?.name).sort()).toEqual([
-      'orders.cancelled',
-      'orders.created',
-    ]);
+    expect(
+      auditAll.seen
+        .filter((s) => s.orderId === 'w-1' || s.orderId === 'w-2')
+        .map((s) => s.event?.name)
+        .sort(),
+    ).toEqual(['orders.cancelled', 'orders.created']);
     expect(auditCreated.seen.filter((s) => s.orderId === 'w-2')).toEqual([]);
   });
 });

@@ -41,7 +41,12 @@ export class Apps {
     kafka?: KafkaTransportOptions;
     shutdownMs?: number;
   }): Promise<App> {
-    const transport = kafkaTransport({ brokers: options.brokers ?? BROKERS, namespace: options.namespace, ...FAST, ...options.kafka });
+    const transport = kafkaTransport({
+      brokers: options.brokers ?? BROKERS,
+      namespace: options.namespace,
+      ...FAST,
+      ...options.kafka,
+    });
     const app = createApp({
       name: options.name,
       services: options.services ?? [],
