@@ -74,9 +74,21 @@ export class GroupConsumer {
     return this.#inFlight;
   }
 
-  /** Joins the group and starts consuming; rejects if that fails. */
-  async start(): Promise<void> {
-    await this.#subscribe();
+  /**
+   * Joins the group and starts consuming, trying again with backoff (a cluster still starting
+   * has no group coordinator yet); rejects with the last failure once `deadline` (epoch ms) passed.
+   */
+  async start(deadline: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#subscribe();
+        return;
+      } catch (error) {
+        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 5));
+        if (this.#closed || Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   async #subscribe(): Promise<void> {

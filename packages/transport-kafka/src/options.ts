@@ -9,6 +9,8 @@ export interface KafkaTransportOptions {
    * environments or test runs share one cluster without seeing each other. Default: none.
    */
   readonly namespace?: string;
+  /** How long app start waits for the consumers to join their groups (retrying) before failing; default 30 000 ms. */
+  readonly connectTimeoutMs?: number;
   /** Partitions of each topic the transport creates; default 6. Existing topics are left as they are. */
   readonly partitions?: number;
   /** Replication factor of the topics it creates; default 1 (use 3 on a production cluster). */
@@ -44,6 +46,7 @@ export interface KafkaTransportOptions {
 export interface ResolvedOptions {
   readonly brokers: readonly string[];
   readonly namespace: string | undefined;
+  readonly connectTimeoutMs: number;
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly retry: RetryOptions;
@@ -83,6 +86,7 @@ export function resolveOptions(options: KafkaTransportOptions, dedupe: () => Ded
   return {
     brokers: brokerList(options.brokers),
     namespace: options.namespace,
+    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 30_000),
     partitions: positive('partitions', options.partitions, 6, true),
     replicationFactor: positive('replicationFactor', options.replicationFactor, 1, true),
     retry: options.retry ?? {},

@@ -165,7 +165,15 @@ export function kafkaTransport(options: KafkaTransportOptions = {}): KafkaTransp
         }),
       );
     }
-    await Promise.all(consumers.map((c) => c.start()));
+    const deadline = Date.now() + config.connectTimeoutMs;
+    try {
+      await Promise.all(consumers.map((c) => c.start(deadline)));
+    } catch (error) {
+      throw new WharfError(
+        'UNAVAILABLE',
+        `Kafka consumers could not join their groups at ${config.brokers.join(',')} within ${config.connectTimeoutMs} ms: ${(error as Error).message}`,
+      );
+    }
     if ([...byService.values()].some((list) => list.some((e) => !isLiteral(e.pattern)))) {
       refresher = setInterval(() => {
         for (const c of consumers) c.refresh().catch((error: unknown) => log().debug({ err: error }, 'Topic refresh failed'));

@@ -49,7 +49,16 @@ describe.skipIf(!available)('Kafka under faults (private node)', () => {
   }
 
   beforeAll(async () => {
-    kafka = await startPrivateKafka();
+    // A member that dies is noticed after 6 s instead of Kafka's default 45 s, so the test takes
+    // a minute or so on two cores.
+    kafka = await startPrivateKafka({
+      properties: {
+        'group.consumer.session.timeout.ms': 6_000,
+        'group.consumer.min.session.timeout.ms': 6_000,
+        'group.consumer.heartbeat.interval.ms': 1_000,
+        'group.consumer.min.heartbeat.interval.ms': 1_000,
+      },
+    });
     emitter = createApp({
       name: 'load',
       transports: [kafkaTransport({ brokers: kafka.brokers, namespace: 'fault', partitions: 3, publishTimeoutMs: 60_000 })],
