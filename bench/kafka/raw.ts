@@ -18,7 +18,11 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-/** The raw client doing the same work: acks=all, idempotent, one produce request in flight; parse and commit per record. */
+/**
+ * The raw client doing the same work: acks=all, idempotent, one produce request in flight, the
+ * same headers (CloudEvents attributes, a request id); a consumer that parses each value and
+ * commits after it, one commit request per partition at a time (the latest offset wins).
+ */
 export async function rawRound(options: RoundOptions): Promise<Round> {
   const topic = `${options.namespace}.bank.moved`;
   const brokers = [...options.brokers];
@@ -60,7 +64,21 @@ export async function rawRound(options: RoundOptions): Promise<Round> {
     new Promise<void>((resolve, reject) => {
       const body = payload(n);
       queue.push({
-        message: { topic, key: body.id, value: Buffer.from(JSON.stringify(body)), headers: { id: randomUUID(), type: 'bank.moved' } },
+        message: {
+          topic,
+          key: body.id,
+          value: Buffer.from(JSON.stringify(body)),
+          headers: {
+            ce_specversion: '1.0',
+            ce_id: randomUUID(),
+            ce_type: 'bank.moved',
+            ce_source: 'bank',
+            ce_time: new Date().toISOString(),
+            'content-type': 'application/json',
+            'x-wharf-timestamp-ms': String(Date.now()),
+            'x-request-id': `req-${n}`,
+          },
+        },
         resolve,
         reject,
       });
@@ -82,20 +100,42 @@ export async function rawRound(options: RoundOptions): Promise<Round> {
     fallbackMode: MessagesStreamFallbackModes.EARLIEST,
     autocommit: false,
   });
+  const committing = new Map<number, { busy: boolean; latest: Message<string, Buffer, string, string> | undefined }>();
+  const commit = (message: Message<string, Buffer, string, string>) => {
+    let state = committing.get(message.partition);
+    if (state === undefined) {
+      state = { busy: false, latest: undefined };
+      committing.set(message.partition, state);
+    }
+    state.latest = message;
+    if (state.busy) return;
+    const s = state;
+    const loop = async () => {
+      s.busy = true;
+      for (let next = s.latest; next !== undefined; next = s.latest) {
+        s.latest = undefined;
+        await Promise.resolve(next.commit()).catch(() => {});
+      }
+      s.busy = false;
+    };
+    void loop();
+  };
   stream.on('data', (message: Message<string, Buffer, string, string>) => {
     const body = JSON.parse((message.value as Buffer).toString('utf8')) as { sentAt: number; n: number };
     if (body.n >= 0) {
       latencies.push(now() - body.sentAt);
       handled++;
     }
-    message.commit();
+    commit(message);
   });
   await send(-1);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const producedMs = await drive(options, send, () => handled);
   const consumedMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   await stream.close();
   await (consumer.close as (force: boolean) => Promise<void>).call(consumer, true);
   await producer.close();
-  return figures(options, producedMs, consumedMs, latencies);
+  return figures(options, producedMs, consumedMs, latencies, used);
 }

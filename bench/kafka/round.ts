@@ -9,6 +9,8 @@ export interface Round {
   /** Emit → handler latency. */
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU time (user + system) of the process per event, producing and consuming it. */
+  readonly cpuUsPerEvent: number;
 }
 
 /** What a round runs against. */
@@ -25,7 +27,11 @@ export function payload(n: number): { id: string; n: number; sentAt: number; not
 }
 
 /** Emits `events` with at most `inFlight` unacknowledged, and waits until `handled()` reaches them all. */
-export async function drive(options: RoundOptions, emit: (n: number) => Promise<unknown>, handled: () => number): Promise<number> {
+export async function drive(
+  options: RoundOptions,
+  emit: (n: number) => Promise<unknown>,
+  handled: () => number,
+): Promise<number> {
   const started = performance.now();
   let next = 0;
   await new Promise<void>((resolve, reject) => {
@@ -52,8 +58,15 @@ export async function drive(options: RoundOptions, emit: (n: number) => Promise<
 }
 
 /** The round's figures from its timings. */
-export function figures(options: RoundOptions, producedMs: number, consumedMs: number, latencies: readonly number[]): Round {
+export function figures(
+  options: RoundOptions,
+  producedMs: number,
+  consumedMs: number,
+  latencies: readonly number[],
+  cpu: NodeJS.CpuUsage,
+): Round {
   return {
+    cpuUsPerEvent: (cpu.user + cpu.system) / options.events,
     producedPerS: (options.events / producedMs) * 1000,
     consumedPerS: (options.events / consumedMs) * 1000,
     p50Ms: percentile(latencies, 50),

@@ -25,8 +25,21 @@ export async function wharfRound(options: RoundOptions): Promise<Round> {
   });
   const common = { brokers: [...options.brokers], namespace: options.namespace, partitions: 3 };
   const apps = [
-    createApp({ name: 'bank', transports: [kafkaTransport(common)], registry: memoryRegistry(), logger: { level: 'silent' }, shutdown: { signals: false } }),
-    createApp({ name: 'ledger', services: [ledger], transports: [kafkaTransport(common)], registry: memoryRegistry(), logger: { level: 'silent' }, shutdown: { signals: false } }),
+    createApp({
+      name: 'bank',
+      transports: [kafkaTransport(common)],
+      registry: memoryRegistry(),
+      logger: { level: 'silent' },
+      shutdown: { signals: false },
+    }),
+    createApp({
+      name: 'ledger',
+      services: [ledger],
+      transports: [kafkaTransport(common)],
+      registry: memoryRegistry(),
+      logger: { level: 'silent' },
+      shutdown: { signals: false },
+    }),
   ];
   const [bankApp, ledgerApp] = apps as [(typeof apps)[0], (typeof apps)[0]];
   await bankApp.start();
@@ -35,11 +48,17 @@ export async function wharfRound(options: RoundOptions): Promise<Round> {
   await waitFor(() => handled >= 1);
   handled = 0;
   latencies.length = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
-  const producedMs = await drive(options, (n) => bankApp.emit(bank.events.moved, payload(n)), () => handled);
+  const producedMs = await drive(
+    options,
+    (n) => bankApp.emit(bank.events.moved, payload(n)),
+    () => handled,
+  );
   const consumedMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   await Promise.all(apps.map((app) => app.stop()));
-  return figures(options, producedMs, consumedMs, latencies);
+  return figures(options, producedMs, consumedMs, latencies, used);
 }
 
 async function waitFor(check: () => boolean): Promise<void> {

@@ -41,4 +41,8 @@ export interface PrivateKafka {
 }
 
 /** Starts a private Kafka node from the jars tools/services uses, and waits until it answers. */
-export declare function startPrivateKafka(options?: { startTimeoutMs?: number }): Promise<PrivateKafka>;
+export declare function startPrivateKafka(options?: {
+  startTimeoutMs?: number;
+  /** More `server.properties` lines, e.g. `{ 'group.consumer.session.timeout.ms': 6000 }`. */
+  properties?: Record<string, string | number>;
+}): Promise<PrivateKafka>;

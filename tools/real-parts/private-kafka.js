@@ -31,7 +31,8 @@ process.once('exit', () => {
 
 /**
  * Starts a private Kafka node and waits until it answers a metadata request.
- * @param {{ startTimeoutMs?: number }} [options]
+ * @param {{ startTimeoutMs?: number, properties?: Record<string, string | number> }} [options]
+ *   `properties`: more `server.properties` lines, e.g. shorter group session timeouts
  */
 export async function startPrivateKafka(options = {}) {
   const startTimeoutMs = options.startTimeoutMs ?? 90_000;
@@ -43,7 +44,8 @@ export async function startPrivateKafka(options = {}) {
   const properties = join(dir, 'server.properties');
   const log = join(dir, 'console.log');
   // One offsets partition: the group coordinator is ready sooner after each start.
-  writeFileSync(properties, kafkaProperties(join(dir, 'data'), port, controllerPort, 1));
+  const extra = Object.entries(options.properties ?? {}).map(([key, value]) => `${key}=${value}\n`);
+  writeFileSync(properties, kafkaProperties(join(dir, 'data'), port, controllerPort, 1) + extra.join(''));
   await formatKafka(properties, join(dir, 'format.log'));
   /** @type {import('node:child_process').ChildProcess | undefined} */
   let child;
@@ -69,7 +71,10 @@ export async function startPrivateKafka(options = {}) {
         await probeKafka(brokers);
         return;
       } catch (error) {
-        if (Date.now() > until) throw new Error(`the private Kafka did not answer within ${startTimeoutMs} ms: ${/** @type {Error} */ (error).message}`);
+        if (Date.now() > until)
+          throw new Error(
+            `the private Kafka did not answer within ${startTimeoutMs} ms: ${/** @type {Error} */ (error).message}`,
+          );
         await sleep(200);
       }
     }
