@@ -7,7 +7,15 @@ import { promisify } from 'node:util';
 import { type App, type Context, defineContract, type EventInfo, On, Service } from '@wharf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { Apps, BROKERS, deleteNamespace, eventually, installCrashGuard, kafkaAvailable, uniqueNamespace } from './helpers/kafka.js';
+import {
+  Apps,
+  BROKERS,
+  deleteNamespace,
+  eventually,
+  installCrashGuard,
+  kafkaAvailable,
+  uniqueNamespace,
+} from './helpers/kafka.js';
 
 const run = promisify(execFile);
 const CLIENT = fileURLToPath(new URL('./python/client.py', import.meta.url));
@@ -60,7 +68,15 @@ describe.skipIf(!available)('a Python client (confluent-kafka) and Wharf', () =>
   });
 
   it('Python emits, a Wharf handler consumes', async () => {
-    const { stdout } = await run(PYTHON, [CLIENT, 'emit', BROKERS, namespace, 'stock.restocked', 'sku-1', '{"sku":"sku-1","count":3}']);
+    const { stdout } = await run(PYTHON, [
+      CLIENT,
+      'emit',
+      BROKERS,
+      namespace,
+      'stock.restocked',
+      'sku-1',
+      '{"sku":"sku-1","count":3}',
+    ]);
     const id = stdout.trim();
     await eventually(() => restocked.length > 0, 'the handler to run', 30_000);
     expect(restocked[0]).toMatchObject({
@@ -77,7 +93,14 @@ describe.skipIf(!available)('a Python client (confluent-kafka) and Wharf', () =>
     expect(received).toMatchObject({
       key: 'sku-9',
       payload: { sku: 'sku-9', left: 1 },
-      headers: { ce_id: 'low-1', ce_type: 'inventory.low', ce_source: 'inventory', ce_specversion: '1.0', 'content-type': 'application/json', baggage: 'tenant=acme' },
+      headers: {
+        ce_id: 'low-1',
+        ce_type: 'inventory.low',
+        ce_source: 'inventory',
+        ce_specversion: '1.0',
+        'content-type': 'application/json',
+        baggage: 'tenant=acme',
+      },
     });
     expect(Date.parse(received.headers.ce_time)).toBeGreaterThan(Date.now() - 60_000);
     expect(received.headers['x-request-id']).toBeTruthy();

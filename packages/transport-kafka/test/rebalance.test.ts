@@ -4,7 +4,15 @@
 import { type App, type Context, defineContract, On, Service } from '@wharf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { Apps, deleteNamespace, eventually, installCrashGuard, kafkaAvailable, sharedDedupe, uniqueNamespace } from './helpers/kafka.js';
+import {
+  Apps,
+  deleteNamespace,
+  eventually,
+  installCrashGuard,
+  kafkaAvailable,
+  sharedDedupe,
+  uniqueNamespace,
+} from './helpers/kafka.js';
 
 const accounts = defineContract({
   name: 'accounts',
@@ -80,7 +88,10 @@ describe.skipIf(!available)('Kafka per-key order across rebalances', () => {
       }
       expect(order, `order of ${account}`).toEqual(Array.from({ length: count }, (_, i) => i));
     }
-    const byInstance = { '1': handled.filter((h) => h.instance === '1').length, '2': handled.filter((h) => h.instance === '2').length };
+    const byInstance = {
+      '1': handled.filter((h) => h.instance === '1').length,
+      '2': handled.filter((h) => h.instance === '2').length,
+    };
     expect(byInstance['1']).toBeGreaterThan(0);
     expect(handled.slice(stoppedAt).every((h) => h.instance === '2')).toBe(true);
     console.log(
