@@ -53,8 +53,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export class Delivery {
   readonly #options: DeliveryOptions;
   readonly #byName: Map<string, EventEndpoint>;
+  /** The handlers each event name matches, worked out once per name (bounded by the names a service sees). */
+  readonly #matching = new Map<string, readonly EventEndpoint[]>();
   /** Keys being handled here, so a duplicate delivered alongside its original waits for it. */
-  readonly #running = new Map<string, Promise<void>>();
+  readonly #running = new Map<string, Promise<boolean>>();
 
   constructor(options: DeliveryOptions) {
     this.#options = options;
@@ -66,7 +68,7 @@ export class Delivery {
     this.#options.stats.delivered++;
     const inspection = inspectRecord(record, this.#options.names, this.#options.maxMessageBytes);
     const name = inspection.name;
-    const handlers = name === undefined ? [] : this.#options.endpoints.filter((e) => matchTopic(e.pattern, name));
+    const handlers = name === undefined ? [] : this.#handlersOf(name);
     if (!inspection.ok) {
       const targets = handlers.length > 0 ? handlers.map((h) => h.fullName) : [this.#options.service];
       const copies = await Promise.all(targets.map((h) => this.#deadLetter(record, name, h, inspection.reason, 1)));
@@ -82,6 +84,15 @@ export class Delivery {
     if (handlers.length === 1) return this.#run(handlers[0] as EventEndpoint, record, inspection, 1);
     const results = await Promise.all(handlers.map((h) => this.#run(h, record, inspection, 1)));
     return results.every(Boolean);
+  }
+
+  #handlersOf(name: string): readonly EventEndpoint[] {
+    let handlers = this.#matching.get(name);
+    if (handlers === undefined) {
+      handlers = this.#options.endpoints.filter((e) => matchTopic(e.pattern, name));
+      if (this.#matching.size < 10_000) this.#matching.set(name, handlers);
+    }
+    return handlers;
   }
 
   /** A record from a retry topic: waits until it is due, then runs the one handler it names. */
@@ -114,18 +125,12 @@ export class Delivery {
   ): Promise<boolean> {
     const key = `${endpoint.fullName}:${inspection.id}`;
     for (let prior = this.#running.get(key); prior !== undefined; prior = this.#running.get(key)) await prior;
-    let finish!: () => void;
-    this.#running.set(
-      key,
-      new Promise<void>((resolve) => {
-        finish = resolve;
-      }),
-    );
+    const work = this.#attempt(endpoint, record, inspection, attempt, key);
+    this.#running.set(key, work);
     try {
-      return await this.#attempt(endpoint, record, inspection, attempt, key);
+      return await work;
     } finally {
-      this.#running.delete(key);
-      finish();
+      if (this.#running.get(key) === work) this.#running.delete(key);
     }
   }
 

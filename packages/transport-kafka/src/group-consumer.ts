@@ -226,16 +226,20 @@ export class GroupConsumer {
       this.#stream?.pause();
     }
     const current = work;
-    current
-      .add(record, () => {
+    current.add(
+      record,
+      () => {
         // Not started: stopping, or the partition went to another member meanwhile.
         if (this.#stopping || current.abandoned || !this.#assigned(record.topic, record.partition)) {
           return Promise.resolve(false);
         }
         return this.#options.handle(record);
-      })
-      .finally(() => this.#done());
+      },
+      this.#settled,
+    );
   }
+
+  readonly #settled = () => this.#done();
 
   #done(): void {
     this.#inFlight--;

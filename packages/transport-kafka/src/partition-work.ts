@@ -55,21 +55,20 @@ export class PartitionWork {
    * Queues `run` behind the records of the same key. When it resolves true the record is done and
    * its offset may be committed; false leaves it undone (skipped: the partition was revoked or the
    * consumer is stopping), so the committed offset stays before it and its next owner gets it.
+   * `settled` is called when the record is done with, either way.
    */
-  add(record: InRecord, run: () => Promise<boolean>): Promise<void> {
+  add(record: InRecord, run: () => Promise<boolean>, settled: () => void): void {
     const slot: Slot = { record, done: false };
     this.#slots.push(slot);
     this.next = record.offset + 1n;
     const key = record.key ?? '';
     const prior = this.#chains.get(key);
-    const work = (prior === undefined ? run() : prior.then(run)).then((done) => {
+    const work: Promise<void> = (prior === undefined ? run() : prior.then(run)).then((done) => {
       if (done) this.#finish(slot);
+      if (this.#chains.get(key) === work) this.#chains.delete(key);
+      settled();
     });
     this.#chains.set(key, work);
-    work.then(() => {
-      if (this.#chains.get(key) === work) this.#chains.delete(key);
-    });
-    return work;
   }
 
   #finish(slot: Slot): void {
