@@ -7,9 +7,11 @@ export { settledOrAborted } from './abortable.js';
 export type { ClientCall, EventCall, RpcCall } from './client-call.js';
 export type { Context, ServerCall } from './context.js';
 export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './dedupe.js';
+export { DeclarationError } from './declaration-error.js';
 export {
   type Endpoint,
   type EventEndpoint,
+  type EventRef,
   hasInputStream,
   hasOutputStream,
   type RpcEndpoint,
@@ -23,6 +25,8 @@ export {
   codeFromHttpStatus,
   ERROR_CODES,
   type ErrorCode,
+  type ErrorDetails,
+  type FieldViolation,
   grpcStatusOf,
   httpStatusOf,
   isErrorCode,
@@ -47,9 +51,11 @@ export {
 export { schemeOf } from './middleware/resolve.js';
 export { type FoundContract, servicesInModule } from './module-exports.js';
 export { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy.js';
+export { toServiceDefinition } from './service.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';
 export {
+  type AppHealth,
   type AppState,
   carriesStream,
   type EventInfo,
