@@ -41,8 +41,12 @@ export async function rawProducer(options: RoundOptions, ready: () => Promise<vo
     producer
       .send({ messages: batch.map((p) => p.message) })
       .then(
-        () => batch.forEach((p) => p.done()),
-        (error) => batch.forEach((p) => p.done(error ?? new Error('send failed'))),
+        () => {
+          for (const p of batch) p.done();
+        },
+        (error) => {
+          for (const p of batch) p.done(error ?? new Error('send failed'));
+        },
       )
       .finally(() => {
         sending = false;

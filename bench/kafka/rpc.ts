@@ -27,11 +27,13 @@ const replies = `wharf-bench-rpc-${id}.replies`;
 type Msg = Message<string, string, string, string>;
 const admin = new Admin({ clientId: 'rpc-bench', bootstrapBrokers: BROKERS });
 await admin.createTopics({ topics: [requests, replies], partitions: 3, replicas: 1 });
+// Not idempotent: 50 concurrent sends would exceed an idempotent producer's 5 requests in flight
+// (OUT_OF_ORDER_SEQUENCE_NUMBER); acks=all still.
 const producer = (name: string) =>
   new Producer<string, string, string, string>({
     clientId: name,
     bootstrapBrokers: BROKERS,
-    idempotent: true,
+    idempotent: false,
     acks: ProduceAcks.ALL,
     serializers: stringSerializers,
   });

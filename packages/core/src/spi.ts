@@ -6,8 +6,8 @@ export type { Logger } from 'pino';
 export { settledOrAborted } from './abortable.js';
 export type { ClientCall, EventCall, RpcCall } from './client-call.js';
 export type { Context, ServerCall } from './context.js';
-export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './dedupe.js';
 export { DeclarationError } from './declaration-error.js';
+export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './dedupe.js';
 export {
   type Endpoint,
   type EventEndpoint,
