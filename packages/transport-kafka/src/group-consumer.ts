@@ -7,7 +7,7 @@ import {
   stringDeserializer,
 } from '@platformatic/kafka';
 import type { Logger } from '@wharf/core/transport';
-import { type InRecord, PartitionWork } from './partition-work.js';
+import { CommitTimeout, type InRecord, PartitionWork } from './partition-work.js';
 
 /** What a group consumer consumes and what it does with each record. */
 export interface GroupConsumerOptions {
@@ -27,6 +27,8 @@ export interface GroupConsumerOptions {
   detached(name: string): void;
   /** Called when the consumer was rebuilt after a failure. */
   rebuilt(): void;
+  /** Called when the broker refused an offset commit. */
+  commitRefused(): void;
 }
 
 /** Closes a consumer (leaving its group), whatever went wrong with it before. */
@@ -35,6 +37,7 @@ function closeQuietly(consumer: KafkaConsumer): Promise<void> {
 }
 
 const BACKOFF_MIN_MS = 200;
+const ASSIGNMENT_GRACE_MS = 1_000;
 const BACKOFF_MAX_MS = 5_000;
 
 type KafkaConsumer = Consumer<string, Buffer, string, string>;
@@ -60,6 +63,8 @@ export class GroupConsumer {
   #rebuilding: Promise<void> | undefined;
   #assignedCache: { source: unknown; set: Set<string> } | undefined;
   #idle: (() => void)[] = [];
+  /** Commits of the current client that went unanswered; two mean it is wedged and is replaced. */
+  #commitTimeouts = 0;
 
   constructor(options: GroupConsumerOptions) {
     this.#options = options;
@@ -72,6 +77,13 @@ export class GroupConsumer {
   /** Records being handled. */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** Records received and not yet committed (running, queued behind their key, or done behind one that is not). */
+  get uncommitted(): number {
+    let n = 0;
+    for (const work of this.#work.values()) if (!work.abandoned) n += work.open;
+    return n;
   }
 
   /**
@@ -135,6 +147,7 @@ export class GroupConsumer {
     }
     this.#topics = topics;
     this.#stream = stream;
+    this.#commitTimeouts = 0;
     this.#paused = false;
     stream.on('data', (message: Message<string, Buffer, string, string>) => this.#deliver(message));
     stream.on('error', (error: Error) => this.#failed(stream, error));
@@ -200,15 +213,44 @@ export class GroupConsumer {
     return this.#assignedCache.set.has(`${topic}:${partition}`);
   }
 
+  /**
+   * Waits up to a second for a partition missing from the assignment to come back: the client
+   * updates its assignment in steps while it rejoins, and a record skipped on a glitch would wait
+   * for the next rebalance.
+   */
+  async #stillAssigned(record: InRecord): Promise<boolean> {
+    for (let waited = 0; waited < ASSIGNMENT_GRACE_MS; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (this.#stopping) return false;
+      if (this.#assigned(record.topic, record.partition)) return true;
+    }
+    return false;
+  }
+
   #deliver(message: Message<string, Buffer, string, string>): void {
     const id = `${message.topic}:${message.partition}`;
     let work = this.#work.get(id);
+    if (work?.abandoned && message.offset >= work.next) {
+      // Records of this partition were skipped as revoked, yet it is still fetched from where it
+      // was: it is ours after all. Reading again from the committed offset is the only way to
+      // get the skipped records back, so the consumer rejoins; nothing past them is committed.
+      this.#options.logger().info({ consumer: this.name, partition: id }, 'A partition thought revoked is still ours; rejoining');
+      this.#rebuild(undefined);
+      return;
+    }
     if (work === undefined || message.offset < work.next) {
       // A new partition, or the client rewound to the committed offset (after a rebalance): a new generation of work.
       work?.abandon();
-      work = new PartitionWork((error) =>
-        this.#options.logger().debug({ err: error, consumer: this.name, partition: id }, 'Kafka refused an offset commit'),
-      );
+      work = new PartitionWork((error) => {
+        this.#options.commitRefused();
+        this.#options.logger().debug({ err: error, consumer: this.name, partition: id }, 'Kafka refused an offset commit');
+        // A client whose commits go unanswered (seen after a broker restart) would leave every
+        // record since to be delivered again: replace it, reading again from what was committed.
+        if (error instanceof CommitTimeout && ++this.#commitTimeouts === 2) {
+          this.#options.logger().warn({ consumer: this.name }, 'Kafka does not answer offset commits; rejoining');
+          this.#rebuild(error);
+        }
+      });
       this.#work.set(id, work);
     }
     const record: InRecord = {
@@ -230,10 +272,14 @@ export class GroupConsumer {
       record,
       () => {
         // Not started: stopping, or the partition went to another member meanwhile.
-        if (this.#stopping || current.abandoned || !this.#assigned(record.topic, record.partition)) {
-          return Promise.resolve(false);
-        }
-        return this.#options.handle(record);
+        if (this.#stopping || current.abandoned) return Promise.resolve(false);
+        if (this.#assigned(record.topic, record.partition)) return this.#options.handle(record);
+        return this.#stillAssigned(record).then((ours) => {
+          if (ours && !this.#stopping && !current.abandoned) return this.#options.handle(record);
+          // Revoked: this record and those queued behind it are left to the new owner.
+          current.abandon();
+          return false;
+        });
       },
       this.#settled,
     );

@@ -10,6 +10,25 @@ export interface InRecord {
   commit(): void | Promise<void>;
 }
 
+/**
+ * A commit the broker has not answered in this long is given up, so the next one (a higher offset,
+ * which supersedes it) can go: a commit lost with its connection must not stop a partition's
+ * commits for good, or everything after it would be delivered again after the next rebalance.
+ */
+const COMMIT_TIMEOUT_MS = 10_000;
+
+/** An offset commit the broker did not answer in time. */
+export class CommitTimeout extends Error {}
+
+function withTimeout(work: void | Promise<void>, ms: number): Promise<void> {
+  if (work === undefined) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CommitTimeout(`No answer to an offset commit within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 interface Slot {
   readonly record: InRecord;
   done: boolean;
@@ -90,7 +109,7 @@ export class PartitionWork {
       for (let next = this.#toCommit; next !== undefined && !this.#abandoned; next = this.#toCommit) {
         this.#toCommit = undefined;
         try {
-          await next.commit();
+          await withTimeout(next.commit(), COMMIT_TIMEOUT_MS);
         } catch (error) {
           this.#onCommitError(error);
         }

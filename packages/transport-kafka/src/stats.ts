@@ -12,11 +12,25 @@ export interface KafkaStats {
   retried: number;
   /** Handler runs whose event went to the dead-letter topic. */
   deadLettered: number;
+  /** Offset commits the broker refused (a revoked partition, a broker restart): those records may come again. */
+  commitsRefused: number;
   /** Times a consumer was rebuilt after its connection or stream failed. */
   reconnects: number;
+  /** Records received and not committed yet, now (a figure that only grows means a stuck partition). */
+  uncommitted: number;
 }
 
 /** Fresh counters. */
 export function newStats(): KafkaStats {
-  return { published: 0, delivered: 0, handled: 0, duplicates: 0, retried: 0, deadLettered: 0, reconnects: 0 };
+  return {
+    published: 0,
+    delivered: 0,
+    handled: 0,
+    duplicates: 0,
+    retried: 0,
+    deadLettered: 0,
+    commitsRefused: 0,
+    reconnects: 0,
+    uncommitted: 0,
+  };
 }

@@ -147,6 +147,9 @@ export function kafkaTransport(options: KafkaTransportOptions = {}): KafkaTransp
         rebuilt: () => {
           stats.reconnects++;
         },
+        commitRefused: () => {
+          stats.commitsRefused++;
+        },
       };
       consumers.push(
         new GroupConsumer({
@@ -251,7 +254,7 @@ export function kafkaTransport(options: KafkaTransportOptions = {}): KafkaTransp
       if (config.clientId === undefined) clientId = context.appName;
     },
     names,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, uncommitted: consumers.reduce((n, c) => n + c.uncommitted, 0) }),
     listen,
     publish,
     close,

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Admin } from '@platformatic/kafka';
 import { type App, createApp, memoryRegistry } from '@wharf/core';
 import { type PrivateKafka, startPrivateKafka } from '@wharf/real-parts';
 import { kafkaTransport } from '@wharf/transport-kafka';
@@ -130,6 +131,13 @@ describe.skipIf(!available)('Kafka under faults (private node)', () => {
 
     // The first consumer killed itself on event KILL_AT after remembering it, before committing it.
     expect(await firstExit).toBe(9);
+    // What the group had committed when the first consumer died: where the second one starts.
+    const admin = new Admin({ clientId: 'fault-test', bootstrapBrokers: [kafka.brokers] });
+    const [group] = await admin.listConsumerGroupOffsets({ groups: ['fault.sink'] });
+    await admin.close();
+    const committedWhenKilled = (group?.topics ?? [])
+      .flatMap((t) => t.partitions)
+      .reduce((n, p) => n + Number(p.committedOffset), 0);
     const second = consumer('second');
     const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
     // Effects are recorded as `<service>.<handler>:<event id>` keys, with the dedupe key.
@@ -154,6 +162,10 @@ describe.skipIf(!available)('Kafka under faults (private node)', () => {
       committedEffects: effects.length,
       handlerRuns: lines(files.runs).length,
       duplicatesRemovedByDedupe: (a.duplicates ?? 0) + (b.duplicates ?? 0),
+      duplicatesByConsumer: [a.duplicates ?? 0, b.duplicates ?? 0],
+      commitsRefused: (a.commitsRefused ?? 0) + (b.commitsRefused ?? 0),
+      firstConsumerHandled: a.handled,
+      committedWhenKilled,
       consumerRejoins: (a.reconnects ?? 0) + (b.reconnects ?? 0),
       killedEventHandled: effects.filter((id) => id === `e-${KILL_AT}`).length,
       killedEventHandlerRuns: lines(files.runs).filter((id) => id === `e-${KILL_AT}`).length,
