@@ -5,6 +5,7 @@
 export type { Logger } from 'pino';
 export { settledOrAborted } from './abortable.js';
 export type { ClientCall, EventCall, RpcCall } from './client-call.js';
+export { ConsumerReadiness } from './consumer-readiness.js';
 export type { Context, ServerCall } from './context.js';
 export { DeclarationError } from './declaration-error.js';
 export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './dedupe.js';
