@@ -1,13 +1,12 @@
 import { Admin } from '@platformatic/kafka';
 import type { EventEndpoint, Logger, OutboundEvent, Transport, TransportHost } from '@wharf/core/transport';
-import { memoryDedupe, retryPolicy, settledOrAborted, WharfError } from '@wharf/core/transport';
+import { ConsumerReadiness, memoryDedupe, retryPolicy, settledOrAborted, WharfError } from '@wharf/core/transport';
 import { Delivery } from './delivery.js';
 import { GroupConsumer } from './group-consumer.js';
 import { headersFromMetadata } from './headers.js';
 import { Header, isLiteral, type KafkaNames, kafkaNames, topicMatcher } from './names.js';
 import { type KafkaTransportOptions, resolveOptions } from './options.js';
 import { Publisher } from './publisher.js';
-import { Readiness } from './readiness.js';
 import { type KafkaStats, newStats } from './stats.js';
 import { Topics } from './topics.js';
 
@@ -118,7 +117,7 @@ export function kafkaTransport(options: KafkaTransportOptions = {}): KafkaTransp
       byService.set(endpoint.service, [...(byService.get(endpoint.service) ?? []), endpoint]);
     }
     const consumerNames = [...byService.keys()].flatMap((s) => [s, `${s} (retries)`]);
-    const readiness = new Readiness(host, consumerNames);
+    const readiness = new ConsumerReadiness(host, consumerNames, 'Kafka consumers not in their groups');
     for (const [service, endpoints] of byService) {
       const delivery = new Delivery({
         service,
