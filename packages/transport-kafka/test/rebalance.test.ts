@@ -65,7 +65,8 @@ describe.skipIf(!available)('Kafka per-key order across rebalances', () => {
       }
     });
     const at = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    await at(2_000);
+    await eventually(() => handled.some((h) => h.instance === '1'), 'the first instance handling events', 30_000);
+    await at(1_000);
     await apps.start({ name: 'ledger-2', services: [new Ledger('2')], namespace, kafka: { dedupe } });
     await eventually(() => handled.some((h) => h.instance === '2'), 'the second instance taking partitions', 30_000);
     await at(1_000);
