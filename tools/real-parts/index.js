@@ -72,3 +72,4 @@ export function probeService(name, url) {
   return partOf(name).probe(url);
 }
 export { deleteAmqpNamespace } from './amqp-cleanup.js';
+export { startPrivateKafka } from './private-kafka.js';
