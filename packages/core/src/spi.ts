@@ -47,6 +47,7 @@ export { matchTopic } from './topic.js';
 export {
   type AppState,
   carriesStream,
+  type EventDelivery,
   type EventInfo,
   type InboundRequest,
   type OutboundCall,
@@ -55,5 +56,6 @@ export {
   type Transport,
   type TransportContext,
   type TransportHost,
+  type TransportObserver,
 } from './transport.js';
 export { fieldViolations, formatPath } from './validation.js';
