@@ -5,6 +5,7 @@ export {
   DEFAULTS,
   HTTP_METHODS,
   type HttpClientOptions,
+  type HttpExtraRoute,
   type HttpMethod,
   type HttpRouteOptions,
   type HttpServerOptions,

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 /** HTTP methods an RPC can be routed on. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -47,6 +49,19 @@ export interface OpenApiOptions {
   readonly prefix?: string;
 }
 
+/**
+ * A route served beside the RPCs, such as `/metrics` from `@wharf/observability`. It answers while
+ * the server drains, as the health routes do, so the last scrape still sees the final counts.
+ */
+export interface HttpExtraRoute {
+  /** Default `GET` (which also answers `HEAD`). */
+  readonly method?: HttpMethod;
+  /** The path as served, after the server's `prefix`: `/metrics`. */
+  readonly path: string;
+  /** Answers the request; it owns the response. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
 /** Server settings. Every timeout is in milliseconds. */
 export interface HttpServerOptions {
   /** Port to listen on; default 3000. `0` picks a free port (see `transport.port`). */
@@ -81,6 +96,8 @@ export interface HttpServerOptions {
   readonly docs?: false | { readonly path?: string };
   /** Health routes; default `/health/live` and `/health/ready`. `false` to turn them off. */
   readonly health?: false | { readonly live?: string; readonly ready?: string };
+  /** More routes to serve, e.g. `[metricsRoute(metrics)]` from `@wharf/observability`. */
+  readonly routes?: readonly HttpExtraRoute[];
 }
 
 /** Client settings (the half that sends `ctx.call`s to `http://` addresses). */
