@@ -1,0 +1,123 @@
+import type { Endpoint, ErrorCode, EventDelivery, TransportObserver } from '@wharf/core';
+import { collectDefaultMetrics, type OpenMetricsContentType, Registry, type RegistryContentType } from 'prom-client';
+import { type Catalog, createCatalog, RPC_BUCKETS } from './catalog.js';
+import type { CounterSeries } from './families.js';
+import { LabelGuard } from './label-guard.js';
+import { type ResilienceEvents, resilienceEvents } from './resilience.js';
+
+/** Options of `createMetrics`. */
+export interface MetricsOptions {
+  /** Node.js runtime metrics (event-loop lag, GC, heap, CPU, handles); default true. One set per process is enough. */
+  readonly runtime?: boolean;
+  /** Duration buckets in seconds; default `RPC_BUCKETS` (100 µs … 30 s). */
+  readonly buckets?: readonly number[];
+  /**
+   * Most distinct values a label fed by something other than a declaration may take (event names
+   * emitted by string, services and methods reported by resilience events); default 200. Past it,
+   * values are counted as `_other`.
+   */
+  readonly maxLabelValues?: number;
+}
+
+/** One exposition: what to send for a scrape. */
+export interface Exposition {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/**
+ * The app's metrics: the families of `catalog.ts`, a prom-client registry for the Prometheus text
+ * format and one for OpenMetrics, the transport observer and the resilience feed. Create one per
+ * app (tests create several in one process); `runtime: false` on all but one.
+ */
+export class WharfMetrics {
+  readonly catalog: Catalog;
+  /** The prom-client registry in Prometheus text format (add your own metrics here). */
+  readonly registry: Registry;
+  /** The same metrics in OpenMetrics format. */
+  readonly openMetricsRegistry: Registry<OpenMetricsContentType>;
+  /** Bounds event names, which `ctx.emit('computed.' + name)` could make unbounded. */
+  readonly eventNames: LabelGuard;
+  /** Bounds what resilience events report (they come from other code). */
+  readonly reported: LabelGuard;
+  /** Transport observer: give it to `createApp({ observers })`. */
+  readonly observer: TransportObserver;
+  /** Where breakers, retries, bulkheads and rate limits report (see `ResilienceEvents`). */
+  readonly resilience: ResilienceEvents;
+
+  constructor(options: MetricsOptions = {}) {
+    this.catalog = createCatalog(options.buckets ?? RPC_BUCKETS);
+    this.registry = new Registry();
+    this.openMetricsRegistry = new Registry<OpenMetricsContentType>();
+    this.openMetricsRegistry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    for (const family of Object.values(this.catalog)) {
+      family.register(this.registry);
+      family.register(this.openMetricsRegistry);
+    }
+    if (options.runtime !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      collectDefaultMetrics({ register: this.openMetricsRegistry });
+    }
+    const limit = options.maxLabelValues ?? 200;
+    this.eventNames = new LabelGuard(limit);
+    this.reported = new LabelGuard(limit);
+    this.observer = transportObserver(this.catalog);
+    this.resilience = resilienceEvents(this.catalog, this.reported);
+  }
+
+  /** The exposition an `Accept` header asks for: OpenMetrics when it names it, else Prometheus text 0.0.4. */
+  async expose(accept?: string): Promise<Exposition> {
+    const registry: Registry<RegistryContentType> = wantsOpenMetrics(accept) ? this.openMetricsRegistry : this.registry;
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  }
+
+  /** How many series Wharf's own families export (runtime metrics aside). */
+  seriesCount(): number {
+    let n = 0;
+    for (const family of Object.values(this.catalog)) n += family.size;
+    return n;
+  }
+}
+
+function wantsOpenMetrics(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().split(';');
+    if (type?.trim().toLowerCase() !== 'application/openmetrics-text') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (q === undefined || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
+}
+
+/** Counts what transports report, per subscriber endpoint (never per routing key). */
+function transportObserver(catalog: Catalog): TransportObserver {
+  const perEndpoint = (family: Catalog['eventsConsumed']) => {
+    const cache = new WeakMap<Endpoint, Map<string, CounterSeries>>();
+    return (d: EventDelivery) => {
+      let byTransport = cache.get(d.endpoint);
+      if (byTransport === undefined) {
+        byTransport = new Map();
+        cache.set(d.endpoint, byTransport);
+      }
+      let series = byTransport.get(d.transport);
+      if (series === undefined) {
+        series = family.series({ service: d.endpoint.service, method: d.endpoint.name, transport: d.transport });
+        byTransport.set(d.transport, series);
+      }
+      series.value++;
+    };
+  };
+  return {
+    requestRefused: (transport: string, code: ErrorCode) => {
+      catalog.refused.series({ transport, code }).value++;
+    },
+    eventReceived: perEndpoint(catalog.eventsConsumed),
+    eventDuplicate: perEndpoint(catalog.eventsDuplicates),
+    eventRetried: perEndpoint(catalog.eventsRetried),
+    eventDeadLettered: perEndpoint(catalog.eventsDeadLettered),
+    reconnected: (transport: string) => {
+      catalog.reconnects.series({ transport }).value++;
+    },
+  };
+}
