@@ -5,6 +5,7 @@
 export type { Logger } from 'pino';
 export type { ClientCall, EventCall, RpcCall } from './client-call.js';
 export type { Context, ServerCall } from './context.js';
+export { DeclarationError } from './declaration-error.js';
 export {
   type Endpoint,
   type EventEndpoint,
@@ -21,6 +22,8 @@ export {
   codeFromHttpStatus,
   ERROR_CODES,
   type ErrorCode,
+  type ErrorDetails,
+  type FieldViolation,
   grpcStatusOf,
   httpStatusOf,
   isErrorCode,

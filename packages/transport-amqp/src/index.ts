@@ -1,6 +1,12 @@
 // The whole public surface of @wharf/transport-amqp.
-export { type AsyncApiOptions, asyncApiDocument, type ContractLike } from './asyncapi.js';
-export type { BackoffOptions } from './backoff.js';
+export type { BackoffOptions } from './connection/backoff.js';
+export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './events/dedupe.js';
+export type { RetryOptions } from './events/retry-policy.js';
+export type { Log } from './log.js';
+export { DIRECT_REPLY_TO, Header, type TopologyNames, topologyNames } from './names.js';
+export type { AmqpTransportOptions, ConsumerInfo } from './options.js';
+export type { AmqpStats } from './stats.js';
+export { type AsyncApiOptions, asyncApiDocument, type ContractLike } from './tools/asyncapi.js';
 export {
   type DeadLetter,
   type DeadLetterOptions,
@@ -8,11 +14,5 @@ export {
   type ReplayOptions,
   type ReplayResult,
   replayDeadLetters,
-} from './dead-letters.js';
-export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './dedupe.js';
-export type { Log } from './log.js';
-export { DIRECT_REPLY_TO, Header, type TopologyNames, topologyNames } from './names.js';
-export type { AmqpTransportOptions, ConsumerInfo } from './options.js';
-export type { RetryOptions } from './retry-policy.js';
-export type { AmqpStats } from './stats.js';
+} from './tools/dead-letters.js';
 export { type AmqpTransport, amqpTransport } from './transport.js';

@@ -1,7 +1,7 @@
-import type { BackoffOptions } from './backoff.js';
-import type { Deduplicator } from './dedupe.js';
+import type { BackoffOptions } from './connection/backoff.js';
+import type { Deduplicator } from './events/dedupe.js';
+import type { RetryOptions } from './events/retry-policy.js';
 import type { Log } from './log.js';
-import type { RetryOptions } from './retry-policy.js';
 
 /** One consumer, as `prefetch` sees it. */
 export interface ConsumerInfo {
@@ -139,15 +139,4 @@ export function resolveOptions(options: AmqpTransportOptions, dedupe: () => Dedu
     brokerAliases: options.brokerAliases ?? [],
     logger: options.logger,
   };
-}
-
-/** The URL without its password, for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'an unparsable AMQP URL';
-  }
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/tools/cli.js', import.meta.url));
 const GREETER = fileURLToPath(new URL('../../../examples/greeter/dist/index.js', import.meta.url));
 
 interface Category {

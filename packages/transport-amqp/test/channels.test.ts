@@ -7,9 +7,9 @@ import { defineContract, type WharfError } from '@wharf/core';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { Connection } from '../src/connection.js';
-import { ManagedChannel } from '../src/managed-channel.js';
-import { RpcClient } from '../src/rpc-client.js';
+import { Connection } from '../src/connection/connection.js';
+import { ManagedChannel } from '../src/connection/managed-channel.js';
+import { RpcClient } from '../src/rpc/client.js';
 import { BROKER_URL, brokerAvailable, eventually, testLog } from './helpers/broker.js';
 import { installCrashGuard } from './helpers/crash-guard.js';
 

@@ -8,7 +8,7 @@ import { Apps, BROKER_URL, brokerAvailable, deleteNamespace, eventually, uniqueN
 import { installCrashGuard } from './helpers/crash-guard.js';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/tools/cli.js', import.meta.url));
 
 const payments = defineContract({
   name: 'payments',

@@ -1,16 +1,14 @@
 // Pure parts, no broker: names, backoff, retry delays, the dedupe store, the publish queue.
 import { memoryDedupe, topologyNames } from '@wharf/transport-amqp';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../src/backoff.js';
-import { brokerMatcher } from '../src/broker-address.js';
-import { Fifo } from '../src/fifo.js';
+import { backoffDelay } from '../src/connection/backoff.js';
+import { addressOf, brokerMatcher, namespaceOf, redactUrl } from '../src/connection/broker-address.js';
+import { cancel, schedule, timeoutAt } from '../src/connection/deadline-timer.js';
+import { Fifo } from '../src/events/fifo.js';
+import { retryPolicy } from '../src/events/retry-policy.js';
+import { queueFeatures } from '../src/events/topology.js';
 import { isJsonContentType, metadataFromHeaders } from '../src/headers.js';
-import { redactUrl } from '../src/options.js';
-import { isValidReplyTo } from '../src/reply-to.js';
-import { retryPolicy } from '../src/retry-policy.js';
-import { namespaceOf } from '../src/rpc-client.js';
-import { queueFeatures } from '../src/topology.js';
-import { addressOf } from '../src/transport.js';
+import { isValidReplyTo } from '../src/rpc/reply-to.js';
 
 describe('topology names', () => {
   it('prefixes every name with the namespace', () => {
@@ -187,5 +185,23 @@ describe('helpers', () => {
     expect(isJsonContentType('application/json; charset=utf-8')).toBe(true);
     expect(isJsonContentType(undefined)).toBe(true);
     expect(isJsonContentType('text/plain')).toBe(false);
+  });
+});
+
+describe('deadline timers', () => {
+  const DAY = 24 * 3600 * 1000;
+
+  it('leave a deadline beyond the reach of Node timers alone instead of firing it at once', async () => {
+    let fired = 0;
+    const far = schedule(Date.now() + 30 * DAY, () => fired++);
+    const own = timeoutAt(Date.now() + 30 * DAY, () => fired++);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(fired).toBe(0);
+    expect(own).toBeUndefined();
+    cancel(far);
+    const near = timeoutAt(Date.now() + 10, () => fired++);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(near).toBeDefined();
+    expect(fired).toBe(1);
   });
 });

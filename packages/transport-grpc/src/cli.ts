@@ -5,7 +5,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DeclarationError } from '@wharf/core';
-import { type ProtoSource, protoFiles } from './proto-files.js';
+import { exportedSources } from './schema/exported-sources.js';
+import { protoFiles } from './schema/proto-files.js';
 
 const USAGE = `Usage: wharf-proto <module> [--out <dir>] [--check]
 
@@ -16,25 +17,6 @@ Writes one .proto per service (and major version) that <module> exports, as a co
   <module>       a JavaScript module (build TypeScript first), e.g. dist/index.js
   --out <dir>    where to write; default ./proto
   --check        write nothing; exit 1 if a file is missing or differs (for CI)`;
-
-function isSource(value: unknown): value is ProtoSource {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  if (typeof v.name !== 'string' || typeof v.major !== 'number') return false;
-  return Array.isArray(v.rpcs) || (typeof v.methods === 'object' && v.methods !== null);
-}
-
-function collect(value: unknown, into: Map<string, ProtoSource>, depth = 0): void {
-  if (depth > 2) return;
-  if (Array.isArray(value)) {
-    for (const item of value) collect(item, into, depth + 1);
-    return;
-  }
-  if (isSource(value)) {
-    const key = `${value.name}@${value.major}`;
-    if (!into.has(key)) into.set(key, value);
-  }
-}
 
 async function main(argv: readonly string[]): Promise<number> {
   let entry: string | undefined;
@@ -58,13 +40,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const module = (await import(pathToFileURL(resolve(entry)).href)) as Record<string, unknown>;
-  const sources = new Map<string, ProtoSource>();
-  for (const value of Object.values(module)) collect(value, sources);
-  if (sources.size === 0) {
+  const sources = exportedSources(module);
+  if (sources.length === 0) {
     console.error(`wharf-proto: ${entry} exports no contract or service definition (export the contract, or defineService(...))`);
     return 2;
   }
-  const files = protoFiles([...sources.values()]);
+  const files = protoFiles(sources);
   let stale = 0;
   for (const file of files) {
     const path = join(out, file.path);

@@ -1,13 +1,7 @@
 // The whole public surface of @wharf/transport-grpc.
-export type { ProtoFile } from './generate.js';
-export {
-  DEFAULTS,
-  type GrpcRpcOptions,
-  type GrpcTransportOptions,
-  type KeepaliveOptions,
-  type ProtoBinding,
-  withProto,
-} from './options.js';
-export { compileProto, type ProtoSource, protoFiles } from './proto-files.js';
-export { DETAILS_KEY } from './status.js';
-export { grpcTransport } from './transport.js';
+export { DEFAULTS, type GrpcTransportOptions, type KeepaliveOptions } from './runtime/options.js';
+export { DETAILS_KEY } from './runtime/status.js';
+export { grpcTransport } from './runtime/transport.js';
+export type { ProtoFile } from './schema/generate.js';
+export { compileProto, type ProtoSource, protoFiles } from './schema/proto-files.js';
+export { type GrpcRpcOptions, type ProtoBinding, withProto } from './schema/rpc-options.js';
