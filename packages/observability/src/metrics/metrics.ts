@@ -5,7 +5,13 @@ import type { CounterSeries } from './families.js';
 import { LabelGuard } from './label-guard.js';
 import { type ResilienceEvents, resilienceEvents } from './resilience.js';
 
-/** Options of `createMetrics`. */
+const LINT_FAILING_RUNTIME_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/** Options of `WharfMetrics`. */
 export interface MetricsOptions {
   /** Node.js runtime metrics (event-loop lag, GC, heap, CPU, handles); default true. One set per process is enough. */
   readonly runtime?: boolean;
@@ -55,8 +61,12 @@ export class WharfMetrics {
       family.register(this.openMetricsRegistry);
     }
     if (options.runtime !== false) {
-      collectDefaultMetrics({ register: this.registry });
-      collectDefaultMetrics({ register: this.openMetricsRegistry });
+      for (const registry of [this.registry, this.openMetricsRegistry]) {
+        collectDefaultMetrics({ register: registry });
+        // Gauges named `_total`, which promtool rejects; `nodejs_active_handles{type}` and its
+        // siblings carry the same counts, per type.
+        for (const name of LINT_FAILING_RUNTIME_METRICS) registry.removeSingleMetric(name);
+      }
     }
     const limit = options.maxLabelValues ?? 200;
     this.eventNames = new LabelGuard(limit);
