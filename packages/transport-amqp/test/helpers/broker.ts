@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { type App, createApp, memoryRegistry, type ServiceInstance } from '@wharf/core';
+import { type App, createApp, memoryRegistry, type ServiceInstance, type TransportObserver } from '@wharf/core';
 import { requireService, serviceUrl } from '@wharf/real-parts';
 import { type AmqpTransport, type AmqpTransportOptions, amqpTransport, type Log } from '@wharf/transport-amqp';
 import amqp from 'amqplib';
@@ -66,6 +66,7 @@ export class Apps {
     instances?: readonly ServiceInstance[];
     /** Drain time on stop; default 5 000 ms. */
     shutdownMs?: number;
+    observers?: readonly TransportObserver[];
   }): Promise<App> {
     const transport = amqpTransport({ url: options.url ?? BROKER_URL, namespace: options.namespace, ...FAST, ...options.amqp });
     const app = createApp({
@@ -75,6 +76,7 @@ export class Apps {
       registry: memoryRegistry(options.instances ?? []),
       logger: { level: process.env.LOG_LEVEL ?? 'silent' },
       shutdown: { signals: false, timeoutMs: options.shutdownMs ?? 5_000 },
+      observers: options.observers,
     });
     this.#apps.push(app);
     this.transports.push(transport);
