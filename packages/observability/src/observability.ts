@@ -3,6 +3,7 @@ import { type EcsLoggerOptions, ecsLogger } from './logs/ecs.js';
 import { type MetricsListener, type MetricsListenerOptions, metricsListener, metricsRoute } from './metrics/exposition.js';
 import { type MetricsOptions, WharfMetrics } from './metrics/metrics.js';
 import { metricsMiddleware } from './metrics/middleware.js';
+import type { ResilienceEvents } from './metrics/resilience.js';
 import { type TracingOptions, tracingMiddleware } from './tracing/middleware.js';
 
 /** Options of `observability`: each part is on unless set to `false`. */
@@ -25,6 +26,8 @@ export interface ObservabilityAppOptions {
 export interface Observability {
   /** The metrics (undefined with `metrics: false`): registry, families, observer, resilience feed. */
   readonly metrics: WharfMetrics | undefined;
+  /** Where breakers, retries, bulkheads and rate limits report; does nothing with `metrics: false`. */
+  readonly resilience: ResilienceEvents;
   /** Tracing then metrics, as one middleware for both pipelines. */
   readonly middleware: CallMiddleware;
   /** Spread into `createApp`: the middleware first on both pipelines, the transport observer, the ECS logger. */
@@ -34,6 +37,13 @@ export interface Observability {
   /** A listener serving only `/metrics`, for an app without HTTP: add it to `transports`. */
   metricsListener(options?: MetricsListenerOptions): MetricsListener;
 }
+
+const IGNORED: ResilienceEvents = {
+  breakerStateChanged() {},
+  retried() {},
+  bulkheadRejected() {},
+  rateLimited() {},
+};
 
 /** Chains middleware into one (each calls the next), saving a pipeline layer per call. */
 function chain(layers: readonly CallMiddleware[]): CallMiddleware {
@@ -60,6 +70,7 @@ export function observability(options: ObservabilityOptions = {}): Observability
     requestLog === undefined ? [middleware, validation] : [middleware, requestLog, validation];
   return {
     metrics,
+    resilience: metrics?.resilience ?? IGNORED,
     middleware,
     app: {
       middleware: { server, client: [middleware] },

@@ -100,32 +100,56 @@ function wantsOpenMetrics(accept: string | undefined): boolean {
   return false;
 }
 
-/** Counts what transports report, per subscriber endpoint (never per routing key). */
+/** The event series of one subscriber on one transport. */
+interface Subscriber {
+  readonly consumed: CounterSeries;
+  readonly duplicates: CounterSeries;
+  readonly retried: CounterSeries;
+  readonly deadLettered: CounterSeries;
+}
+
+/**
+ * Counts what transports report, per subscriber endpoint (never per routing key). A subscriber's
+ * four series are created together, at zero, on its first delivery: `increase()` over a series
+ * that appears already at 1 sees no increase, so the first dead letter would not alert.
+ */
 function transportObserver(catalog: Catalog): TransportObserver {
-  const perEndpoint = (family: Catalog['eventsConsumed']) => {
-    const cache = new WeakMap<Endpoint, Map<string, CounterSeries>>();
-    return (d: EventDelivery) => {
-      let byTransport = cache.get(d.endpoint);
-      if (byTransport === undefined) {
-        byTransport = new Map();
-        cache.set(d.endpoint, byTransport);
-      }
-      let series = byTransport.get(d.transport);
-      if (series === undefined) {
-        series = family.series({ service: d.endpoint.service, method: d.endpoint.name, transport: d.transport });
-        byTransport.set(d.transport, series);
-      }
-      series.value++;
-    };
+  const cache = new WeakMap<Endpoint, Map<string, Subscriber>>();
+  const subscriber = (d: EventDelivery): Subscriber => {
+    let byTransport = cache.get(d.endpoint);
+    if (byTransport === undefined) {
+      byTransport = new Map();
+      cache.set(d.endpoint, byTransport);
+    }
+    let found = byTransport.get(d.transport);
+    if (found === undefined) {
+      const labels = { service: d.endpoint.service, method: d.endpoint.name, transport: d.transport };
+      found = {
+        consumed: catalog.eventsConsumed.series(labels),
+        duplicates: catalog.eventsDuplicates.series(labels),
+        retried: catalog.eventsRetried.series(labels),
+        deadLettered: catalog.eventsDeadLettered.series(labels),
+      };
+      byTransport.set(d.transport, found);
+    }
+    return found;
   };
   return {
     requestRefused: (transport: string, code: ErrorCode) => {
       catalog.refused.series({ transport, code }).value++;
     },
-    eventReceived: perEndpoint(catalog.eventsConsumed),
-    eventDuplicate: perEndpoint(catalog.eventsDuplicates),
-    eventRetried: perEndpoint(catalog.eventsRetried),
-    eventDeadLettered: perEndpoint(catalog.eventsDeadLettered),
+    eventReceived: (d) => {
+      subscriber(d).consumed.value++;
+    },
+    eventDuplicate: (d) => {
+      subscriber(d).duplicates.value++;
+    },
+    eventRetried: (d) => {
+      subscriber(d).retried.value++;
+    },
+    eventDeadLettered: (d) => {
+      subscriber(d).deadLettered.value++;
+    },
     reconnected: (transport: string) => {
       catalog.reconnects.series({ transport }).value++;
     },
