@@ -177,8 +177,15 @@ describe.skipIf(!available)('the example, scraped by Prometheus and traced into 
       `front's OK orders to reach ${okOrders} in Prometheus`,
     );
     expect(counted).toBe(okOrders);
-    const grpc = await promQuery(`sum(wharf_server_requests_total{job="${job('orders')}", transport="grpc", code="OK"})`);
-    expect(Number(grpc[0]?.value[1])).toBe(okOrders);
+    const grpc = await eventually(
+      async () => {
+        const [series] = await promQuery(`sum(wharf_server_requests_total{job="${job('orders')}", transport="grpc", code="OK"})`);
+        return Number(series?.value[1]) === okOrders ? Number(series?.value[1]) : undefined;
+      },
+      20_000,
+      `orders' gRPC requests to reach ${okOrders} in Prometheus`,
+    );
+    expect(grpc).toBe(okOrders);
     const consumed = await eventually(
       async () => {
         const [series] = await promQuery(`sum(wharf_events_consumed_total{job="${job('mailer')}", transport="amqp"})`);
