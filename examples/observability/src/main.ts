@@ -5,11 +5,15 @@
 //   AMQP_URL        RabbitMQ (default amqp://guest:guest@127.0.0.1:5672); AMQP_NAMESPACE prefixes its names
 //   OTLP_ENDPOINT   where spans go (default http://127.0.0.1:4318); AUTO_INSTRUMENT=1 also enables
 //                   OpenTelemetry's http, grpc-js and amqplib instrumentations
+import { register } from 'node:module';
 import { memoryRegistry } from '@wharf/core';
 import { startTracing } from '@wharf/observability/otel';
 import type { Role } from './app.js';
 
 const role = (process.env.ROLE ?? 'front') as Role;
+// Instrumentations patch ES modules only through OpenTelemetry's loader hook, registered before
+// the modules they patch are imported (the app's, below).
+if (process.env.AUTO_INSTRUMENT === '1') register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 const instrumentations = process.env.AUTO_INSTRUMENT === '1' ? await autoInstrumentations() : [];
 // Before the app's modules load, so instrumentations can patch what they import.
 const tracing = startTracing({
