@@ -44,8 +44,9 @@ export class WharfMetrics {
   readonly openMetricsRegistry: Registry<OpenMetricsContentType>;
   /** Bounds event names, which `ctx.emit('computed.' + name)` could make unbounded. */
   readonly eventNames: LabelGuard;
-  /** Bounds what resilience events report (they come from other code). */
-  readonly reported: LabelGuard;
+  /** Bound what resilience events report (they come from other code): services, and (service, method) pairs. */
+  readonly reportedServices: LabelGuard;
+  readonly reportedCalls: LabelGuard;
   /** Transport observer: give it to `createApp({ observers })`. */
   readonly observer: TransportObserver;
   /** Where breakers, retries, bulkheads and rate limits report (see `ResilienceEvents`). */
@@ -70,9 +71,10 @@ export class WharfMetrics {
     }
     const limit = options.maxLabelValues ?? 200;
     this.eventNames = new LabelGuard(limit);
-    this.reported = new LabelGuard(limit);
+    this.reportedServices = new LabelGuard(limit);
+    this.reportedCalls = new LabelGuard(limit);
     this.observer = transportObserver(this.catalog);
-    this.resilience = resilienceEvents(this.catalog, this.reported);
+    this.resilience = resilienceEvents(this.catalog, this.reportedServices, this.reportedCalls);
   }
 
   /** The exposition an `Accept` header asks for: OpenMetrics when it names it, else Prometheus text 0.0.4. */

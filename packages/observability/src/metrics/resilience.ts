@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog.js';
-import type { LabelGuard } from './label-guard.js';
+import { type LabelGuard, OVERFLOW } from './label-guard.js';
 
 /** A circuit breaker's states, as the `state` label spells them. */
 export type BreakerState = 'closed' | 'half_open' | 'open';
@@ -28,8 +28,15 @@ export interface ResilienceEvents {
   rateLimited(target: CallTarget): void;
 }
 
-export function resilienceEvents(catalog: Catalog, guard: LabelGuard): ResilienceEvents {
-  const labels = (t: CallTarget) => ({ service: guard.admit(t.service), method: guard.admit(t.method ?? '') });
+/** The feed; `services` bounds breaker services, `calls` the (service, method) pairs. */
+export function resilienceEvents(catalog: Catalog, services: LabelGuard, calls: LabelGuard): ResilienceEvents {
+  const labels = (t: CallTarget) => {
+    const method = t.method ?? '';
+    return calls.admit(`${t.service}\u0000${method}`) === OVERFLOW
+      ? { service: OVERFLOW, method: OVERFLOW }
+      : { service: t.service, method };
+  };
+  const guard = services;
   return {
     breakerStateChanged({ service, to }) {
       if (!BREAKER_STATES.includes(to)) return;

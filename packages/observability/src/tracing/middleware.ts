@@ -12,7 +12,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import type { Call, CallMiddleware, ClientCall, Context, Next, ServerCall } from '@wharf/core';
+import type { Call, CallMiddleware, ClientCall, Next, ServerCall } from '@wharf/core';
 import { hasOutputStream, isAsyncIterable } from '@wharf/core/transport';
 import { codeOf, errorOf, observeStream, type ResultCode } from '../outcome.js';
 import { clientAttributes, resolvedAttributes, resultAttributes, serverAttributes } from './attributes.js';
@@ -92,7 +92,7 @@ function traceServer(tracer: Tracer, call: ServerCall, next: Next): Promise<unkn
 }
 
 function traceClient(tracer: Tracer, call: ClientCall, next: Next): Promise<unknown> {
-  const parent = parentContext(call.parent);
+  const parent = parentContext(call);
   const event = call.kind === 'event';
   const span = tracer.startSpan(
     event ? `publish ${call.name}` : `${call.service}/${call.method}`,
@@ -107,10 +107,17 @@ function traceClient(tracer: Tracer, call: ClientCall, next: Next): Promise<unkn
   return settle(call, span, sent, true);
 }
 
-/** The context a call made from a handler continues: the handler's, kept in its `locals`. */
-function parentContext(parent: Context | undefined): OtelContext {
-  const kept = parent?.locals[TRACE_CONTEXT] as OtelContext | undefined;
-  return kept ?? context.active();
+/**
+ * The context a call continues: the calling handler's, kept in its `locals`; else the active one
+ * (a span of the caller's own code); else a `traceparent` the caller put in the call's metadata
+ * (a gateway forwarding its request's).
+ */
+function parentContext(call: ClientCall): OtelContext {
+  const kept = call.parent?.locals[TRACE_CONTEXT] as OtelContext | undefined;
+  if (kept !== undefined) return kept;
+  const active = context.active();
+  if (trace.getSpan(active) !== undefined || call.metadata.traceparent === undefined) return active;
+  return propagation.extract(active, call.metadata, metadataGetter);
 }
 
 /** Ends `span` with the call's outcome once the result (or its stream) is complete. */
