@@ -76,7 +76,7 @@ describe('ECS logs', () => {
     expect(requestLine).toMatchObject({ 'event.outcome': 'success', 'event.duration': expect.any(Number), 'log.level': 'debug' });
     const crash = lines.find((l) => (l.error as { message?: string } | undefined)?.message === 'disk full');
     expect(crash).toMatchObject({ 'log.level': 'error', error: { type: 'Error' }, 'wharf.method': 'add' });
-    expect((crash?.error as { stack_trace: string }).stack_trace).toContain('disk full');
+    expect((crash?.error as { stack_trace?: string } | undefined)?.stack_trace).toContain('disk full');
     expect(lines.find((l) => l['wharf.code'] === 'INTERNAL')).toMatchObject({ 'event.outcome': 'failure' });
   });
 
