@@ -17,7 +17,7 @@ import { hasOutputStream, isAsyncIterable } from '@wharf/core/transport';
 import { codeOf, errorOf, observeStream, type ResultCode } from '../outcome.js';
 import { clientAttributes, resolvedAttributes, resultAttributes, serverAttributes } from './attributes.js';
 import { metadataGetter, metadataSetter } from './carrier.js';
-import { adoptable, markOwn, TRACE_CONTEXT, withTransaction } from './spans.js';
+import { adoptable, TRACE_CONTEXT, withTransaction } from './spans.js';
 
 /** Options of `tracingMiddleware`. */
 export interface TracingOptions {
@@ -59,7 +59,12 @@ function tracingOn(): boolean {
  * Wharf's attributes) instead of getting a second SERVER span under it.
  */
 export function tracingMiddleware(options: TracingOptions = {}): CallMiddleware {
-  const tracer = () => options.tracer ?? trace.getTracer('@wharf/observability');
+  // A proxy tracer: it finds the SDK's tracer once one is registered, so it can be made now.
+  let proxy: Tracer | undefined;
+  const tracer = () => {
+    proxy ??= options.tracer ?? trace.getTracer('@wharf/observability');
+    return proxy;
+  };
   return (call: Call, next: Next) => {
     if (options.tracer === undefined && !tracingOn()) return next();
     return call.side === 'server' ? traceServer(tracer(), call, next) : traceClient(tracer(), call, next);
@@ -71,7 +76,7 @@ function traceServer(tracer: Tracer, call: ServerCall, next: Next): Promise<unkn
   const active = context.active();
   const ambient = trace.getSpan(active);
   const name = event ? `process ${call.event?.name ?? call.method}` : `${call.service}/${call.method}`;
-  if (ambient !== undefined && adoptable(ambient)) {
+  if (ambient !== undefined && adoptable(ambient, active)) {
     // An auto-instrumentation already opened the server span of this request: make it Wharf's.
     ambient.updateName(name);
     ambient.setAttributes(serverAttributes(call));
@@ -85,7 +90,6 @@ function traceServer(tracer: Tracer, call: ServerCall, next: Next): Promise<unkn
     { kind: event ? SpanKind.CONSUMER : SpanKind.SERVER, attributes: serverAttributes(call) },
     parent,
   );
-  markOwn(span);
   const handlerContext = withTransaction(trace.setSpan(parent, span), span);
   call.locals[TRACE_CONTEXT] = handlerContext;
   return settle(call, span, context.with(handlerContext, next), true);
@@ -99,7 +103,6 @@ function traceClient(tracer: Tracer, call: ClientCall, next: Next): Promise<unkn
     { kind: event ? SpanKind.PRODUCER : SpanKind.CLIENT, attributes: clientAttributes(call) },
     parent,
   );
-  markOwn(span);
   const callContext = trace.setSpan(parent, span);
   propagation.inject(callContext, call.metadata, metadataSetter);
   // The transport's own I/O (undici, grpc-js, amqplib) is this span's: auto-instrumentations skip it.

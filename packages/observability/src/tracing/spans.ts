@@ -7,20 +7,14 @@ export const TRACE_CONTEXT = 'otel.context';
 /** The context key of the local root span (ECS `transaction.id`): the request's server span. */
 export const TRANSACTION = createContextKey('@wharf/observability transaction span');
 
-// Spans Wharf opened itself: never adopted as "an instrumentation's server span".
-const own = new WeakSet<Span>();
-
-export function markOwn(span: Span): void {
-  own.add(span);
-}
-
 /**
  * True for a recording SERVER or CONSUMER span that an auto-instrumentation (http, grpc-js,
- * amqplib) opened for the request being dispatched. The kind is read from the SDK's span object:
- * the API does not expose it.
+ * amqplib) opened for the request being dispatched: not a request's span already (Wharf's own, or
+ * one adopted before, are the transaction of their context). The kind is read from the SDK's span
+ * object: the API does not expose it.
  */
-export function adoptable(span: Span): boolean {
-  if (own.has(span) || !span.isRecording()) return false;
+export function adoptable(span: Span, active: OtelContext): boolean {
+  if (active.getValue(TRANSACTION) === span || !span.isRecording()) return false;
   const kind = (span as unknown as { kind?: SpanKind }).kind;
   return kind === SpanKind.SERVER || kind === SpanKind.CONSUMER;
 }
