@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GrpcLoadResult } from '../lib/grpc-load.js';
-import type { LoadRequest, LoadResult } from '../lib/http-load.js';
+import { runHttpLoad } from '../lib/run-http-load.js';
 import { median } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { MODES, type Mode, PROTOCOLS, type Protocol, type TargetName } from './targets.js';
@@ -35,7 +35,6 @@ const connections = Number(values.connections);
 const inFlight = Number(values['in-flight']);
 
 const serverEntry = new URL('./server.js', import.meta.url);
-const httpLoadEntry = new URL('../lib/http-load.js', import.meta.url);
 const grpcLoadEntry = new URL('../lib/grpc-load.js', import.meta.url);
 const logDir = mkdtempSync(join(tmpdir(), 'wharf-bench-observability-'));
 
@@ -46,18 +45,14 @@ interface Sample {
 
 /** Requests and their count from one HTTP load run. */
 async function httpLoad(port: number, seconds: number): Promise<{ rps: number; total: number }> {
-  const child = fork(httpLoadEntry, { stdio: 'inherit' });
-  const request: LoadRequest = {
+  const r = await runHttpLoad({
     url: `http://127.0.0.1:${port}/v1/greetings`,
     method: 'POST',
     body: JSON.stringify({ name: 'Ada', language: 'fr' }),
     headers: { 'content-type': 'application/json' },
     connections,
     duration: seconds,
-  };
-  const result = next<LoadResult>(child);
-  child.send(request);
-  const r = await result;
+  });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} non-2xx answers and ${r.errors} errors over HTTP`);
   return { rps: r.requestsPerSecond, total: r.total };
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { requireService } from '@wharf/real-parts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jaegerTrace } from './backends.js';
-import { type ServiceProcess, startService } from './processes.js';
+import { type ServiceProcess, startExample } from './processes.js';
 import { BROKER_URL, deleteExampleTopology, eventually, freshNamespace } from './support.js';
 
 const needs = 'the auto-instrumentation test against Jaeger';
@@ -26,10 +26,9 @@ describe.skipIf(!available)('Wharf tracing with the http, grpc-js and amqplib in
       OTEL_BSP_SCHEDULE_DELAY: '200',
       AUTO_INSTRUMENT: '1',
     };
-    services.push(await startService('mailer', env), await startService('orders', env));
-    const ordersGrpc = services[1]?.addresses.find((a) => a.startsWith('grpc://')) as string;
-    services.push(await startService('front', { ...env, ORDERS_URL: ordersGrpc }));
-    frontUrl = services[2]?.addresses.find((a) => a.startsWith('http://')) as string;
+    const started = await startExample(env);
+    services.push(...started.services);
+    frontUrl = started.frontUrl;
   }, 90_000);
 
   afterAll(async () => {

@@ -14,7 +14,7 @@ import { httpTransport } from '@wharf/transport-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { jaegerTrace, PrometheusFiles, promQuery } from './backends.js';
-import { type ServiceProcess, startService } from './processes.js';
+import { type ServiceProcess, startExample } from './processes.js';
 import { BROKER_URL, deleteExampleTopology, eventually, freshNamespace } from './support.js';
 
 const needs = 'the observability end-to-end test against Prometheus and Jaeger';
@@ -87,10 +87,9 @@ describe.skipIf(!available)('the example, scraped by Prometheus and traced into 
       OTLP_ENDPOINT: OTLP,
       OTEL_BSP_SCHEDULE_DELAY: '200',
     };
-    services.push(await startService('mailer', env), await startService('orders', env));
-    const ordersGrpc = services[1]?.addresses.find((a) => a.startsWith('grpc://')) as string;
-    services.push(await startService('front', { ...env, ORDERS_URL: ordersGrpc }));
-    frontUrl = services[2]?.addresses.find((a) => a.startsWith('http://')) as string;
+    const started = await startExample(env);
+    services.push(...started.services);
+    frontUrl = started.frontUrl;
 
     // A caller in this process: client-side metrics, and the resilience events a breaker, a retry
     // middleware, a bulkhead and a rate limit report (none of them exists in Wharf yet).

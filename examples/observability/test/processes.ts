@@ -60,3 +60,12 @@ export async function startService(role: Role, env: Record<string, string>): Pro
     },
   };
 }
+
+/** The three services with `env`: mailer and orders first, then front pointed at orders' gRPC address. */
+export async function startExample(env: Record<string, string>): Promise<{ services: ServiceProcess[]; frontUrl: string }> {
+  const mailer = await startService('mailer', env);
+  const orders = await startService('orders', env);
+  const ordersGrpc = orders.addresses.find((a) => a.startsWith('grpc://')) as string;
+  const front = await startService('front', { ...env, ORDERS_URL: ordersGrpc });
+  return { services: [mailer, orders, front], frontUrl: front.addresses.find((a) => a.startsWith('http://')) as string };
+}

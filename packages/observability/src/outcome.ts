@@ -1,5 +1,6 @@
 import type { Call, ErrorCode } from '@wharf/core';
 import { WharfError } from '@wharf/core';
+import { isAsyncIterable } from '@wharf/core/transport';
 
 /** A call's result code: `OK`, or one of the 16 Wharf error codes. */
 export type ResultCode = 'OK' | ErrorCode;
@@ -56,4 +57,22 @@ export function observeStream<T>(source: AsyncIterable<T>, end: (error?: unknown
       return (await iterator.return?.(value as never)) ?? { done: true, value: value as T };
     },
   };
+}
+
+/**
+ * Calls `end` once `result` is settled — or, when it resolves with a stream (`streams`), once the
+ * stream ends — with the error it failed with, if any; passes the result through.
+ */
+export function whenDone(result: Promise<unknown>, streams: boolean, end: (error?: unknown) => void): Promise<unknown> {
+  return result.then(
+    (output) => {
+      if (streams && isAsyncIterable(output)) return observeStream(output, end);
+      end();
+      return output;
+    },
+    (error: unknown) => {
+      end(error ?? new Error('rejected without a reason'));
+      throw error;
+    },
+  );
 }

@@ -6,17 +6,14 @@ export type Registry = TypedRegistry<RegistryContentType>;
 /** Label values of one series, in the family's label order. */
 export type Labels = Readonly<Record<string, string>>;
 
-/** One counter series: the hot path adds to `value`; prom-client reads it at scrape time. */
-export class CounterSeries {
+/** One counter or gauge series: the hot path changes `value`; prom-client reads it at scrape time. */
+export class NumberSeries {
   value = 0;
   constructor(readonly labels: Labels) {}
 }
 
-/** One gauge series (e.g. requests in flight). */
-export class GaugeSeries {
-  value = 0;
-  constructor(readonly labels: Labels) {}
-}
+export type CounterSeries = NumberSeries;
+export type GaugeSeries = NumberSeries;
 
 /** One histogram series: counts per bucket (not cumulative), their sum and count. */
 export class HistogramSeries {
@@ -90,42 +87,41 @@ abstract class Family<S extends { readonly labels: Labels }> {
  */
 export class CounterFamily extends Family<CounterSeries> {
   protected create(labels: Labels): CounterSeries {
-    return new CounterSeries(labels);
+    return new NumberSeries(labels);
   }
 
   register(registry: Registry): void {
-    const family = this;
-    new Counter({
-      name: this.name,
-      help: this.help,
-      labelNames: this.labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const s of family.all()) this.inc(s.labels, s.value);
-      },
-    });
+    readAtScrape(this, registry, Counter, (metric, s) => metric.inc(s.labels, s.value));
   }
+}
+
+/** Registers a prom-client `Kind` in `registry` that is refilled from `family` on every scrape. */
+function readAtScrape<S extends { readonly labels: Labels }, M extends Counter | Gauge>(
+  family: Family<S>,
+  registry: Registry,
+  Kind: new (config: ConstructorParameters<typeof Counter>[0]) => M,
+  write: (metric: M, series: S) => void,
+): void {
+  const metric: M = new Kind({
+    name: family.name,
+    help: family.help,
+    labelNames: family.labelNames,
+    registers: [registry],
+    collect() {
+      metric.reset();
+      for (const s of family.all()) write(metric, s);
+    },
+  });
 }
 
 /** A gauge read at scrape time, like `CounterFamily`. */
 export class GaugeFamily extends Family<GaugeSeries> {
   protected create(labels: Labels): GaugeSeries {
-    return new GaugeSeries(labels);
+    return new NumberSeries(labels);
   }
 
   register(registry: Registry): void {
-    const family = this;
-    new Gauge({
-      name: this.name,
-      help: this.help,
-      labelNames: this.labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const s of family.all()) this.set(s.labels, s.value);
-      },
-    });
+    readAtScrape(this, registry, Gauge, (metric, s) => metric.set(s.labels, s.value));
   }
 }
 

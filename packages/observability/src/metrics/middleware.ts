@@ -1,7 +1,7 @@
 import type { Call, CallMiddleware, ClientCall, Endpoint, EventCall, Next, RpcCall, RpcRef, ServerCall } from '@wharf/core';
 import { ERROR_CODES } from '@wharf/core';
-import { hasOutputStream, isAsyncIterable } from '@wharf/core/transport';
-import { codeOf, observeStream, type ResultCode } from '../outcome.js';
+import { hasOutputStream } from '@wharf/core/transport';
+import { codeOf, type ResultCode, whenDone } from '../outcome.js';
 import type { CounterFamily, CounterSeries, GaugeSeries, HistogramFamily, HistogramSeries, Labels } from './families.js';
 import type { WharfMetrics } from './metrics.js';
 
@@ -128,15 +128,5 @@ function measure(
     if (gauge !== undefined) gauge.value--;
     series().record(codeOf(call, error), performance.now() - started);
   };
-  return next().then(
-    (output) => {
-      if (streams && isAsyncIterable(output)) return observeStream(output, end);
-      end();
-      return output;
-    },
-    (error: unknown) => {
-      end(error ?? new Error('rejected without a reason'));
-      throw error;
-    },
-  );
+  return whenDone(next(), streams, end);
 }

@@ -13,8 +13,8 @@ import {
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { Call, CallMiddleware, ClientCall, Next, ServerCall } from '@wharf/core';
-import { hasOutputStream, isAsyncIterable } from '@wharf/core/transport';
-import { codeOf, errorOf, observeStream, type ResultCode } from '../outcome.js';
+import { hasOutputStream } from '@wharf/core/transport';
+import { codeOf, errorOf, type ResultCode, whenDone } from '../outcome.js';
 import { clientAttributes, resolvedAttributes, resultAttributes, serverAttributes } from './attributes.js';
 import { metadataGetter, metadataSetter } from './carrier.js';
 import { adoptable, TRACE_CONTEXT, withTransaction } from './spans.js';
@@ -142,15 +142,5 @@ function settle(call: Call, span: Span, result: Promise<unknown>, own: boolean):
     }
     if (own) span.end();
   };
-  return result.then(
-    (output) => {
-      if (streams && isAsyncIterable(output)) return observeStream(output, end);
-      end();
-      return output;
-    },
-    (error: unknown) => {
-      end(error ?? new Error('rejected without a reason'));
-      throw error;
-    },
-  );
+  return whenDone(result, streams, end);
 }
