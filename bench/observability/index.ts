@@ -3,6 +3,7 @@
 // each costs against "off". Goals: metrics ≤ 5 %, tracing ≤ 15 %.
 //
 //   npm run bench:observability -- [--rounds 3] [--duration 4] [--warmup 1] [--connections 50] [--in-flight 50]
+//                                   [--protocols http,grpc] [--modes off,metrics,tracing,both]
 //
 // Every server runs in its own process, the load in others (autocannon for HTTP, two grpc-js
 // clients for gRPC). Rounds alternate the order; medians are printed, with the server's CPU time
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
     'in-flight': { type: 'string', default: '50' },
+    protocols: { type: 'string', default: PROTOCOLS.join(',') },
+    modes: { type: 'string', default: MODES.join(',') },
   },
 });
 const rounds = Number(values.rounds);
@@ -33,6 +36,11 @@ const duration = Number(values.duration);
 const warmup = Number(values.warmup);
 const connections = Number(values.connections);
 const inFlight = Number(values['in-flight']);
+const protocols = (values.protocols as string).split(',') as Protocol[];
+const modes = (values.modes as string).split(',') as Mode[];
+if (!modes.includes('off')) modes.unshift('off'); // every cost is against "off"
+for (const p of protocols) if (!PROTOCOLS.includes(p)) throw new Error(`Unknown protocol ${p}; one of ${PROTOCOLS.join(', ')}`);
+for (const m of modes) if (!MODES.includes(m)) throw new Error(`Unknown mode ${m}; one of ${MODES.join(', ')}`);
 
 const serverEntry = new URL('./server.js', import.meta.url);
 const grpcLoadEntry = new URL('../lib/grpc-load.js', import.meta.url);
@@ -110,8 +118,8 @@ console.log(
 );
 const samples = new Map<string, Sample[]>();
 for (let round = 0; round < rounds; round++) {
-  for (const protocol of PROTOCOLS) {
-    const order = round % 2 === 0 ? MODES : [...MODES].reverse();
+  for (const protocol of protocols) {
+    const order = round % 2 === 0 ? modes : [...modes].reverse();
     for (const mode of order) {
       const sample = await measure(protocol, mode, round);
       const key = `${protocol}-${mode}`;
@@ -126,13 +134,13 @@ for (let round = 0; round < rounds; round++) {
 console.log('\nMedians, and the cost of each against "off" (throughput lost; server CPU per request added)');
 console.log('| target | req/s | CPU µs/req | throughput cost | CPU cost | goal |');
 console.log('|---|---:|---:|---:|---:|---|');
-for (const protocol of PROTOCOLS) {
+for (const protocol of protocols) {
   const m = (mode: Mode) => {
     const list = samples.get(`${protocol}-${mode}`) ?? [];
     return { rps: median(list.map((s) => s.rps)), cpu: median(list.map((s) => s.cpu)) };
   };
   const off = m('off');
-  for (const mode of MODES) {
+  for (const mode of modes) {
     const here = m(mode);
     const lost = mode === 'off' ? '' : `${((1 - here.rps / off.rps) * 100).toFixed(1)} %`;
     const added = mode === 'off' ? '' : `${((here.cpu / off.cpu - 1) * 100).toFixed(1)} %`;

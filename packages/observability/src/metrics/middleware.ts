@@ -69,9 +69,10 @@ export function metricsMiddleware(metrics: WharfMetrics): CallMiddleware {
   const client = new SeriesCache<RpcRef>(
     (ref, transport) => new RedSeries({ service: ref.service, method: ref.name, transport }, c.clientRequests, c.clientDuration),
   );
+  // Keyed by the admitted name: names past the guard's limit share one `_other` entry.
   const events = new SeriesCache<string>((key, transport) => {
     const [service, event] = key.split('\u0000') as [string, string];
-    return new RedSeries({ service, event: metrics.eventNames.admit(event), transport }, c.eventsPublished, c.publishDuration);
+    return new RedSeries({ service, event, transport }, c.eventsPublished, c.publishDuration);
   });
 
   const inFlightOf = (call: ServerCall): GaugeSeries => {
@@ -106,7 +107,13 @@ export function metricsMiddleware(metrics: WharfMetrics): CallMiddleware {
   };
 
   const onEvent = (call: EventCall, next: Next): Promise<unknown> =>
-    measure(call, next, undefined, () => events.get(`${call.service}\u0000${call.name}`, call.transport ?? 'none'), false);
+    measure(
+      call,
+      next,
+      undefined,
+      () => events.get(`${call.service}\u0000${metrics.eventNames.admit(call.name)}`, call.transport ?? 'none'),
+      false,
+    );
 
   return (call: Call, next: Next) => {
     if (call.side === 'server') return onServer(call, next);
