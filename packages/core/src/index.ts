@@ -52,7 +52,7 @@ export {
   type ServerMiddleware,
   type ServerMiddlewareEntry,
 } from './pipeline.js';
-export { memoryRegistry, type Registry, type ServiceInstance } from './registry.js';
+export { memoryRegistry, type Registry, type RegistryStatus, type ServiceInstance } from './registry.js';
 export {
   defineService,
   type HandlerOf,
@@ -69,6 +69,7 @@ export {
 // Types the user API refers to (App.state, ctx.event, ctx.response, AppOptions.transports,
 // App.dispatch); the rest of the transport SPI is in @wharf/core/transport.
 export type {
+  AppHealth,
   AppState,
   EventDelivery,
   EventInfo,

@@ -9,6 +9,7 @@ export { DeclarationError } from './declaration-error.js';
 export {
   type Endpoint,
   type EventEndpoint,
+  type EventRef,
   hasInputStream,
   hasOutputStream,
   type RpcEndpoint,
@@ -45,9 +46,11 @@ export {
   propagate,
 } from './metadata.js';
 export { schemeOf } from './middleware/resolve.js';
+export { toServiceDefinition } from './service.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';
 export {
+  type AppHealth,
   type AppState,
   carriesStream,
   type EventDelivery,
