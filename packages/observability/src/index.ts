@@ -12,7 +12,14 @@ export {
 export { LabelGuard, OVERFLOW } from './metrics/label-guard.js';
 export { type Exposition, type MetricsOptions, WharfMetrics } from './metrics/metrics.js';
 export { metricsMiddleware } from './metrics/middleware.js';
-export type { BreakerState, CallTarget, ResilienceEvents } from './metrics/resilience.js';
+export {
+  type BreakerChange,
+  type BreakerEventSource,
+  type BreakerState,
+  type CallTarget,
+  type ResilienceEvents,
+  watchBreakers,
+} from './metrics/resilience.js';
 export {
   type Observability,
   type ObservabilityAppOptions,

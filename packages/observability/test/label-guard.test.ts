@@ -26,4 +26,18 @@ describe('bounded labels', () => {
     expect(sample(body, 'wharf_breaker_state', { service: 'svc0', state: 'closed' })).toBe(0);
     expect(sample(body, 'wharf_breaker_transitions_total', { service: 'svc0', state: 'open' })).toBe(1);
   });
+
+  it('counts the breakers of a service in each state', async () => {
+    const obs = observability({ metrics: { runtime: false }, tracing: false, logs: false });
+    const change = (breaker: string, to: 'open' | 'halfOpen' | 'closed') =>
+      obs.resilience.breakerStateChanged({ service: 'orders', breaker, to });
+    change('place @ a', 'open');
+    change('place @ b', 'open');
+    change('place @ a', 'halfOpen');
+    change('place @ a', 'closed');
+    const body = (await (obs.metrics as WharfMetrics).expose()).body;
+    const state = (s: string) => sample(body, 'wharf_breaker_state', { service: 'orders', state: s });
+    expect([state('open'), state('half_open'), state('closed')]).toEqual([1, 0, 1]);
+    expect(sample(body, 'wharf_breaker_transitions_total', { service: 'orders', state: 'open' })).toBe(2);
+  });
 });

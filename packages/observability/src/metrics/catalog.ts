@@ -85,7 +85,7 @@ export function createCatalog(buckets: readonly number[] = RPC_BUCKETS) {
     ),
     breakerState: new GaugeFamily(
       'wharf_breaker_state',
-      'Circuit breaker state per called service: 1 for the current state (closed, half_open, open), 0 for the others.',
+      'Circuit breakers protecting calls to a service, by state (closed, half_open, open).',
       ['service', 'state'],
     ),
     breakerTransitions: new CounterFamily(
