@@ -17,6 +17,7 @@ import { MemoryNetwork, memoryTransport } from './memory-transport.js';
 import { requestLog } from './middleware/request-log.js';
 import { resolve } from './middleware/resolve.js';
 import { validation } from './middleware/validation.js';
+import { combineObservers } from './observer.js';
 import { Outbound, send } from './outbound.js';
 import { type ClientMiddleware, compose, type ServerMiddlewareEntry } from './pipeline.js';
 import { Readiness } from './readiness.js';
@@ -81,7 +82,11 @@ class WharfApp implements App {
     this.#options = options;
     this.name = options.name ?? 'wharf';
     this.instanceId = `${this.name}-${randomBytes(4).toString('hex')}`;
-    this.logger = createLogger(this.name, options.logger);
+    const logger = options.logger;
+    this.logger = createLogger(
+      this.name,
+      typeof logger === 'function' ? logger({ name: this.name, instanceId: this.instanceId }) : logger,
+    );
     this.#readiness = new Readiness(this.logger);
     this.services = (options.services ?? []).map(toServiceDefinition);
     checkServices(this.services);
@@ -96,11 +101,13 @@ class WharfApp implements App {
     this.#memory = given.find((t) => t.name === 'memory') ?? memoryTransport({ network: new MemoryNetwork() });
     this.#transports = names.has('memory') ? given : [...given, this.#memory];
     this.#bus = this.#transports.find((t) => t.publish !== undefined);
+    const observer = combineObservers(options.observers ?? []);
     for (const transport of this.#transports) {
       transport.attach?.({
         appName: this.name,
         instanceId: this.instanceId,
         logger: this.logger.child({ transport: transport.name }),
+        observer,
       });
     }
     this.#registry = options.registry ?? memoryRegistry();
