@@ -6,7 +6,7 @@ import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } 
 import { checkServices } from './checks.js';
 import { bindClient } from './context.js';
 import type { MethodsOf } from './contract.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, LOCAL, type LocalHost } from './dispatcher.js';
 import type { Endpoint, EventEndpoint, EventRef, RpcRef, ServiceDefinition } from './endpoint.js';
 import { WharfError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -157,7 +157,9 @@ class WharfApp implements App {
   #host(transport: Transport): TransportHost {
     const app = this;
     const subscriptions: EventEndpoint[] = transport === this.#bus ? this.services.flatMap((s) => s.events) : [];
-    return {
+    const host: LocalHost = {
+      // Only the in-memory transport runs calls of this process straight into the dispatcher.
+      [LOCAL]: transport === this.#memory ? this.#dispatcher : undefined,
       services: this.services,
       rpcs: this.services.flatMap((s) => s.rpcs),
       subscriptions,
@@ -170,6 +172,7 @@ class WharfApp implements App {
       setReady: (ready, reason) => this.#readiness.set(transport.name, ready, reason),
       idle: (signal) => this.#idle(signal),
     };
+    return host;
   }
 
   start(): Promise<void> {

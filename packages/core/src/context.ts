@@ -4,6 +4,7 @@ import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } 
 import type { MethodsOf } from './contract.js';
 import type { Endpoint, EventRef, RpcRef } from './endpoint.js';
 import { WharfError } from './errors.js';
+import { type DeadlineWatcher, enlist, fixPending, type PendingDeadline } from './lazy-deadline.js';
 import type { Metadata } from './metadata.js';
 import type { Abortable } from './stream.js';
 import type { EventInfo, InboundRequest, ResponseChannel } from './transport.js';
@@ -74,7 +75,7 @@ const NO_RESPONSE: ResponseChannel = Object.freeze({
  * The one object per served request. Costly parts (AbortController ~1.5 µs, a pino child ~1 µs)
  * are created only when a handler or middleware reads `signal` or `log`.
  */
-export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
+export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl>, PendingDeadline {
   listPrev: ServerCallImpl | undefined = undefined;
   listNext: ServerCallImpl | undefined = undefined;
   listed = false;
@@ -85,11 +86,10 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   readonly transport: string;
   readonly requestId: string;
   readonly metadata: Metadata;
-  readonly deadline: number | undefined;
   readonly response: ResponseChannel;
   readonly event: EventInfo | undefined;
   readonly #runtime: Runtime;
-  readonly #transportSignal: AbortSignal | undefined;
+  #transportSignal: AbortSignal | undefined;
   #controller: AbortController | undefined;
   #reason: WharfError | undefined;
   // Almost every call has at most one abort listener (the deadline middleware): a single slot
@@ -101,20 +101,74 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   #clients: Map<MethodsOf, unknown> | undefined;
   #unlink: (() => void) | undefined;
   #cancellable = false;
+  // The caller's promise, when the call can end before its handler does (see Dispatcher): an
+  // abort rejects it at once, with the reason mapped as the caller's transport maps errors.
+  #reject: ((reason: unknown) => void) | undefined;
+  #mapError: ((reason: unknown) => unknown) | undefined;
+  #deadline: number | undefined;
+  // While a number, the deadline is pending (see lazy-deadline.ts): this long from when it is fixed.
+  #pendingMs: number;
+  readonly #watcher: DeadlineWatcher | undefined;
 
-  constructor(runtime: Runtime, endpoint: Endpoint, payload: unknown, request: InboundRequest, requestId: string) {
+  constructor(
+    runtime: Runtime,
+    endpoint: Endpoint,
+    payload: unknown,
+    transport: string,
+    metadata: Metadata,
+    requestId: string,
+    deadline: number | undefined,
+    pendingMs: number,
+    watcher: DeadlineWatcher | undefined,
+    response: ResponseChannel | undefined,
+    event: EventInfo | undefined,
+  ) {
     this.#runtime = runtime;
     this.endpoint = endpoint;
     this.input = payload;
     this.service = endpoint.service;
     this.method = endpoint.name;
-    this.transport = request.transport;
+    this.transport = transport;
     this.requestId = requestId;
-    this.metadata = request.metadata;
-    this.deadline = request.deadline;
-    this.response = request.response ?? NO_RESPONSE;
-    this.event = request.event;
-    const signal = request.signal;
+    this.metadata = metadata;
+    this.#deadline = deadline;
+    this.#pendingMs = pendingMs;
+    this.#watcher = watcher;
+    this.response = response ?? NO_RESPONSE;
+    this.event = event;
+    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
+    if (pendingMs === pendingMs) enlist(this);
+  }
+
+  get deadline(): number | undefined {
+    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
+    if (this.#pendingMs === this.#pendingMs) fixPending();
+    return this.#deadline;
+  }
+
+  /** @internal Whether the call has a deadline, pending or not (reading this fixes nothing). */
+  get bounded(): boolean {
+    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
+    return this.#deadline !== undefined || this.#pendingMs === this.#pendingMs;
+  }
+
+  /** @internal The deadline unless it is pending (reading this fixes nothing). */
+  get fixedDeadline(): number | undefined {
+    return this.#deadline;
+  }
+
+  /** @internal Fixes a pending deadline at `now` + its timeout; see lazy-deadline.ts. */
+  fix(now: number): void {
+    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
+    if (this.#pendingMs !== this.#pendingMs) return;
+    const at = now + this.#pendingMs;
+    this.#deadline = at;
+    this.#pendingMs = Number.NaN;
+    this.#watcher?.deadlineFixed(at);
+  }
+
+  /** Follows the caller's cancellation, given as a signal or as a transport's `onCancel`. */
+  follow(signal: AbortSignal | undefined, onCancel: InboundRequest['onCancel']): void {
     this.#transportSignal = signal;
     if (signal !== undefined) {
       const cancelled = () => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call'));
@@ -123,9 +177,9 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
         signal.addEventListener('abort', cancelled, { once: true });
         this.#unlink = () => signal.removeEventListener('abort', cancelled);
       }
-    } else if (request.onCancel !== undefined) {
+    } else if (onCancel !== undefined) {
       this.#cancellable = true;
-      this.#unlink = request.onCancel(() => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call')));
+      this.#unlink = onCancel(() => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call')));
     }
   }
 
@@ -172,12 +226,20 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   }
 
   remainingMs(): number {
-    return this.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.deadline - Date.now());
+    const at = this.deadline;
+    return at === undefined ? Number.POSITIVE_INFINITY : Math.max(0, at - Date.now());
+  }
+
+  /** @internal Has an abort reject the caller's promise with `mapError(reason)`. */
+  answer(reject: (reason: unknown) => void, mapError: (reason: unknown) => unknown): void {
+    this.#reject = reject;
+    this.#mapError = mapError;
   }
 
   abort(reason: WharfError): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
+    if (this.#reject !== undefined) this.#reject((this.#mapError as (reason: unknown) => unknown)(reason));
     this.#controller?.abort(reason);
     const first = this.#listener;
     const more = this.#moreListeners;

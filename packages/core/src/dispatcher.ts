@@ -3,19 +3,70 @@ import { type Runtime, type ServerCall, ServerCallImpl } from './context.js';
 import { type Endpoint, hasOutputStream, type ServiceDefinition } from './endpoint.js';
 import { WharfError } from './errors.js';
 import { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
-import { acceptRequestId, MetadataKey } from './metadata.js';
-import { compose, forEndpoint, type ServerMiddlewareEntry } from './pipeline.js';
+import type { DeadlineWatcher } from './lazy-deadline.js';
+import { acceptRequestId, MetadataKey, newRequestId } from './metadata.js';
+import { issuedClock } from './outbound.js';
+import { OutboundRpc } from './outbound-call.js';
+import { compose, type Fusable, forEndpoint, INPUT, type ServerMiddleware, type ServerMiddlewareEntry } from './pipeline.js';
 import { wrapStream } from './stream.js';
-import type { InboundRequest } from './transport.js';
+import type { InboundRequest, OutboundCall, TransportHost } from './transport.js';
 
-interface Route {
+/** @internal One endpoint's server pipeline, composed at start-up, and what was decided about it then. */
+export interface Route {
   readonly run: (call: ServerCall) => Promise<unknown>;
   readonly streams: boolean;
+  /**
+   * Whether the pipeline's first reader of the input parses it into a value that shares nothing
+   * with it (see `INPUT` in pipeline.ts), so an in-process caller's input needs no copy first.
+   */
+  readonly copiesInput: boolean;
+}
+
+/** What an in-process caller's transport maps results and errors through on their way back. */
+export interface Crossing {
+  readonly output: (value: unknown) => unknown;
+  readonly error: (error: unknown) => WharfError;
+}
+
+/**
+ * @internal The key under which an app's transport host carries its dispatcher, for the in-memory
+ * transport of the same process; not part of the transport SPI.
+ */
+export const LOCAL: unique symbol = Symbol('wharf.local');
+
+/** @internal A transport host that may carry its app's dispatcher. */
+export interface LocalHost extends TransportHost {
+  readonly [LOCAL]?: Dispatcher;
+}
+
+const SAME: Crossing = { output: (value) => value, error: (error) => error as WharfError };
+
+// Takes a new promise's resolving functions without a closure per promise.
+const captured = { resolve: (_value: unknown): void => {}, reject: (_reason: unknown): void => {} };
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
+function copiesInput(middleware: readonly ServerMiddleware[]): boolean {
+  for (const layer of middleware as readonly Fusable<ServerCall>[]) {
+    const input = layer[INPUT];
+    if (input !== 'ignores') return input === 'copies';
+  }
+  return false;
 }
 
 function invokeHandler(call: ServerCall): Promise<unknown> {
   const result = call.endpoint.handler(call.input as never, call);
   return result instanceof Promise ? result : Promise.resolve(result);
+}
+
+function stopped(): WharfError {
+  return new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance');
+}
+
+function expiredBefore(endpoint: Endpoint): WharfError {
+  return new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded before ${endpoint.fullName} started`);
 }
 
 function expired(call: ServerCall): WharfError {
@@ -38,7 +89,7 @@ function expired(call: ServerCall): WharfError {
  * sweep aborts what expired and re-arms for the next earliest. A request only re-arms the timer
  * when its deadline is earlier than the one armed.
  */
-export class Dispatcher {
+export class Dispatcher implements DeadlineWatcher {
   readonly #runtime: Runtime;
   readonly #routes = new Map<Endpoint, Route>();
   readonly #inFlight = new CallList<ServerCallImpl>();
@@ -51,9 +102,11 @@ export class Dispatcher {
     this.#runtime = runtime;
     for (const service of services) {
       for (const endpoint of [...service.rpcs, ...service.events]) {
+        const layers = forEndpoint(middleware, endpoint);
         this.#routes.set(endpoint, {
-          run: compose(forEndpoint(middleware, endpoint), invokeHandler),
+          run: compose(layers, invokeHandler),
           streams: endpoint.kind === 'rpc' && hasOutputStream(endpoint.stream),
+          copiesInput: copiesInput(layers),
         });
       }
     }
@@ -64,48 +117,135 @@ export class Dispatcher {
     return this.#inFlight.size;
   }
 
+  /** @internal The route of an endpoint this app serves. */
+  route(endpoint: Endpoint): Route | undefined {
+    return this.#routes.get(endpoint);
+  }
+
   readonly dispatch = (endpoint: Endpoint, payload: unknown, request: InboundRequest): Promise<unknown> => {
     const route = this.#routes.get(endpoint);
     if (route === undefined) {
       return Promise.reject(new WharfError('UNIMPLEMENTED', `${endpoint.fullName} is not served by this app`));
     }
-    if (this.#closed) return Promise.reject(new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance'));
+    if (this.#closed) return Promise.reject(stopped());
     // Refused before a call object exists: it would subscribe to the caller's cancellation.
-    if (request.deadline !== undefined && request.deadline <= Date.now()) {
-      return Promise.reject(new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded before ${endpoint.fullName} started`));
-    }
+    if (request.deadline !== undefined && request.deadline <= Date.now()) return Promise.reject(expiredBefore(endpoint));
     const requestId = request.requestId ?? acceptRequestId(request.metadata[MetadataKey.requestId]);
-    const call = new ServerCallImpl(this.#runtime, endpoint, payload, request, requestId);
+    const { transport, metadata, deadline, response, event, signal, onCancel } = request;
+    const call = new ServerCallImpl(
+      this.#runtime,
+      endpoint,
+      payload,
+      transport,
+      metadata,
+      requestId,
+      deadline,
+      Number.NaN,
+      undefined,
+      response,
+      event,
+    );
+    return this.#start(route, call, signal, onCancel, SAME);
+  };
+
+  /**
+   * @internal Runs a unary call from a client pipeline of this process: as `dispatch` would for
+   * the in-memory transport's request, with the results and errors mapped through `crossing` in
+   * the same step that settles the call (a promise hop fewer).
+   */
+  local(endpoint: Endpoint, route: Route, input: unknown, call: OutboundCall, crossing: Crossing): Promise<unknown> {
+    if (this.#closed) return Promise.reject(crossing.error(stopped()));
+    const outbound = call instanceof OutboundRpc ? call : undefined;
+    const pendingMs = outbound === undefined ? Number.NaN : outbound.pendingMs;
+    let deadline: number | undefined;
+    // A pending deadline is a positive timeout from a moment not yet past: it cannot have expired.
+    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
+    if (pendingMs !== pendingMs) {
+      deadline = call.deadline;
+      const clock = outbound === undefined ? Number.NaN : issuedClock(outbound);
+      // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
+      if (deadline !== undefined && deadline <= (clock === clock ? clock : Date.now())) {
+        return Promise.reject(crossing.error(expiredBefore(endpoint)));
+      }
+    }
+    const metadata = call.metadata;
+    // Set by the caller's own process (generated, or given by its code): nothing to sanitise.
+    const requestId = metadata[MetadataKey.requestId] ?? newRequestId();
+    // A pending deadline stays pending here too, fixed at the same moment as the caller's.
+    const server = new ServerCallImpl(
+      this.#runtime,
+      endpoint,
+      input,
+      'memory',
+      metadata,
+      requestId,
+      deadline,
+      pendingMs,
+      this,
+      undefined,
+      undefined,
+    );
+    return this.#start(route, server, call.signal, undefined, crossing);
+  }
+
+  /** @internal A pending deadline of a call in flight was fixed: the sweep must not miss it. */
+  deadlineFixed(at: number): void {
+    if (at < this.#sweepAt && !this.#closed) this.#armSweep(at);
+  }
+
+  #start(
+    route: Route,
+    call: ServerCallImpl,
+    signal: AbortSignal | undefined,
+    onCancel: InboundRequest['onCancel'],
+    crossing: Crossing,
+  ): Promise<unknown> {
+    call.follow(signal, onCancel);
     if (call.abortReason !== undefined) {
       // The caller went away before we began: answer, and run nothing on its behalf.
       call.release();
-      return Promise.reject(call.abortReason);
+      return Promise.reject(crossing.error(call.abortReason));
     }
     this.#inFlight.add(call);
     this.#gate.enter();
-
     // Nothing can abort the call early: no deadline, no caller cancellation. Skip the race.
-    if (call.deadline === undefined && request.signal === undefined && request.onCancel === undefined) {
+    if (!call.bounded && signal === undefined && onCancel === undefined) {
       return route.run(call).then(
-        (result) => (route.streams ? this.#stream(call, result) : this.#finish(call, result)),
-        (error: unknown) => {
-          this.#finish(call, undefined);
-          throw this.#normalise(call, error);
+        (result) => this.#done(route, call, result, crossing),
+        (cause: unknown) => {
+          throw this.#failed(call, cause, crossing);
         },
       );
     }
-    if (call.deadline !== undefined && call.deadline < this.#sweepAt) this.#armSweep(call.deadline);
-    return new Promise((resolve, reject) => {
-      call.onAbort(reject);
-      route.run(call).then(
-        (result) => resolve(route.streams ? this.#stream(call, result) : this.#finish(call, result)),
-        (error: unknown) => {
-          this.#finish(call, undefined);
-          reject(this.#normalise(call, error));
-        },
-      );
-    });
-  };
+    // A pending deadline arms the sweep when it is fixed (deadlineFixed).
+    const at = call.fixedDeadline;
+    if (at !== undefined && at < this.#sweepAt) this.#armSweep(at);
+    // The caller's promise, settled by whichever comes first: the pipeline, or an abort.
+    const answer = new Promise(capture);
+    const resolve = captured.resolve;
+    const reject = captured.reject;
+    call.answer(reject, crossing.error);
+    route.run(call).then(
+      (result) => {
+        try {
+          resolve(this.#done(route, call, result, crossing));
+        } catch (cause) {
+          reject(crossing.error(cause));
+        }
+      },
+      (cause: unknown) => reject(this.#failed(call, cause, crossing)),
+    );
+    return answer;
+  }
+
+  #done(route: Route, call: ServerCallImpl, result: unknown, crossing: Crossing): unknown {
+    return crossing.output(route.streams ? this.#stream(call, result) : this.#finish(call, result));
+  }
+
+  #failed(call: ServerCallImpl, cause: unknown, crossing: Crossing): WharfError {
+    this.#finish(call, undefined);
+    return crossing.error(this.#normalise(call, cause));
+  }
 
   #armSweep(at: number): void {
     if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { copyValue } from './copy.js';
+import { assertSendable, copyValue } from './copy.js';
+import { type Crossing, type Dispatcher, LOCAL, type LocalHost, type Route } from './dispatcher.js';
 import { type EventEndpoint, hasInputStream, hasOutputStream, type RpcEndpoint, type RpcRef, STREAM_KINDS } from './endpoint.js';
 import { toWharfError, WharfError } from './errors.js';
 import { MetadataKey } from './metadata.js';
@@ -18,12 +19,22 @@ interface Group {
   next: number;
 }
 
+/** Where a method is served in an app, and the app's own pipeline for it when it is unary. */
+interface Target {
+  readonly endpoint: RpcEndpoint;
+  readonly route: Route | undefined;
+}
+
+const NOT_SERVED: Target = { endpoint: undefined as never, route: undefined };
+
 /** One app attached to a network. */
 interface MemoryNode {
   readonly host: TransportHost;
   readonly context: TransportContext;
-  /** The endpoint serving a method, or undefined; two major versions can be served side by side. */
-  endpoint(ref: RpcRef): RpcEndpoint | undefined;
+  /** The app's dispatcher, for its unary routes; absent when the host is not an app's. */
+  readonly dispatcher: Dispatcher | undefined;
+  /** Where a method is served, or undefined; two major versions can be served side by side. */
+  target(ref: RpcRef): Target | undefined;
   /** Why it refuses new top-level calls (draining, closed), or undefined while it accepts them. */
   refusal(): WharfError | undefined;
   /** Counts an event delivery that has not reached the dispatcher yet, so close waits for it. */
@@ -83,7 +94,6 @@ export class MemoryNetwork {
 }
 
 /** The error rebuilt from its wire form, exactly as a remote caller would receive it. */
-/** The error rebuilt from its wire form, exactly as a remote caller would receive it. */
 function toRemote(error: unknown): WharfError {
   return WharfError.fromWire(toWharfError(error).toWire());
 }
@@ -105,12 +115,21 @@ function copyStream(output: unknown): AsyncIterable<unknown> {
   return wrapStream(mapStream(output as AsyncIterable<unknown>, copyOutput), { done() {}, mapError: toRemote });
 }
 
-function copyInput(call: OutboundCall): unknown {
+/** What crosses back to an in-process caller: copies of outputs, errors rebuilt from the wire. */
+const CROSSING: Crossing = { output: copyOutput, error: toRemote };
+
+/**
+ * The input as the server receives it: a copy, unless the server's pipeline parses it into a
+ * fresh value before anything else reads it; then only what a copy would refuse is refused.
+ */
+function inputFor(call: OutboundCall, route: Route | undefined): unknown {
   try {
     if (hasInputStream(call.ref.stream)) {
       return mapStream(fromIterable(call.input as AsyncIterable<unknown>), copyValue);
     }
-    return copyValue(call.input);
+    if (route?.copiesInput !== true) return copyValue(call.input);
+    assertSendable(call.input);
+    return call.input;
   } catch (error) {
     throw new WharfError('INVALID_ARGUMENT', `The input of ${call.ref.fullName} cannot be sent: ${(error as Error).message}`);
   }
@@ -173,16 +192,22 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
       const context = attached;
       if (context === undefined) throw new Error('The in-memory transport was not attached: pass it to createApp');
       const byName = new Map(host.rpcs.map((endpoint) => [`${endpoint.fullName}@${endpoint.major}`, endpoint]));
+      const dispatcher = (host as LocalHost)[LOCAL];
       // Cached per method reference: building and hashing a string key per call is measurable here.
-      const byRef = new WeakMap<RpcRef, RpcEndpoint | undefined>();
+      const byRef = new WeakMap<RpcRef, Target>();
       self = {
         host,
         context,
-        endpoint(ref) {
-          if (byRef.has(ref)) return byRef.get(ref);
-          const found = byName.get(`${ref.fullName}@${ref.major}`);
-          byRef.set(ref, found);
-          return found;
+        dispatcher,
+        target(ref) {
+          let found = byRef.get(ref);
+          if (found === undefined) {
+            const endpoint = byName.get(`${ref.fullName}@${ref.major}`);
+            const route = endpoint?.stream === 'unary' ? dispatcher?.route(endpoint) : undefined;
+            found = endpoint === undefined ? NOT_SERVED : { endpoint, route };
+            byRef.set(ref, found);
+          }
+          return found === NOT_SERVED ? undefined : found;
         },
         refusal() {
           if (closed || host.state === 'draining' || host.state === 'stopped') {
@@ -209,8 +234,8 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
           new WharfError('UNAVAILABLE', `Nothing listens at ${call.address} (stopped, or on another in-memory network)`),
         );
       }
-      const endpoint = node.endpoint(call.ref);
-      if (endpoint === undefined) {
+      const target = node.target(call.ref);
+      if (target === undefined) {
         return Promise.reject(
           new WharfError('UNIMPLEMENTED', `${call.address} does not serve ${call.ref.fullName} v${call.ref.major}`),
         );
@@ -219,11 +244,15 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
       // so handlers can finish; new top-level calls are refused.
       const refusal = call.parent === undefined ? node.refusal() : undefined;
       if (refusal !== undefined) return Promise.reject(refusal);
+      const { endpoint, route } = target;
       let input: unknown;
       try {
-        input = copyInput(call);
+        input = inputFor(call, route);
       } catch (error) {
         return Promise.reject(error);
+      }
+      if (route !== undefined && node.dispatcher !== undefined) {
+        return node.dispatcher.local(endpoint, route, input, call, CROSSING);
       }
       const request: InboundRequest = {
         transport: 'memory',

@@ -3,7 +3,7 @@ import type { ClientCall, RpcCall } from '../client-call.js';
 import type { RpcRef } from '../endpoint.js';
 import { WharfError } from '../errors.js';
 import { majorOf } from '../names.js';
-import type { ClientMiddleware } from '../pipeline.js';
+import { type ClientMiddleware, DIRECT, type Fusable, type Run } from '../pipeline.js';
 import type { Registry, ServiceInstance } from '../registry.js';
 import type { Transport } from '../transport.js';
 
@@ -91,23 +91,26 @@ export function resolve(options: ResolveOptions): ClientMiddleware {
     return transport;
   }
 
-  return (call, next) => {
-    if (call.kind === 'event') {
-      if (call.via === undefined) via(call, options.bus);
-      return next();
-    }
-    if (call.address !== undefined) {
-      if (call.via === undefined) via(call, transportFor(call.address));
-      return next();
-    }
-    const found = options.registry.lookup(call.ref.service);
-    if (Array.isArray(found)) {
-      choose(call, found);
-      return next();
-    }
-    return (found as Promise<readonly ServiceInstance[]>).then((source) => {
+  const direct = (inner: Run<ClientCall>): Run<ClientCall> => {
+    const after = (call: RpcCall, source: readonly ServiceInstance[]) => {
       choose(call, source);
-      return next();
-    });
+      return inner(call);
+    };
+    return (call) => {
+      if (call.kind === 'event') {
+        if (call.via === undefined) via(call, options.bus);
+        return inner(call);
+      }
+      if (call.address !== undefined) {
+        if (call.via === undefined) via(call, transportFor(call.address));
+        return inner(call);
+      }
+      const found = options.registry.lookup(call.ref.service);
+      if (Array.isArray(found)) return after(call, found);
+      return (found as Promise<readonly ServiceInstance[]>).then((source) => after(call, source));
+    };
   };
+  const middleware: Fusable<ClientCall> = (call, next) => direct(next)(call);
+  middleware[DIRECT] = direct;
+  return middleware;
 }

@@ -1,9 +1,11 @@
+import type * as z from 'zod';
 import type { ServerCall } from '../context.js';
-import { type Endpoint, hasInputStream, hasOutputStream } from '../endpoint.js';
+import { hasInputStream, hasOutputStream, type RpcEndpoint } from '../endpoint.js';
 import { WharfError } from '../errors.js';
-import type { EndpointMiddleware, ServerMiddleware } from '../pipeline.js';
+import { DIRECT, type EndpointMiddleware, type Fusable, INPUT, type Run } from '../pipeline.js';
+import { FAILED, failure, fastParse, parseCopies } from '../schema-plan.js';
 import { mapStream } from '../stream.js';
-import { fieldViolations, parseOrThrow } from '../validation.js';
+import { fieldViolations, parserOf } from '../validation.js';
 
 /** Options of the built-in validation middleware. */
 export interface ValidationOptions {
@@ -22,31 +24,46 @@ export function validation(options: ValidationOptions = {}): EndpointMiddleware 
     forEndpoint(endpoint) {
       const what = endpoint.kind === 'event' ? 'event payload' : 'input';
       const inputStream = endpoint.kind === 'rpc' && hasInputStream(endpoint.stream);
-      const parseInput = (value: unknown) => parseOrThrow(endpoint.input, value, what);
+      const parseInput = parserOf(endpoint.input, what);
       const checkOutput = endpoint.kind === 'rpc' && (endpoint.validateOutput ?? options.output ?? false);
-      const validate: ServerMiddleware = (call, next) => {
+      const validateInput = (call: ServerCall) => {
         call.input = inputStream ? mapStream(call.input as AsyncIterable<unknown>, parseInput) : parseInput(call.input);
-        return next();
       };
-      if (!checkOutput || endpoint.kind !== 'rpc') return validate;
-      const parseOutput = (call: ServerCall) => (value: unknown) => outputOrInternal(endpoint, call, value);
-      const outputStream = hasOutputStream(endpoint.stream);
-      return (call, next) =>
-        validate(call, next).then((out) =>
-          outputStream ? mapStream(out as AsyncIterable<unknown>, parseOutput(call)) : parseOutput(call)(out),
-        );
+      let direct: (inner: Run<ServerCall>) => Run<ServerCall>;
+      if (!checkOutput || endpoint.kind !== 'rpc') {
+        direct = (inner) => (call) => {
+          validateInput(call);
+          return inner(call);
+        };
+      } else {
+        const parseOutput = outputParser(endpoint);
+        const outputStream = hasOutputStream(endpoint.stream);
+        direct = (inner) => (call) => {
+          validateInput(call);
+          return inner(call).then((out) =>
+            outputStream ? mapStream(out as AsyncIterable<unknown>, (value) => parseOutput(call, value)) : parseOutput(call, out),
+          );
+        };
+      }
+      const middleware: Fusable<ServerCall> = (call, next) => direct(next)(call);
+      middleware[DIRECT] = direct;
+      // A stream's elements are parsed as they flow, after the handler has the stream itself.
+      if (!inputStream && parseCopies(endpoint.input)) middleware[INPUT] = 'copies';
+      return middleware;
     },
   };
 }
 
-function outputOrInternal(endpoint: Endpoint, call: ServerCall, value: unknown): unknown {
-  if (endpoint.kind !== 'rpc') return value;
-  const result = endpoint.output.safeParse(value);
-  if (result.success) return result.data;
-  // A handler that breaks its own contract is a server bug: log the details, tell the caller little.
-  call.log.error(
-    { fieldViolations: fieldViolations(result.error) },
-    `${endpoint.source} returned an output that does not match its schema`,
-  );
-  throw new WharfError('INTERNAL', `Internal error (request id ${call.requestId})`);
+function outputParser(endpoint: RpcEndpoint): (call: ServerCall, value: unknown) => unknown {
+  const parse = fastParse(endpoint.output);
+  return (call, value) => {
+    const output = parse(value);
+    if (output !== FAILED) return output;
+    // A handler that breaks its own contract is a server bug: log the details, tell the caller little.
+    call.log.error(
+      { fieldViolations: fieldViolations(failure.error as z.ZodError) },
+      `${endpoint.source} returned an output that does not match its schema`,
+    );
+    throw new WharfError('INTERNAL', `Internal error (request id ${call.requestId})`);
+  };
 }
