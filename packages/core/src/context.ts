@@ -4,7 +4,7 @@ import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } 
 import type { MethodsOf } from './contract.js';
 import type { Endpoint, EventRef, RpcRef } from './endpoint.js';
 import { WharfError } from './errors.js';
-import { type DeadlineWatcher, enlist, fixPending, type PendingDeadline } from './lazy-deadline.js';
+import { deadlineAfter, type Epoch } from './lazy-deadline.js';
 import type { Metadata } from './metadata.js';
 import type { Abortable } from './stream.js';
 import type { EventInfo, InboundRequest, ResponseChannel } from './transport.js';
@@ -75,7 +75,7 @@ const NO_RESPONSE: ResponseChannel = Object.freeze({
  * The one object per served request. Costly parts (AbortController ~1.5 µs, a pino child ~1 µs)
  * are created only when a handler or middleware reads `signal` or `log`.
  */
-export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl>, PendingDeadline {
+export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   listPrev: ServerCallImpl | undefined = undefined;
   listNext: ServerCallImpl | undefined = undefined;
   listed = false;
@@ -106,9 +106,9 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl>, Pendi
   #reject: ((reason: unknown) => void) | undefined;
   #mapError: ((reason: unknown) => unknown) | undefined;
   #deadline: number | undefined;
-  // While a number, the deadline is pending (see lazy-deadline.ts): this long from when it is fixed.
-  #pendingMs: number;
-  readonly #watcher: DeadlineWatcher | undefined;
+  // While set, the deadline is pending (see lazy-deadline.ts): `#pendingMs` from this epoch's end.
+  #epoch: Epoch | undefined;
+  readonly #pendingMs: number;
 
   constructor(
     runtime: Runtime,
@@ -118,8 +118,8 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl>, Pendi
     metadata: Metadata,
     requestId: string,
     deadline: number | undefined,
+    epoch: Epoch | undefined,
     pendingMs: number,
-    watcher: DeadlineWatcher | undefined,
     response: ResponseChannel | undefined,
     event: EventInfo | undefined,
   ) {
@@ -132,39 +132,29 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl>, Pendi
     this.requestId = requestId;
     this.metadata = metadata;
     this.#deadline = deadline;
+    this.#epoch = epoch;
     this.#pendingMs = pendingMs;
-    this.#watcher = watcher;
     this.response = response ?? NO_RESPONSE;
     this.event = event;
-    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
-    if (pendingMs === pendingMs) enlist(this);
   }
 
   get deadline(): number | undefined {
-    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
-    if (this.#pendingMs === this.#pendingMs) fixPending();
+    const epoch = this.#epoch;
+    if (epoch !== undefined) {
+      this.#deadline = deadlineAfter(epoch, this.#pendingMs);
+      this.#epoch = undefined;
+    }
     return this.#deadline;
   }
 
   /** @internal Whether the call has a deadline, pending or not (reading this fixes nothing). */
   get bounded(): boolean {
-    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
-    return this.#deadline !== undefined || this.#pendingMs === this.#pendingMs;
+    return this.#deadline !== undefined || this.#epoch !== undefined;
   }
 
   /** @internal The deadline unless it is pending (reading this fixes nothing). */
   get fixedDeadline(): number | undefined {
     return this.#deadline;
-  }
-
-  /** @internal Fixes a pending deadline at `now` + its timeout; see lazy-deadline.ts. */
-  fix(now: number): void {
-    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
-    if (this.#pendingMs !== this.#pendingMs) return;
-    const at = now + this.#pendingMs;
-    this.#deadline = at;
-    this.#pendingMs = Number.NaN;
-    this.#watcher?.deadlineFixed(at);
   }
 
   /** Follows the caller's cancellation, given as a signal or as a transport's `onCancel`. */

@@ -3,7 +3,7 @@ import { type Runtime, type ServerCall, ServerCallImpl } from './context.js';
 import { type Endpoint, hasOutputStream, type ServiceDefinition } from './endpoint.js';
 import { WharfError } from './errors.js';
 import { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
-import type { DeadlineWatcher } from './lazy-deadline.js';
+import { type Epoch, type EpochWatcher, watchEpoch } from './lazy-deadline.js';
 import { acceptRequestId, MetadataKey, newRequestId } from './metadata.js';
 import { issuedClock } from './outbound.js';
 import { OutboundRpc } from './outbound-call.js';
@@ -89,7 +89,7 @@ function expired(call: ServerCall): WharfError {
  * sweep aborts what expired and re-arms for the next earliest. A request only re-arms the timer
  * when its deadline is earlier than the one armed.
  */
-export class Dispatcher implements DeadlineWatcher {
+export class Dispatcher implements EpochWatcher {
   readonly #runtime: Runtime;
   readonly #routes = new Map<Endpoint, Route>();
   readonly #inFlight = new CallList<ServerCallImpl>();
@@ -97,6 +97,10 @@ export class Dispatcher implements DeadlineWatcher {
   #closed = false;
   #sweepAt = Number.POSITIVE_INFINITY;
   #sweepTimer: NodeJS.Timeout | undefined;
+  // The current epoch, once a call with a deadline pending in it was admitted, and the soonest
+  // timeout among those calls (see lazy-deadline.ts).
+  #watching: Epoch | undefined;
+  #soonestPendingMs = Number.POSITIVE_INFINITY;
 
   constructor(runtime: Runtime, services: readonly ServiceDefinition[], middleware: readonly ServerMiddlewareEntry[]) {
     this.#runtime = runtime;
@@ -140,8 +144,8 @@ export class Dispatcher implements DeadlineWatcher {
       metadata,
       requestId,
       deadline,
-      Number.NaN,
       undefined,
+      Number.NaN,
       response,
       event,
     );
@@ -156,11 +160,19 @@ export class Dispatcher implements DeadlineWatcher {
   local(endpoint: Endpoint, route: Route, input: unknown, call: OutboundCall, crossing: Crossing): Promise<unknown> {
     if (this.#closed) return Promise.reject(crossing.error(stopped()));
     const outbound = call instanceof OutboundRpc ? call : undefined;
-    const pendingMs = outbound === undefined ? Number.NaN : outbound.pendingMs;
+    const epoch = outbound?.epoch;
     let deadline: number | undefined;
-    // A pending deadline is a positive timeout from a moment not yet past: it cannot have expired.
-    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
-    if (pendingMs !== pendingMs) {
+    let pendingMs = Number.NaN;
+    if (epoch !== undefined) {
+      // A pending deadline is a positive timeout from a moment not yet past: it cannot have
+      // expired. It stays pending here too, fixed when the caller's is (the same epoch).
+      pendingMs = (outbound as OutboundRpc).pendingMs;
+      if (this.#watching !== epoch) {
+        this.#watching = epoch;
+        this.#soonestPendingMs = pendingMs;
+        watchEpoch(this);
+      } else if (pendingMs < this.#soonestPendingMs) this.#soonestPendingMs = pendingMs;
+    } else {
       deadline = call.deadline;
       const clock = outbound === undefined ? Number.NaN : issuedClock(outbound);
       // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
@@ -171,7 +183,6 @@ export class Dispatcher implements DeadlineWatcher {
     const metadata = call.metadata;
     // Set by the caller's own process (generated, or given by its code): nothing to sanitise.
     const requestId = metadata[MetadataKey.requestId] ?? newRequestId();
-    // A pending deadline stays pending here too, fixed at the same moment as the caller's.
     const server = new ServerCallImpl(
       this.#runtime,
       endpoint,
@@ -180,16 +191,21 @@ export class Dispatcher implements DeadlineWatcher {
       metadata,
       requestId,
       deadline,
+      epoch,
       pendingMs,
-      this,
       undefined,
       undefined,
     );
     return this.#start(route, server, call.signal, undefined, crossing);
   }
 
-  /** @internal A pending deadline of a call in flight was fixed: the sweep must not miss it. */
-  deadlineFixed(at: number): void {
+  /**
+   * @internal The epoch of pending deadlines admitted since `watchEpoch` ended: the soonest of
+   * them is due `#soonestPendingMs` after `end`, and the sweep must not miss it.
+   */
+  epochEnded(end: number): void {
+    this.#watching = undefined;
+    const at = end + this.#soonestPendingMs;
     if (at < this.#sweepAt && !this.#closed) this.#armSweep(at);
   }
 

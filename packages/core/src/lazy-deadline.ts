@@ -1,55 +1,76 @@
 // Reading the clock costs ~50 ns here, a sixth of an in-process call, and most in-process calls
 // end long before anything looks at their deadline. So a call whose deadline is only "its timeout
-// from now" starts without reading the clock; its deadline is fixed when first needed — read by
-// middleware, the handler, a nested call or the sweep — and in any case soon: every pending
-// deadline is fixed together, from one clock reading, when PENDING_LIMIT of them wait or a timer
-// of MAX_PENDING_MS fires, whichever comes first. A deadline fixed that way counts from a moment a
-// little after the call began (never before it): it can only end later than the exact one, by at
-// most about a millisecond or the time PENDING_LIMIT calls take in one event-loop turn — the
-// same order as the lag of the timer that enforces it.
+// from now" starts without reading the clock: it notes the current epoch, and its deadline is the
+// epoch's end plus its timeout. An epoch ends — one clock reading for every call it holds — when a
+// deadline of it is first needed (read by middleware, a handler, a nested call, the sweep), after
+// EPOCH_CALLS calls, or when a timer of EPOCH_MS fires, whichever comes first. So a deadline counts
+// from a moment at or a little after its call began, never before: it can only end later than an
+// exact one, by at most about EPOCH_MS or the time EPOCH_CALLS calls take in one event-loop turn —
+// the order of the lag of the timer that enforces it anyway.
 
-/** Something holding a deadline that is `timeoutMs` from whenever it is fixed. */
-export interface PendingDeadline {
-  /** Fixes the deadline at `now` + its timeout, if still pending. */
-  fix(now: number): void;
+/** A span of time whose calls share one clock reading: the one taken when it ended. */
+export class Epoch {
+  /** The clock reading that ended this epoch; NaN while it is the current one. */
+  end = Number.NaN;
 }
 
-/** Told when a pending deadline it enforces is fixed (the dispatcher, to arm its sweep). */
-export interface DeadlineWatcher {
-  deadlineFixed(at: number): void;
+/** Told when an epoch ends (the dispatcher, to arm its sweep for the deadlines it just learnt). */
+export interface EpochWatcher {
+  epochEnded(end: number): void;
 }
 
-const PENDING_LIMIT = 64;
-const MAX_PENDING_MS = 1;
+const EPOCH_CALLS = 256;
+const EPOCH_MS = 1;
 
-const pending: PendingDeadline[] = [];
+let current = new Epoch();
+let calls = 0;
+let watchers: EpochWatcher[] = [];
 let timer: NodeJS.Timeout | undefined;
 let armed = false;
 
 function fire(): void {
   armed = false;
-  if (pending.length > 0) fixPending();
+  if (calls > 0) endEpoch();
 }
 
-/** Registers a pending deadline: it is fixed within the bounds above unless read first. */
-export function enlist(deadline: PendingDeadline): void {
-  if (pending.push(deadline) >= PENDING_LIMIT) {
-    fixPending();
-    return;
+/** The epoch a new pending deadline belongs to. */
+export function epochNow(): Epoch {
+  if (++calls > EPOCH_CALLS) endEpoch();
+  if (!armed) {
+    armed = true;
+    if (timer === undefined) {
+      timer = setTimeout(fire, EPOCH_MS);
+      timer.unref();
+    } else timer.refresh();
   }
-  if (armed) return;
-  armed = true;
-  if (timer === undefined) {
-    timer = setTimeout(fire, MAX_PENDING_MS);
-    timer.unref();
-  } else timer.refresh();
+  return current;
 }
 
-/** Fixes every pending deadline from one clock reading, and returns that reading. */
-export function fixPending(): number {
-  const now = Date.now();
-  // Fixing notifies dispatchers, which never enlist: the list does not change under the loop.
-  for (let i = 0; i < pending.length; i++) (pending[i] as PendingDeadline).fix(now);
-  pending.length = 0;
-  return now;
+/** Has `watcher` told when the current epoch ends. */
+export function watchEpoch(watcher: EpochWatcher): void {
+  watchers.push(watcher);
+}
+
+/** Ends the current epoch at the clock's reading now. */
+function endEpoch(): void {
+  const ended = current;
+  const told = watchers;
+  current = new Epoch();
+  calls = 0;
+  watchers = [];
+  ended.end = Date.now();
+  for (const watcher of told) watcher.epochEnded(ended.end);
+}
+
+/** The deadline `pendingMs` from the end of `epoch`, ending it now if it is the current one. */
+export function deadlineAfter(epoch: Epoch, pendingMs: number): number {
+  // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
+  if (epoch.end !== epoch.end) endEpoch();
+  return epoch.end + pendingMs;
+}
+
+/** @internal For tests: whether `epoch` has ended. */
+export function ended(epoch: Epoch): boolean {
+  // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
+  return epoch.end === epoch.end;
 }

@@ -1,14 +1,14 @@
 import type { RpcCall } from './client-call.js';
 import type { Context } from './context.js';
 import type { RpcRef } from './endpoint.js';
-import { enlist, fixPending, type PendingDeadline } from './lazy-deadline.js';
+import { deadlineAfter, type Epoch, epochNow } from './lazy-deadline.js';
 import type { Transport } from './transport.js';
 
 /**
  * An outbound RPC as client middleware and transports see it (`RpcCall`). A class, so that its
  * deadline can start pending (see lazy-deadline.ts) and `locals` costs nothing until used.
  */
-export class OutboundRpc implements RpcCall, PendingDeadline {
+export class OutboundRpc implements RpcCall {
   readonly side = 'client';
   readonly kind = 'rpc';
   readonly ref: RpcRef;
@@ -24,7 +24,8 @@ export class OutboundRpc implements RpcCall, PendingDeadline {
   /** @internal The clock reading the deadline was computed from; NaN while pending or when none was read. */
   clock: number;
   #deadline: number | undefined;
-  // While a number, the deadline is pending: this many milliseconds from when it is fixed.
+  // While set, the deadline is pending: `#pendingMs` from the end of this epoch.
+  #epoch: Epoch | undefined;
   #pendingMs: number;
   #locals: Record<string, unknown> | undefined = undefined;
 
@@ -55,32 +56,33 @@ export class OutboundRpc implements RpcCall, PendingDeadline {
     this.clock = clock;
     this.#pendingMs = pendingMs;
     // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
-    if (pendingMs === pendingMs) enlist(this);
+    this.#epoch = pendingMs === pendingMs ? epochNow() : undefined;
   }
 
-  /** Absolute deadline (epoch ms); reading a pending one fixes it. */
+  /** Absolute deadline (epoch ms); reading a pending one fixes it (see lazy-deadline.ts). */
   get deadline(): number | undefined {
-    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
-    if (this.#pendingMs === this.#pendingMs) fixPending();
+    const epoch = this.#epoch;
+    if (epoch !== undefined) {
+      this.#deadline = deadlineAfter(epoch, this.#pendingMs);
+      this.#epoch = undefined;
+      this.clock = epoch.end;
+    }
     return this.#deadline;
   }
 
   set deadline(at: number | undefined) {
-    this.#pendingMs = Number.NaN;
+    this.#epoch = undefined;
     this.#deadline = at;
   }
 
-  /** @internal The timeout of a pending deadline, NaN once it is fixed (reading this fixes nothing). */
-  get pendingMs(): number {
-    return this.#pendingMs;
+  /** @internal The epoch of a pending deadline; undefined once it is fixed (reading this fixes nothing). */
+  get epoch(): Epoch | undefined {
+    return this.#epoch;
   }
 
-  fix(now: number): void {
-    // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
-    if (this.#pendingMs !== this.#pendingMs) return;
-    this.#deadline = now + this.#pendingMs;
-    this.#pendingMs = Number.NaN;
-    this.clock = now;
+  /** @internal The timeout of a pending deadline. */
+  get pendingMs(): number {
+    return this.#pendingMs;
   }
 
   get locals(): Record<string, unknown> {
