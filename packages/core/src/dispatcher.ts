@@ -3,7 +3,7 @@ import { type Runtime, type ServerCall, ServerCallImpl } from './context.js';
 import { type Endpoint, hasOutputStream, type ServiceDefinition } from './endpoint.js';
 import { WharfError } from './errors.js';
 import { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
-import { type Epoch, type EpochWatcher, watchEpoch } from './lazy-deadline.js';
+import { type Epoch, type EpochWatcher, ended, watchEpoch } from './lazy-deadline.js';
 import { acceptRequestId, MetadataKey, newRequestId } from './metadata.js';
 import { issuedClock } from './outbound.js';
 import { OutboundRpc } from './outbound-call.js';
@@ -160,12 +160,14 @@ export class Dispatcher implements EpochWatcher {
   local(endpoint: Endpoint, route: Route, input: unknown, call: OutboundCall, crossing: Crossing): Promise<unknown> {
     if (this.#closed) return Promise.reject(crossing.error(stopped()));
     const outbound = call instanceof OutboundRpc ? call : undefined;
-    const epoch = outbound?.epoch;
+    let epoch = outbound?.epoch;
     let deadline: number | undefined;
     let pendingMs = Number.NaN;
+    // One that has ended (the call waited in client middleware) is known: check it as any other.
+    if (epoch !== undefined && ended(epoch)) epoch = undefined;
     if (epoch !== undefined) {
-      // A pending deadline is a positive timeout from a moment not yet past: it cannot have
-      // expired. It stays pending here too, fixed when the caller's is (the same epoch).
+      // A deadline pending in the current epoch is a positive timeout from a moment not yet past:
+      // it cannot have expired. It stays pending here too, fixed when the caller's is.
       pendingMs = (outbound as OutboundRpc).pendingMs;
       if (this.#watching !== epoch) {
         this.#watching = epoch;

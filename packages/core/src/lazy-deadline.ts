@@ -69,7 +69,7 @@ export function deadlineAfter(epoch: Epoch, pendingMs: number): number {
   return epoch.end + pendingMs;
 }
 
-/** @internal For tests: whether `epoch` has ended. */
+/** Whether `epoch` has ended (its deadlines are known without reading the clock). */
 export function ended(epoch: Epoch): boolean {
   // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
   return epoch.end === epoch.end;
