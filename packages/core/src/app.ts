@@ -14,8 +14,8 @@ import { MemoryNetwork, memoryTransport } from './memory-transport.js';
 import { requestLog } from './middleware/request-log.js';
 import { resolve } from './middleware/resolve.js';
 import { validation } from './middleware/validation.js';
-import { Outbound, send } from './outbound.js';
-import { type ClientMiddleware, compose, type ServerMiddlewareEntry } from './pipeline.js';
+import { Outbound, SEND } from './outbound.js';
+import { type ClientMiddleware, chain, type ServerMiddlewareEntry } from './pipeline.js';
 import { Readiness } from './readiness.js';
 import { memoryRegistry, type Registry } from './registry.js';
 import { toServiceDefinition } from './service.js';
@@ -101,7 +101,7 @@ class WharfApp implements App {
     this.#registry = options.registry ?? memoryRegistry();
     this.#ownsRegistry = options.registry === undefined;
 
-    const client = compose(this.#clientMiddleware(), send);
+    const client = chain(this.#clientMiddleware(), SEND);
     const timeout = options.defaultTimeoutMs === undefined ? DEFAULT_TIMEOUT_MS : (options.defaultTimeoutMs ?? undefined);
     this.#outbound = new Outbound({ logger: this.logger, pipeline: client, appName: this.name, defaultTimeoutMs: timeout });
     this.#dispatcher = new Dispatcher(this.#outbound, this.services, this.#serverMiddleware());
@@ -296,7 +296,7 @@ class WharfApp implements App {
   client<C extends MethodsOf>(contract: C): Client<C> {
     let client = this.#clients.get(contract);
     if (client === undefined) {
-      client = bindClient(contract, (ref, input, options) => this.#outbound.call(ref, input, options, undefined));
+      client = bindClient(contract, this.#outbound, undefined);
       this.#clients.set(contract, client);
     }
     return client as Client<C>;

@@ -81,8 +81,6 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   listed = false;
   readonly endpoint: Endpoint;
   input: unknown;
-  readonly service: string;
-  readonly method: string;
   readonly transport: string;
   readonly requestId: string;
   readonly metadata: Metadata;
@@ -106,7 +104,7 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   #reject: ((reason: unknown) => void) | undefined;
   #mapError: ((reason: unknown) => unknown) | undefined;
   #deadline: number | undefined;
-  // While set, the deadline is pending (see lazy-deadline.ts): `#pendingMs` from this epoch's end.
+  // While set, the deadline is pending (see lazy-deadline.ts): `#pendingMs` (> 0) from this epoch's end.
   #epoch: Epoch | undefined;
   readonly #pendingMs: number;
 
@@ -126,8 +124,6 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
     this.#runtime = runtime;
     this.endpoint = endpoint;
     this.input = payload;
-    this.service = endpoint.service;
-    this.method = endpoint.name;
     this.transport = transport;
     this.requestId = requestId;
     this.metadata = metadata;
@@ -175,6 +171,15 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
 
   get side(): 'server' {
     return 'server';
+  }
+
+  // Derived rather than stored: fewer fields to fill on every request.
+  get service(): string {
+    return this.endpoint.service;
+  }
+
+  get method(): string {
+    return this.endpoint.name;
   }
 
   get kind(): 'rpc' | 'event' {
@@ -271,7 +276,7 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
     this.#clients ??= new Map();
     let client = this.#clients.get(contract);
     if (client === undefined) {
-      client = bindClient(contract, (ref, input, options) => this.#runtime.call(ref, input, options, this));
+      client = bindClient(contract, this.#runtime, this);
       this.#clients.set(contract, client);
     }
     return client as Client<C>;
@@ -284,14 +289,11 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
 
 function noop(): void {}
 
-/** Builds a typed client whose methods forward to `call`. */
-export function bindClient<C extends MethodsOf>(
-  contract: C,
-  call: (ref: RpcRef, input: unknown, options: CallOptions | undefined) => unknown,
-): Client<C> {
+/** Builds a typed client whose methods call through `runtime`, on behalf of `parent` when set. */
+export function bindClient<C extends MethodsOf>(contract: C, runtime: Runtime, parent: ServerCallImpl | undefined): Client<C> {
   const client: Record<string, unknown> = {};
   for (const [key, ref] of Object.entries(contract.methods)) {
-    client[key] = (input: unknown, options?: CallOptions) => call(ref, input, options);
+    client[key] = (input: unknown, options?: CallOptions) => runtime.call(ref, input, options, parent);
   }
   return Object.freeze(client) as Client<C>;
 }

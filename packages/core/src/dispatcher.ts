@@ -7,13 +7,22 @@ import { type Epoch, type EpochWatcher, ended, watchEpoch } from './lazy-deadlin
 import { acceptRequestId, MetadataKey, newRequestId } from './metadata.js';
 import { issuedClock } from './outbound.js';
 import { OutboundRpc } from './outbound-call.js';
-import { compose, type Fusable, forEndpoint, INPUT, type ServerMiddleware, type ServerMiddlewareEntry } from './pipeline.js';
+import {
+  chain,
+  type Fusable,
+  forEndpoint,
+  INPUT,
+  type Layer,
+  type ServerMiddleware,
+  type ServerMiddlewareEntry,
+  settled,
+} from './pipeline.js';
 import { wrapStream } from './stream.js';
 import type { InboundRequest, OutboundCall, TransportHost } from './transport.js';
 
 /** @internal One endpoint's server pipeline, composed at start-up, and what was decided about it then. */
 export interface Route {
-  readonly run: (call: ServerCall) => Promise<unknown>;
+  readonly top: Layer<ServerCall>;
   readonly streams: boolean;
   /**
    * Whether the pipeline's first reader of the input parses it into a value that shares nothing
@@ -56,10 +65,15 @@ function copiesInput(middleware: readonly ServerMiddleware[]): boolean {
   return false;
 }
 
-function invokeHandler(call: ServerCall): Promise<unknown> {
-  const result = call.endpoint.handler(call.input as never, call);
-  return result instanceof Promise ? result : Promise.resolve(result);
+/** The end of every server pipeline: the handler. */
+class Invoke implements Layer<ServerCall> {
+  run(call: ServerCall): Promise<unknown> {
+    const result = call.endpoint.handler(call.input as never, call);
+    return result instanceof Promise ? result : Promise.resolve(result);
+  }
 }
+
+const INVOKE = new Invoke();
 
 function stopped(): WharfError {
   return new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance');
@@ -108,7 +122,7 @@ export class Dispatcher implements EpochWatcher {
       for (const endpoint of [...service.rpcs, ...service.events]) {
         const layers = forEndpoint(middleware, endpoint);
         this.#routes.set(endpoint, {
-          run: compose(layers, invokeHandler),
+          top: chain(layers, INVOKE),
           streams: endpoint.kind === 'rpc' && hasOutputStream(endpoint.stream),
           copiesInput: copiesInput(layers),
         });
@@ -145,7 +159,7 @@ export class Dispatcher implements EpochWatcher {
       requestId,
       deadline,
       undefined,
-      Number.NaN,
+      0,
       response,
       event,
     );
@@ -162,7 +176,7 @@ export class Dispatcher implements EpochWatcher {
     const outbound = call instanceof OutboundRpc ? call : undefined;
     let epoch = outbound?.epoch;
     let deadline: number | undefined;
-    let pendingMs = Number.NaN;
+    let pendingMs = 0;
     // One that has ended (the call waited in client middleware) is known: check it as any other.
     if (epoch !== undefined && ended(epoch)) epoch = undefined;
     if (epoch !== undefined) {
@@ -176,9 +190,8 @@ export class Dispatcher implements EpochWatcher {
       } else if (pendingMs < this.#soonestPendingMs) this.#soonestPendingMs = pendingMs;
     } else {
       deadline = call.deadline;
-      const clock = outbound === undefined ? Number.NaN : issuedClock(outbound);
-      // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value that differs from itself.
-      if (deadline !== undefined && deadline <= (clock === clock ? clock : Date.now())) {
+      const clock = outbound === undefined ? undefined : issuedClock(outbound);
+      if (deadline !== undefined && deadline <= (clock ?? Date.now())) {
         return Promise.reject(crossing.error(expiredBefore(endpoint)));
       }
     }
@@ -228,7 +241,7 @@ export class Dispatcher implements EpochWatcher {
     this.#gate.enter();
     // Nothing can abort the call early: no deadline, no caller cancellation. Skip the race.
     if (!call.bounded && signal === undefined && onCancel === undefined) {
-      return route.run(call).then(
+      return settled(route.top, call).then(
         (result) => this.#done(route, call, result, crossing),
         (cause: unknown) => {
           throw this.#failed(call, cause, crossing);
@@ -243,7 +256,7 @@ export class Dispatcher implements EpochWatcher {
     const resolve = captured.resolve;
     const reject = captured.reject;
     call.answer(reject, crossing.error);
-    route.run(call).then(
+    settled(route.top, call).then(
       (result) => {
         try {
           resolve(this.#done(route, call, result, crossing));

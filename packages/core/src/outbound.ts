@@ -7,6 +7,7 @@ import { WharfError } from './errors.js';
 import { acceptRequestId, type Metadata, MetadataKey, newRequestId, propagate } from './metadata.js';
 import { eventNameProblem } from './names.js';
 import { OutboundRpc } from './outbound-call.js';
+import { type Layer, settled } from './pipeline.js';
 import { lazyStream } from './stream.js';
 import type { OutboundCall, OutboundEvent } from './transport.js';
 import { parseOrThrow } from './validation.js';
@@ -14,8 +15,8 @@ import { parseOrThrow } from './validation.js';
 /** What the outbound side of an app is built from. */
 export interface OutboundOptions {
   readonly logger: Logger;
-  /** The composed client pipeline, ending in `send`. */
-  readonly pipeline: (call: ClientCall) => Promise<unknown>;
+  /** The composed client pipeline, ending in `SEND`. */
+  readonly pipeline: Layer<ClientCall>;
   /** Emitter name of events published outside any handler. */
   readonly appName: string;
   /** Timeout for calls whose caller set none. */
@@ -26,7 +27,16 @@ export interface OutboundOptions {
  * The end of every client pipeline: hands the call to the transport `resolve` chose. Deadlines
  * are the transport's to enforce (it sends the remaining time and keeps its own timer).
  */
-export function send(call: ClientCall): Promise<unknown> {
+class Send implements Layer<ClientCall> {
+  run(call: ClientCall): Promise<unknown> {
+    return send(call);
+  }
+}
+
+/** The end of every client pipeline. */
+export const SEND: Layer<ClientCall> = new Send();
+
+function send(call: ClientCall): Promise<unknown> {
   if (call.signal?.aborted) return Promise.reject(new WharfError('CANCELLED', 'The call was cancelled before it was sent'));
   const transport = call.via;
   if (call.kind === 'rpc') {
@@ -66,29 +76,30 @@ function requestIdFor(parent: ServerCallImpl | undefined, explicit: Metadata | u
 // reading that deadline came from instead of reading the clock again.
 let issuing: OutboundRpc | undefined;
 
-/** The clock reading `call`'s deadline was computed from, while it is still being issued; else NaN. */
-export function issuedClock(call: OutboundRpc): number {
-  return call === issuing ? call.clock : Number.NaN;
+/** The clock reading `call`'s deadline was computed from, while it is still being issued. */
+export function issuedClock(call: OutboundRpc): number | undefined {
+  return call === issuing ? call.clock : undefined;
 }
 
 /** The outbound half of an app: builds each call's context and runs the client pipeline. */
 export class Outbound implements Runtime {
   readonly logger: Logger;
   readonly #options: OutboundOptions;
-  #now = Number.NaN;
+  #now: number | undefined;
 
   constructor(options: OutboundOptions) {
     this.#options = options;
     this.logger = options.logger;
   }
 
-  /** Sets `#now` to the clock when it had to be read, NaN otherwise. */
+  /** Sets `#now` to the clock when it had to be read, undefined otherwise. */
   #deadline(timeoutMs: number | undefined, deadline: number | undefined, parent: ServerCallImpl | undefined): number | undefined {
     let at = deadline;
-    this.#now = Number.NaN;
+    this.#now = undefined;
     if (timeoutMs !== undefined) {
-      this.#now = Date.now();
-      const fromTimeout = this.#now + timeoutMs;
+      const now = Date.now();
+      this.#now = now;
+      const fromTimeout = now + timeoutMs;
       if (at === undefined || fromTimeout < at) at = fromTimeout;
     }
     const inherited = parent?.deadline;
@@ -100,7 +111,9 @@ export class Outbound implements Runtime {
     const outer = issuing;
     issuing = call;
     try {
-      return this.#options.pipeline(call);
+      return this.#options.pipeline.run(call);
+    } catch (error) {
+      return Promise.reject(error);
     } finally {
       issuing = outer;
     }
@@ -117,9 +130,9 @@ export class Outbound implements Runtime {
     // Only a timeout counting from now, with nothing sooner to respect, can start pending.
     const pending = timeoutMs !== undefined && timeoutMs > 0 && options?.deadline === undefined && parent?.deadline === undefined;
     const deadline = pending ? undefined : this.#deadline(timeoutMs, options?.deadline, parent);
-    const clock = pending ? Number.NaN : this.#now;
+    const clock = pending ? undefined : this.#now;
     const signal = options?.signal ?? parent?.cancellation();
-    const pendingMs = pending ? (timeoutMs as number) : Number.NaN;
+    const pendingMs = pending ? (timeoutMs as number) : 0;
     const call = new OutboundRpc(ref, input, metadata, deadline, clock, pendingMs, signal, parent, options?.address);
     // Transports reject with WharfError by contract (docs/writing-a-transport.md); not wrapping
     // the promise again saves a microtask hop on every call.
@@ -167,6 +180,6 @@ export class Outbound implements Runtime {
       via: undefined,
       locals: {},
     };
-    return this.#options.pipeline(call) as Promise<void>;
+    return settled(this.#options.pipeline, call) as Promise<void>;
   }
 }

