@@ -1,87 +1,18 @@
 import { CallList } from './call-list.js';
 import { type Runtime, type ServerCall, ServerCallImpl } from './context.js';
-import { type Endpoint, hasOutputStream, type ServiceDefinition } from './endpoint.js';
+import type { Endpoint, ServiceDefinition } from './endpoint.js';
 import { WharfError } from './errors.js';
 import { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
 import { type Epoch, type EpochWatcher, ended, watchEpoch } from './lazy-deadline.js';
 import { acceptRequestId, MetadataKey, newRequestId } from './metadata.js';
 import { issuedClock } from './outbound.js';
 import { OutboundRpc } from './outbound-call.js';
-import {
-  chain,
-  type Fusable,
-  forEndpoint,
-  INPUT,
-  type Layer,
-  type ServerMiddleware,
-  type ServerMiddlewareEntry,
-  settled,
-} from './pipeline.js';
+import { type ServerMiddlewareEntry, settled } from './pipeline.js';
+import { type Crossing, capture, captured, expiredBefore, type Route, routeFor, SAME, stopped } from './route.js';
 import { wrapStream } from './stream.js';
-import type { InboundRequest, OutboundCall, TransportHost } from './transport.js';
+import type { InboundRequest, OutboundCall } from './transport.js';
 
-/** @internal One endpoint's server pipeline, composed at start-up, and what was decided about it then. */
-export interface Route {
-  readonly top: Layer<ServerCall>;
-  readonly streams: boolean;
-  /**
-   * Whether the pipeline's first reader of the input parses it into a value that shares nothing
-   * with it (see `INPUT` in pipeline.ts), so an in-process caller's input needs no copy first.
-   */
-  readonly copiesInput: boolean;
-}
-
-/** What an in-process caller's transport maps results and errors through on their way back. */
-export interface Crossing {
-  readonly output: (value: unknown) => unknown;
-  readonly error: (error: unknown) => WharfError;
-}
-
-/**
- * @internal The key under which an app's transport host carries its dispatcher, for the in-memory
- * transport of the same process; not part of the transport SPI.
- */
-export const LOCAL: unique symbol = Symbol('wharf.local');
-
-/** @internal A transport host that may carry its app's dispatcher. */
-export interface LocalHost extends TransportHost {
-  readonly [LOCAL]?: Dispatcher;
-}
-
-const SAME: Crossing = { output: (value) => value, error: (error) => error as WharfError };
-
-// Takes a new promise's resolving functions without a closure per promise.
-const captured = { resolve: (_value: unknown): void => {}, reject: (_reason: unknown): void => {} };
-function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
-  captured.resolve = resolve;
-  captured.reject = reject;
-}
-
-function copiesInput(middleware: readonly ServerMiddleware[]): boolean {
-  for (const layer of middleware as readonly Fusable<ServerCall>[]) {
-    const input = layer[INPUT];
-    if (input !== 'ignores') return input === 'copies';
-  }
-  return false;
-}
-
-/** The end of every server pipeline: the handler. */
-class Invoke implements Layer<ServerCall> {
-  run(call: ServerCall): Promise<unknown> {
-    const result = call.endpoint.handler(call.input as never, call);
-    return result instanceof Promise ? result : Promise.resolve(result);
-  }
-}
-
-const INVOKE = new Invoke();
-
-function stopped(): WharfError {
-  return new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance');
-}
-
-function expiredBefore(endpoint: Endpoint): WharfError {
-  return new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded before ${endpoint.fullName} started`);
-}
+export { type Crossing, LOCAL, type LocalHost, type Route } from './route.js';
 
 function expired(call: ServerCall): WharfError {
   return new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded while handling ${call.service}.${call.method}`);
@@ -120,12 +51,7 @@ export class Dispatcher implements EpochWatcher {
     this.#runtime = runtime;
     for (const service of services) {
       for (const endpoint of [...service.rpcs, ...service.events]) {
-        const layers = forEndpoint(middleware, endpoint);
-        this.#routes.set(endpoint, {
-          top: chain(layers, INVOKE),
-          streams: endpoint.kind === 'rpc' && hasOutputStream(endpoint.stream),
-          copiesInput: copiesInput(layers),
-        });
+        this.#routes.set(endpoint, routeFor(endpoint, middleware));
       }
     }
   }
