@@ -174,7 +174,7 @@ export class Dispatcher implements EpochWatcher {
         },
       );
     }
-    // A pending deadline arms the sweep when it is fixed (deadlineFixed).
+    // A pending deadline arms the sweep when its epoch ends (epochEnded).
     const at = call.fixedDeadline;
     if (at !== undefined && at < this.#sweepAt) this.#armSweep(at);
     // The caller's promise, settled by whichever comes first: the pipeline, or an abort.
