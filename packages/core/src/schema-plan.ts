@@ -154,7 +154,20 @@ export class Parser {
   }
 }
 
+// One compiled parser per schema, however many endpoints and apps use it: compiling is not free,
+// and apps sharing a contract then share one parser, so the call into it stays monomorphic.
+const compiledBySchema = new WeakMap<Schema, Schema | null>();
+
 function compiledOf(schema: Schema): Schema | undefined {
+  let compiled = compiledBySchema.get(schema);
+  if (compiled === undefined) {
+    compiled = compileIfDefinite(schema) ?? null;
+    compiledBySchema.set(schema, compiled);
+  }
+  return compiled ?? undefined;
+}
+
+function compileIfDefinite(schema: Schema): Schema | undefined {
   if (!compilable(schema)) return undefined;
   try {
     const compiled = (compile as (schema: Schema) => Schema)(schema);
