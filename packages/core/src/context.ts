@@ -108,30 +108,29 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   #epoch: Epoch | undefined;
   readonly #pendingMs: number;
 
+  /** `request` is the transport's inbound request; absent for a call from this process (the in-memory transport). */
   constructor(
     runtime: Runtime,
     endpoint: Endpoint,
     payload: unknown,
-    transport: string,
     metadata: Metadata,
     requestId: string,
     deadline: number | undefined,
     epoch: Epoch | undefined,
     pendingMs: number,
-    response: ResponseChannel | undefined,
-    event: EventInfo | undefined,
+    request: InboundRequest | undefined,
   ) {
     this.#runtime = runtime;
     this.endpoint = endpoint;
     this.input = payload;
-    this.transport = transport;
+    this.transport = request === undefined ? 'memory' : request.transport;
     this.requestId = requestId;
     this.metadata = metadata;
     this.#deadline = deadline;
     this.#epoch = epoch;
     this.#pendingMs = pendingMs;
-    this.response = response ?? NO_RESPONSE;
-    this.event = event;
+    this.response = request?.response ?? NO_RESPONSE;
+    this.event = request?.event;
   }
 
   get deadline(): number | undefined {
@@ -225,8 +224,8 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
     return at === undefined ? Number.POSITIVE_INFINITY : Math.max(0, at - Date.now());
   }
 
-  /** @internal Has an abort reject the caller's promise with `mapError(reason)`. */
-  answer(reject: (reason: unknown) => void, mapError: (reason: unknown) => unknown): void {
+  /** @internal Has an abort reject the caller's promise with the reason (mapped by `mapError`). */
+  answer(reject: (reason: unknown) => void, mapError: ((reason: unknown) => unknown) | undefined): void {
     this.#reject = reject;
     this.#mapError = mapError;
   }
@@ -234,7 +233,8 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   abort(reason: WharfError): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
-    if (this.#reject !== undefined) this.#reject((this.#mapError as (reason: unknown) => unknown)(reason));
+    const reject = this.#reject;
+    if (reject !== undefined) reject(this.#mapError === undefined ? reason : this.#mapError(reason));
     this.#controller?.abort(reason);
     const first = this.#listener;
     const more = this.#moreListeners;

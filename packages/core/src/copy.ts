@@ -1,3 +1,5 @@
+import { WharfError } from './errors.js';
+
 // The in-memory transport copies every value that crosses it, so a caller and a handler never
 // share a mutable object, just as if a network were between them. Plain data (the shape zod
 // schemas describe) is copied by a direct walk, ~10x faster than structuredClone for small
@@ -62,5 +64,14 @@ export function assertSendable(value: unknown): void {
     if ((typeof item === 'object' && item !== null) || typeof item === 'function' || typeof item === 'symbol') {
       if (Object.hasOwn(record, key)) assertSendable(item);
     }
+  }
+}
+
+/** The output copied for the caller; a value that could not cross a network is the server's bug. */
+export function copyOutput(output: unknown): unknown {
+  try {
+    return copyValue(output);
+  } catch (error) {
+    throw new WharfError('INTERNAL', `A handler returned a value that cannot be sent: ${(error as Error).message}`);
   }
 }

@@ -1,22 +1,19 @@
 import { CallList } from './call-list.js';
-import { type Runtime, type ServerCall, ServerCallImpl } from './context.js';
+import { type Runtime, ServerCallImpl } from './context.js';
+import { copyOutput } from './copy.js';
 import type { Endpoint, ServiceDefinition } from './endpoint.js';
-import { WharfError } from './errors.js';
+import { throughWire, WharfError } from './errors.js';
 import { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
 import { type Epoch, type EpochWatcher, ended, watchEpoch } from './lazy-deadline.js';
 import { acceptRequestId, MetadataKey, newRequestId } from './metadata.js';
 import { issuedClock } from './outbound.js';
 import { OutboundRpc } from './outbound-call.js';
 import { type ServerMiddlewareEntry, settled } from './pipeline.js';
-import { type Crossing, capture, captured, expiredBefore, type Route, routeFor, SAME, stopped } from './route.js';
+import { capture, captured, expired, expiredBefore, type Route, routeFor, stopped } from './route.js';
 import { wrapStream } from './stream.js';
 import type { InboundRequest, OutboundCall } from './transport.js';
 
-export { type Crossing, LOCAL, type LocalHost, type Route } from './route.js';
-
-function expired(call: ServerCall): WharfError {
-  return new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded while handling ${call.service}.${call.method}`);
-}
+export { LOCAL, type LocalHost, type Route } from './route.js';
 
 /**
  * Runs endpoints through the server pipeline: composed once per endpoint at start-up, one
@@ -75,30 +72,19 @@ export class Dispatcher implements EpochWatcher {
     // Refused before a call object exists: it would subscribe to the caller's cancellation.
     if (request.deadline !== undefined && request.deadline <= Date.now()) return Promise.reject(expiredBefore(endpoint));
     const requestId = request.requestId ?? acceptRequestId(request.metadata[MetadataKey.requestId]);
-    const { transport, metadata, deadline, response, event, signal, onCancel } = request;
-    const call = new ServerCallImpl(
-      this.#runtime,
-      endpoint,
-      payload,
-      transport,
-      metadata,
-      requestId,
-      deadline,
-      undefined,
-      0,
-      response,
-      event,
-    );
-    return this.#start(route, call, signal, onCancel, SAME);
+    const { metadata, deadline } = request;
+    const call = new ServerCallImpl(this.#runtime, endpoint, payload, metadata, requestId, deadline, undefined, 0, request);
+    return this.#start(route, call, request.signal, request.onCancel);
   };
 
   /**
-   * @internal Runs a unary call from a client pipeline of this process: as `dispatch` would for
-   * the in-memory transport's request, with the results and errors mapped through `crossing` in
-   * the same step that settles the call (a promise hop fewer).
+   * @internal Runs a unary call from a client pipeline of this process, as `dispatch` would for
+   * the in-memory transport's request, and answers with a copy of the output or the error rebuilt
+   * from its wire form in the same step that ends the call (a promise hop fewer than a `.then` in
+   * the transport).
    */
-  local(endpoint: Endpoint, route: Route, input: unknown, call: OutboundCall, crossing: Crossing): Promise<unknown> {
-    if (this.#closed) return Promise.reject(crossing.error(stopped()));
+  local(endpoint: Endpoint, route: Route, input: unknown, call: OutboundCall): Promise<unknown> {
+    if (this.#closed) return Promise.reject(throughWire(stopped()));
     const outbound = call instanceof OutboundRpc ? call : undefined;
     let epoch = outbound?.epoch;
     let deadline: number | undefined;
@@ -118,26 +104,14 @@ export class Dispatcher implements EpochWatcher {
       deadline = call.deadline;
       const clock = outbound === undefined ? undefined : issuedClock(outbound);
       if (deadline !== undefined && deadline <= (clock ?? Date.now())) {
-        return Promise.reject(crossing.error(expiredBefore(endpoint)));
+        return Promise.reject(throughWire(expiredBefore(endpoint)));
       }
     }
     const metadata = call.metadata;
     // Set by the caller's own process (generated, or given by its code): nothing to sanitise.
     const requestId = metadata[MetadataKey.requestId] ?? newRequestId();
-    const server = new ServerCallImpl(
-      this.#runtime,
-      endpoint,
-      input,
-      'memory',
-      metadata,
-      requestId,
-      deadline,
-      epoch,
-      pendingMs,
-      undefined,
-      undefined,
-    );
-    return this.#start(route, server, call.signal, undefined, crossing);
+    const server = new ServerCallImpl(this.#runtime, endpoint, input, metadata, requestId, deadline, epoch, pendingMs, undefined);
+    return this.#startLocal(route, server, call.signal);
   }
 
   /**
@@ -155,53 +129,84 @@ export class Dispatcher implements EpochWatcher {
     call: ServerCallImpl,
     signal: AbortSignal | undefined,
     onCancel: InboundRequest['onCancel'],
-    crossing: Crossing,
   ): Promise<unknown> {
     call.follow(signal, onCancel);
     if (call.abortReason !== undefined) {
       // The caller went away before we began: answer, and run nothing on its behalf.
       call.release();
-      return Promise.reject(crossing.error(call.abortReason));
+      return Promise.reject(call.abortReason);
     }
-    this.#inFlight.add(call);
-    this.#gate.enter();
+    this.#admit(call);
     // Nothing can abort the call early: no deadline, no caller cancellation. Skip the race.
     if (!call.bounded && signal === undefined && onCancel === undefined) {
       return settled(route.top, call).then(
-        (result) => this.#done(route, call, result, crossing),
+        (result) => this.#done(route, call, result),
         (cause: unknown) => {
-          throw this.#failed(call, cause, crossing);
+          throw this.#failed(call, cause);
         },
       );
     }
-    // A pending deadline arms the sweep when its epoch ends (epochEnded).
-    const at = call.fixedDeadline;
-    if (at !== undefined && at < this.#sweepAt) this.#armSweep(at);
     // The caller's promise, settled by whichever comes first: the pipeline, or an abort.
     const answer = new Promise(capture);
     const resolve = captured.resolve;
     const reject = captured.reject;
-    call.answer(reject, crossing.error);
+    call.answer(reject, undefined);
     settled(route.top, call).then(
-      (result) => {
-        try {
-          resolve(this.#done(route, call, result, crossing));
-        } catch (cause) {
-          reject(crossing.error(cause));
-        }
-      },
-      (cause: unknown) => reject(this.#failed(call, cause, crossing)),
+      (result) => resolve(this.#done(route, call, result)),
+      (cause: unknown) => reject(this.#failed(call, cause)),
     );
     return answer;
   }
 
-  #done(route: Route, call: ServerCallImpl, result: unknown, crossing: Crossing): unknown {
-    return crossing.output(route.streams ? this.#stream(call, result) : this.#finish(call, result));
+  // `#start` for `local`, apart so that each keeps its calls monomorphic: unary only, answers
+  // mapped as they cross back to the caller.
+  #startLocal(route: Route, call: ServerCallImpl, signal: AbortSignal | undefined): Promise<unknown> {
+    call.follow(signal, undefined);
+    if (call.abortReason !== undefined) {
+      call.release();
+      return Promise.reject(throughWire(call.abortReason));
+    }
+    this.#admit(call);
+    if (!call.bounded && signal === undefined) {
+      return settled(route.top, call).then(
+        (result) => copyOutput(this.#finish(call, result)),
+        (cause: unknown) => {
+          throw throughWire(this.#failed(call, cause));
+        },
+      );
+    }
+    const answer = new Promise(capture);
+    const resolve = captured.resolve;
+    const reject = captured.reject;
+    call.answer(reject, throughWire);
+    settled(route.top, call).then(
+      (result) => {
+        try {
+          resolve(copyOutput(this.#finish(call, result)));
+        } catch (cause) {
+          reject(cause);
+        }
+      },
+      (cause: unknown) => reject(throughWire(this.#failed(call, cause))),
+    );
+    return answer;
   }
 
-  #failed(call: ServerCallImpl, cause: unknown, crossing: Crossing): WharfError {
+  // A pending deadline arms the sweep when its epoch ends (epochEnded).
+  #admit(call: ServerCallImpl): void {
+    this.#inFlight.add(call);
+    this.#gate.enter();
+    const at = call.fixedDeadline;
+    if (at !== undefined && at < this.#sweepAt) this.#armSweep(at);
+  }
+
+  #done(route: Route, call: ServerCallImpl, result: unknown): unknown {
+    return route.streams ? this.#stream(call, result) : this.#finish(call, result);
+  }
+
+  #failed(call: ServerCallImpl, cause: unknown): WharfError {
     this.#finish(call, undefined);
-    return crossing.error(this.#normalise(call, cause));
+    return this.#normalise(call, cause);
   }
 
   #armSweep(at: number): void {

@@ -1,7 +1,7 @@
-import { assertSendable, copyValue } from './copy.js';
-import { type Crossing, LOCAL, type LocalHost, type Route } from './dispatcher.js';
+import { assertSendable, copyOutput, copyValue } from './copy.js';
+import { LOCAL, type LocalHost, type Route } from './dispatcher.js';
 import { hasInputStream, hasOutputStream, STREAM_KINDS, type StreamKind } from './endpoint.js';
-import { toWharfError, WharfError } from './errors.js';
+import { throughWire, toWharfError, WharfError } from './errors.js';
 import { type Member, MemoryNetwork, MemoryNode, type NodeOwner } from './memory-network.js';
 import { MetadataKey } from './metadata.js';
 import { fromIterable, mapStream, wrapStream } from './stream.js';
@@ -9,30 +9,9 @@ import type { InboundRequest, OutboundCall, OutboundEvent, Transport, TransportC
 
 export { MemoryNetwork };
 
-/** The error rebuilt from its wire form, exactly as a remote caller would receive it. */
-function toRemote(error: unknown): WharfError {
-  return WharfError.fromWire(toWharfError(error).toWire());
-}
-
-function throwRemote(error: unknown): never {
-  throw toRemote(error);
-}
-
-/** The output copied for the caller; a value that could not cross a network is the server's bug. */
-function copyOutput(output: unknown): unknown {
-  try {
-    return copyValue(output);
-  } catch (error) {
-    throw new WharfError('INTERNAL', `A handler returned a value that cannot be sent: ${(error as Error).message}`);
-  }
-}
-
 function copyStream(output: unknown): AsyncIterable<unknown> {
-  return wrapStream(mapStream(output as AsyncIterable<unknown>, copyOutput), { done() {}, mapError: toRemote });
+  return wrapStream(mapStream(output as AsyncIterable<unknown>, copyOutput), { done() {}, mapError: throughWire });
 }
-
-/** What crosses back to an in-process caller: copies of outputs, errors rebuilt from the wire. */
-const CROSSING: Crossing = { output: copyOutput, error: toRemote };
 
 /**
  * The input as the server receives it: a copy, unless the server's pipeline parses it into a
@@ -126,7 +105,7 @@ class MemoryTransport implements Transport, NodeOwner {
       return Promise.reject(error);
     }
     if (route !== undefined && node.dispatcher !== undefined) {
-      return node.dispatcher.local(endpoint, route, input, call, CROSSING);
+      return node.dispatcher.local(endpoint, route, input, call);
     }
     const request: InboundRequest = {
       transport: 'memory',
@@ -140,7 +119,9 @@ class MemoryTransport implements Transport, NodeOwner {
     };
     return node.host
       .dispatch(endpoint, input, request)
-      .then(hasOutputStream(endpoint.stream) ? copyStream : copyOutput, throwRemote);
+      .then(hasOutputStream(endpoint.stream) ? copyStream : copyOutput, (error: unknown) => {
+        throw throughWire(error);
+      });
   }
 
   async publish(event: OutboundEvent): Promise<void> {

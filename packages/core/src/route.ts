@@ -25,12 +25,6 @@ export interface Route {
   readonly copiesInput: boolean;
 }
 
-/** What an in-process caller's transport maps results and errors through on their way back. */
-export interface Crossing {
-  readonly output: (value: unknown) => unknown;
-  readonly error: (error: unknown) => WharfError;
-}
-
 /**
  * @internal The key under which an app's transport host carries its dispatcher, for the in-memory
  * transport of the same process; not part of the transport SPI.
@@ -41,8 +35,6 @@ export const LOCAL: unique symbol = Symbol('wharf.local');
 export interface LocalHost extends TransportHost {
   readonly [LOCAL]?: Dispatcher;
 }
-
-export const SAME: Crossing = { output: (value) => value, error: (error) => error as WharfError };
 
 // Takes a new promise's resolving functions without a closure per promise.
 export const captured = { resolve: (_value: unknown): void => {}, reject: (_reason: unknown): void => {} };
@@ -71,6 +63,10 @@ const INVOKE = new Invoke();
 
 export function stopped(): WharfError {
   return new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance');
+}
+
+export function expired(call: ServerCall): WharfError {
+  return new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded while handling ${call.service}.${call.method}`);
 }
 
 export function expiredBefore(endpoint: Endpoint): WharfError {
