@@ -8,6 +8,11 @@
 // exact one, by at most about EPOCH_MS or the time EPOCH_CALLS calls take in one event-loop turn —
 // the order of the lag of the timer that enforces it anyway.
 
+// Node's own timer, not the global one that test fake timers replace: a fake timer object kept
+// across epochs would never fire once the fakes are uninstalled, and pending deadlines would then
+// end only by count.
+import { setTimeout } from 'node:timers';
+
 /** A span of time whose calls share one clock reading: the one taken when it ended. */
 export class Epoch {
   /** The clock reading that ended this epoch; NaN while it is the current one. */
