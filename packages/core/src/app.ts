@@ -8,7 +8,7 @@ import { checkServices } from './checks.js';
 import { bindClient } from './context.js';
 import type { MethodsOf } from './contract.js';
 import { throwIfProblems } from './declaration-error.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, LOCAL, type LocalHost } from './dispatcher.js';
 import type { Endpoint, EventEndpoint, EventRef, RpcRef, ServiceDefinition } from './endpoint.js';
 import { endpointsProblems } from './endpoints-check.js';
 import { WharfError } from './errors.js';
@@ -18,8 +18,8 @@ import { requestLog } from './middleware/request-log.js';
 import { resolve } from './middleware/resolve.js';
 import { validation } from './middleware/validation.js';
 import { combineObservers } from './observer.js';
-import { Outbound, send } from './outbound.js';
-import { type ClientMiddleware, compose, type ServerMiddlewareEntry } from './pipeline.js';
+import { Outbound, SEND } from './outbound.js';
+import { type ClientMiddleware, chain, type ServerMiddlewareEntry } from './pipeline.js';
 import { Readiness } from './readiness.js';
 import { memoryRegistry, type Registry, type ServiceInstance } from './registry.js';
 import { toServiceDefinition } from './service.js';
@@ -114,7 +114,7 @@ class WharfApp implements App {
     this.#ownsRegistry = options.registry === undefined;
     this.#advertiser = new Advertiser(this.#registry, this.logger, () => this.#instances());
 
-    const client = compose(this.#clientMiddleware(), send);
+    const client = chain(this.#clientMiddleware(), SEND);
     const timeout = options.defaultTimeoutMs === undefined ? DEFAULT_TIMEOUT_MS : (options.defaultTimeoutMs ?? undefined);
     this.#outbound = new Outbound({ logger: this.logger, pipeline: client, appName: this.name, defaultTimeoutMs: timeout });
     const server = this.#serverMiddleware();
@@ -196,7 +196,9 @@ class WharfApp implements App {
   #host(transport: Transport): TransportHost {
     const app = this;
     const subscriptions: EventEndpoint[] = transport === this.#bus ? this.services.flatMap((s) => s.events) : [];
-    return {
+    const host: LocalHost = {
+      // Only the in-memory transport runs calls of this process straight into the dispatcher.
+      [LOCAL]: transport === this.#memory ? this.#dispatcher : undefined,
       services: this.services,
       rpcs: this.services.flatMap((s) => s.rpcs),
       subscriptions,
@@ -210,6 +212,7 @@ class WharfApp implements App {
       idle: (signal) => this.#idle(signal),
       health: () => this.health(),
     };
+    return host;
   }
 
   start(): Promise<void> {
@@ -327,7 +330,7 @@ class WharfApp implements App {
   client<C extends MethodsOf>(contract: C): Client<C> {
     let client = this.#clients.get(contract);
     if (client === undefined) {
-      client = bindClient(contract, (ref, input, options) => this.#outbound.call(ref, input, options, undefined));
+      client = bindClient(contract, this.#outbound, undefined);
       this.#clients.set(contract, client);
     }
     return client as Client<C>;
