@@ -33,6 +33,7 @@ export {
   type WireError,
 } from './errors.js';
 export { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
+export { DEFAULT_MAX_JSON_DEPTH, JsonDepthGuard, jsonTooDeep } from './json-depth.js';
 export {
   acceptRequestId,
   DEADLINE_SKEW_TOLERANCE_MS,
