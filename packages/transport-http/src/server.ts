@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { DeclarationError, type Schema } from '@wharf/core';
 import {
@@ -12,13 +13,15 @@ import {
 import Router from 'find-my-way';
 import { onClientError } from './client-error.js';
 import { objectShape } from './coerce.js';
+import { extraRoutes } from './extra-routes.js';
+import { closeGracefully, trackConnections } from './graceful-close.js';
+import { inTurn } from './in-order.js';
 import { lingerOnClose } from './linger.js';
-import { openApiDocument } from './openapi.js';
 import { DEFAULTS, type HttpServerOptions } from './options.js';
-import { JSON_CONTENT_TYPE, sendProblem } from './response.js';
+import { earlyRefusal } from './request-checks.js';
+import { sendProblem } from './response.js';
 import { normalisePrefix, routeOf, routeProblems } from './route.js';
 import { type Params, type Query, type RouteHandler, rpcHandler } from './rpc-handler.js';
-import { DOCS_CSP, type StaticAsset, swaggerUiAssets } from './swagger-ui.js';
 
 type RouterInstance = ReturnType<typeof Router>;
 type Method = Parameters<RouterInstance['find']>[0];
@@ -46,6 +49,7 @@ export class HttpServer {
   readonly #routesHint: string;
   readonly #router: RouterInstance;
   #server: Server | undefined;
+  #sockets: ReadonlySet<Socket> = new Set();
   #host: TransportHost | undefined;
   #closing = false;
   #port: number | undefined;
@@ -82,9 +86,15 @@ export class HttpServer {
         requestTimeout: o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
         keepAliveTimeout: o.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs,
         connectionsCheckingInterval: o.connectionsCheckingIntervalMs ?? DEFAULTS.connectionsCheckingIntervalMs,
+        // Checked in #onRequest, so that the answer is a problem like every other refusal.
+        requireHostHeader: false,
       },
       this.#onRequest,
     );
+    // Keep every header field: Node's count (2 000 raw entries) drops those past it silently, and
+    // with them a late Content-Length. maxHeaders refuses such requests instead (request-checks.ts).
+    server.maxHeadersCount = 0;
+    this.#sockets = trackConnections(server);
     server.on('clientError', onClientError);
     // `Expect: 100-continue` with a body over the limit gets its 413 before the client sends it.
     const limit = o.bodyLimit ?? DEFAULTS.bodyLimit;
@@ -126,7 +136,10 @@ export class HttpServer {
     const context = {
       host,
       logger: app.logger,
-      bodyLimit: this.#options.bodyLimit ?? DEFAULTS.bodyLimit,
+      bodyLimits: {
+        bytes: this.#options.bodyLimit ?? DEFAULTS.bodyLimit,
+        depth: this.#options.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
+      },
       defaultTimeoutMs:
         this.#options.defaultTimeoutMs === null ? undefined : (this.#options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs),
       draining: this.#draining,
@@ -153,6 +166,8 @@ export class HttpServer {
       }
       const handler = rpcHandler(endpoint, route, context);
       this.#on(route.method, this.#prefix + route.path, handler);
+      // HEAD is GET without the body (RFC 9110 §9.3.2); Node sends no body for it.
+      if (route.method === 'GET') this.#on('HEAD', this.#prefix + route.path, handler);
       routes.push(`${route.method} ${this.#prefix}${route.path} → ${endpoint.fullName}`);
       if (hasInputStream(endpoint.stream)) unsupported.push(`${endpoint.fullName} (${endpoint.stream} stream)`);
     }
@@ -173,49 +188,10 @@ export class HttpServer {
   }
 
   #routeExtras(host: TransportHost, app: TransportContext): void {
-    const o = this.#options;
-    const prefix = this.#prefix;
-    if (o.health !== false) {
-      const live = prefix + (o.health?.live ?? DEFAULTS.livePath);
-      const ready = prefix + (o.health?.ready ?? DEFAULTS.readyPath);
-      this.#get(
-        live,
-        (_req, res) => {
-          res.setHeader('cache-control', 'no-store');
-          sendJsonBody(res, 200, '{"status":"live"}');
-        },
-        HEALTH,
-      );
-      this.#get(
-        ready,
-        (_req, res) => {
-          res.setHeader('cache-control', 'no-store');
-          if (host.isReady()) sendJsonBody(res, 200, '{"status":"ready"}');
-          else sendJsonBody(res, 503, JSON.stringify({ status: 'not ready', state: host.state }));
-        },
-        HEALTH,
-      );
+    for (const route of extraRoutes(host, app, this.#options, this.#prefix)) {
+      this.#on('GET', route.path, route.handler, route.health ? HEALTH : undefined);
+      this.#on('HEAD', route.path, route.handler, route.health ? HEALTH : undefined);
     }
-    if (o.openapi === false) return;
-    const specPath = prefix + (o.openapi?.path ?? DEFAULTS.openapiPath);
-    const document = openApiDocument(host.services, { title: app.appName, ...o.openapi, prefix });
-    const spec = Buffer.from(JSON.stringify(document));
-    this.#get(specPath, (_req, res) => {
-      res.statusCode = 200;
-      res.setHeader('content-type', JSON_CONTENT_TYPE);
-      res.setHeader('cache-control', 'no-cache');
-      res.end(spec);
-    });
-    if (o.docs === false) return;
-    const docsPath = prefix + (o.docs?.path ?? DEFAULTS.docsPath);
-    for (const [path, asset] of swaggerUiAssets(docsPath, specPath, o.openapi?.title ?? app.appName)) {
-      this.#get(path, (_req, res) => sendAsset(res, asset, path === docsPath));
-    }
-  }
-
-  #get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void, store?: RouteStore): void {
-    this.#on('GET', path, handler, store);
-    this.#on('HEAD', path, handler, store);
   }
 
   #on(method: Method, path: string, handler: RouteHandler, store?: RouteStore): void {
@@ -226,7 +202,15 @@ export class HttpServer {
     }
   }
 
-  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => inTurn(req, res, this.#route);
+
+  readonly #route = (req: IncomingMessage, res: ServerResponse): void => {
+    const refused = earlyRefusal(req, this.#options.maxHeaders ?? DEFAULTS.maxHeaders);
+    if (refused !== undefined) {
+      if (!req.complete) lingerOnClose(req.socket);
+      sendProblem(res, refused.status, refused.error, requestIdOf(req), true);
+      return;
+    }
     const method = req.method as Method;
     const url = req.url ?? '/';
     const found = this.#router.find(method, url);
@@ -273,48 +257,21 @@ export class HttpServer {
     sendProblem(res, 405, error, requestIdOf(req), false, { allow });
   }
 
-  /** Stops accepting, lets in-flight requests finish, closes idle connections; force-closes when `signal` aborts. */
+  /**
+   * Stops accepting, answers every request from now on with `Connection: close` (503 unless it was
+   * already in flight), and resolves once every connection has closed without cutting one a
+   * request may be on its way to; when `signal` aborts, answers first, then closes what is left
+   * (graceful-close.ts).
+   */
   async close(signal: AbortSignal): Promise<void> {
     this.#closing = true;
     const server = this.#server;
     if (server === undefined) return;
     this.#server = undefined;
-    // Sockets that go idle after their last response are closed as they do; close() itself only
-    // closes those idle at the moment it is called.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const force = () => server.closeAllConnections();
-    signal.addEventListener('abort', force, { once: true });
-    try {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if (signal.aborted) force();
-      });
-    } finally {
-      clearInterval(sweep);
-      signal.removeEventListener('abort', force);
-    }
+    await closeGracefully(server, this.#sockets, signal);
   }
 }
 
 function requestIdOf(req: IncomingMessage): string {
   return acceptRequestId(req.headers[MetadataKey.requestId] as string | undefined);
-}
-
-function sendJsonBody(res: ServerResponse, status: number, body: string): void {
-  res.statusCode = status;
-  res.setHeader('content-type', JSON_CONTENT_TYPE);
-  res.end(body);
-}
-
-function sendAsset(res: ServerResponse, asset: StaticAsset, page: boolean): void {
-  res.statusCode = 200;
-  res.setHeader('content-type', asset.contentType);
-  res.setHeader('x-content-type-options', 'nosniff');
-  if (page) {
-    res.setHeader('content-security-policy', DOCS_CSP);
-    res.setHeader('cache-control', 'no-cache');
-  } else {
-    res.setHeader('cache-control', 'public, max-age=3600');
-  }
-  res.end(asset.body());
 }

@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TransportContext, TransportHost } from '@wharf/core/transport';
+import { openApiDocument } from './openapi.js';
+import { DEFAULTS, type HttpServerOptions } from './options.js';
+import { JSON_CONTENT_TYPE } from './response.js';
+import { DOCS_CSP, type StaticAsset, swaggerUiAssets } from './swagger-ui.js';
+
+/** A route the server adds beside the RPCs (served on GET and HEAD). */
+export interface ExtraRoute {
+  readonly path: string;
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Health routes answer while draining, when everything else is refused. */
+  readonly health: boolean;
+}
+
+/** The health routes, the OpenAPI document and Swagger UI, as the options ask. */
+export function extraRoutes(host: TransportHost, app: TransportContext, o: HttpServerOptions, prefix: string): ExtraRoute[] {
+  const routes: ExtraRoute[] = [];
+  if (o.health !== false) {
+    routes.push({
+      path: prefix + (o.health?.live ?? DEFAULTS.livePath),
+      health: true,
+      handler: (_req, res) => {
+        res.setHeader('cache-control', 'no-store');
+        sendJsonBody(res, 200, '{"status":"live"}');
+      },
+    });
+    routes.push({
+      path: prefix + (o.health?.ready ?? DEFAULTS.readyPath),
+      health: true,
+      handler: (_req, res) => {
+        res.setHeader('cache-control', 'no-store');
+        if (host.isReady()) sendJsonBody(res, 200, '{"status":"ready"}');
+        else sendJsonBody(res, 503, JSON.stringify({ status: 'not ready', state: host.state }));
+      },
+    });
+  }
+  if (o.openapi === false) return routes;
+  const specPath = prefix + (o.openapi?.path ?? DEFAULTS.openapiPath);
+  const document = openApiDocument(host.services, { title: app.appName, ...o.openapi, prefix });
+  const spec = Buffer.from(JSON.stringify(document));
+  routes.push({
+    path: specPath,
+    health: false,
+    handler: (_req, res) => {
+      res.statusCode = 200;
+      res.setHeader('content-type', JSON_CONTENT_TYPE);
+      res.setHeader('cache-control', 'no-cache');
+      res.end(spec);
+    },
+  });
+  if (o.docs === false) return routes;
+  const docsPath = prefix + (o.docs?.path ?? DEFAULTS.docsPath);
+  for (const [path, asset] of swaggerUiAssets(docsPath, specPath, o.openapi?.title ?? app.appName)) {
+    routes.push({ path, health: false, handler: (_req, res) => sendAsset(res, asset, path === docsPath) });
+  }
+  return routes;
+}
+
+function sendJsonBody(res: ServerResponse, status: number, body: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', JSON_CONTENT_TYPE);
+  res.end(body);
+}
+
+function sendAsset(res: ServerResponse, asset: StaticAsset, page: boolean): void {
+  res.statusCode = 200;
+  res.setHeader('content-type', asset.contentType);
+  res.setHeader('x-content-type-options', 'nosniff');
+  if (page) {
+    res.setHeader('content-security-policy', DOCS_CSP);
+    res.setHeader('cache-control', 'no-cache');
+  } else {
+    res.setHeader('cache-control', 'public, max-age=3600');
+  }
+  res.end(asset.body());
+}
