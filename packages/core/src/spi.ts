@@ -48,6 +48,7 @@ export {
 } from './metadata.js';
 export { schemeOf } from './middleware/resolve.js';
 export { toServiceDefinition } from './service.js';
+export { stoppedCallError } from './stopped-call.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';
 export {
