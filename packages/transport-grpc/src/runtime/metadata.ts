@@ -1,6 +1,7 @@
 // Wharf metadata (lower-case string keys, string values) ↔ gRPC metadata. Binary (`-bin`) values
 // appear in ctx.metadata as standard base64, several values joined by `,`; a `-bin` key given as
-// a string is read as base64 on the way out, so a binary value round-trips unchanged.
+// a string is read as base64 on the way out, so a binary value round-trips unchanged. The values
+// exactly as sent (bytes, every value of a repeated key) are one call away: grpcMetadata(ctx).
 
 import { Metadata } from '@grpc/grpc-js';
 import { MetadataKey, type Metadata as WharfMetadata } from '@wharf/core/transport';
@@ -10,9 +11,45 @@ function reserved(key: string): boolean {
   return key.startsWith('grpc-') || key.startsWith(':') || key === 'content-type' || key === 'te' || key === 'user-agent';
 }
 
+/** The inbound metadata of a call exactly as sent: every value of each key, bytes for `-bin` keys. */
+export interface GrpcMetadataValues {
+  /** Every value of a text key, in the order sent; empty when absent. */
+  text(key: string): readonly string[];
+  /** Every value of a `-bin` key, as bytes, in the order sent; empty when absent. */
+  binary(key: string): readonly Uint8Array[];
+  /** The keys sent (lower-case), `-bin` keys included. */
+  keys(): readonly string[];
+}
+
+// ctx.metadata is the record fromGrpc made for the call: it keys the call's grpc-js Metadata.
+// A WeakMap entry per call, read only by whoever asks, keeps the common path a plain record.
+const received = new WeakMap<object, Metadata>();
+
+/**
+ * The inbound gRPC metadata of the request `ctx` is handling, exactly as sent: bytes for `-bin`
+ * keys and every value of a repeated key, where `ctx.metadata` has one string per key (values
+ * joined with `, `, bytes as base64). Undefined when the request did not arrive over gRPC.
+ */
+export function grpcMetadata(ctx: { readonly metadata: WharfMetadata }): GrpcMetadataValues | undefined {
+  const metadata = received.get(ctx.metadata);
+  if (metadata === undefined) return undefined;
+  return {
+    text: (key) => {
+      const k = key.toLowerCase();
+      return k.endsWith('-bin') ? [] : metadata.get(k).map(String);
+    },
+    binary: (key) => {
+      const k = key.toLowerCase();
+      return k.endsWith('-bin') ? metadata.get(k).filter((v): v is Buffer => Buffer.isBuffer(v)) : [];
+    },
+    keys: () => Object.keys(metadata.getMap()),
+  };
+}
+
 /** Request metadata as handlers see it (`ctx.metadata`). */
 export function fromGrpc(metadata: Metadata): Record<string, string> {
   const out: Record<string, string> = {};
+  received.set(out, metadata);
   const all = metadata.toJSON();
   for (const key of Object.keys(all)) {
     const values = all[key] as (string | Buffer)[];
