@@ -166,7 +166,7 @@ describe('helpers', () => {
     expect(fifo.shift()).toBeUndefined();
   });
 
-  it('reads metadata from string headers only, without transport headers', () => {
+  it('reads metadata from string and numeric headers (as decimal strings), without transport headers', () => {
     expect(
       metadataFromHeaders({
         'X-Request-Id': 'r1',
@@ -176,8 +176,11 @@ describe('helpers', () => {
         'wharf-delay-ms': '100',
         'x-death': [],
         count: 3,
+        flag: true,
+        table: { a: 1 },
+        bytes: Buffer.from('x'),
       }),
-    ).toEqual({ 'x-request-id': 'r1', traceparent: 't' });
+    ).toEqual({ 'x-request-id': 'r1', traceparent: 't', count: '3' });
   });
 
   it('accepts JSON content types', () => {
