@@ -145,6 +145,27 @@ describe.skipIf(!available)('malformed requests and undeliverable replies', () =
     expect(line?.obj).toMatchObject({ replyTo: `${namespace}.nobody-listens-here`, correlationId: 'lost-1' });
   });
 
+  it('refuses a request body nested deeper than 64 levels, or not UTF-8, with INVALID_ARGUMENT before parsing it', async () => {
+    const before = handled;
+    replies.length = 0;
+    const depth = 500_000;
+    publish(
+      { type: 'ask', replyTo: 'amq.rabbitmq.reply-to', correlationId: 'deep' },
+      `{"q":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+    );
+    channel.publish('', queue, Buffer.from([0x7b, 0x22, 0x71, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), {
+      type: 'ask',
+      replyTo: 'amq.rabbitmq.reply-to',
+      correlationId: 'latin1',
+      contentType: 'application/json',
+    });
+    await eventually(() => replies.length === 2, 'both refusals arrive');
+    const byId = new Map(replies.map((r) => [r.properties.correlationId, JSON.parse(r.content.toString())]));
+    expect(byId.get('deep')).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('deeper than 64') });
+    expect(byId.get('latin1')).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('UTF-8') });
+    expect(handled).toBe(before);
+  });
+
   it('takes integer metadata headers as metadata, and ignores a timeout header that is not a number', async () => {
     replies.length = 0;
     publish({

@@ -6,6 +6,7 @@ import { ack, QueueConsumer } from '../connection/queue-consumer.js';
 import type { Readiness } from '../connection/readiness.js';
 import { assertQueue } from '../declare.js';
 import { intHeader, isJsonContentType, metadataFromHeaders } from '../headers.js';
+import { parseJsonBody } from '../json-body.js';
 import type { Log } from '../log.js';
 import { DIRECT_REPLY_TO, Header } from '../names.js';
 import type { AmqpStats } from '../stats.js';
@@ -173,13 +174,12 @@ export class RpcServer {
       });
       return;
     }
-    let input: unknown;
-    try {
-      input = JSON.parse(message.content.toString('utf8'));
-    } catch (error) {
-      fail({ code: 'INVALID_ARGUMENT', message: `The request body is not valid JSON: ${(error as Error).message}` });
+    const body = parseJsonBody(message.content);
+    if (!body.ok) {
+      fail({ code: 'INVALID_ARGUMENT', message: `The request body ${body.why}` });
       return;
     }
+    const input = body.value;
     const response = new ReplyHeaders();
     try {
       const output = await this.#options.host.dispatch(endpoint, input, {
