@@ -27,7 +27,7 @@ const chat = defineContract({
   methods: withProto(binding, {
     say: {
       input: z.object({ text: z.string(), tags: z.array(z.string()) }),
-      output: z.object({ text: z.string(), sequence: z.string() }),
+      output: z.object({ text: z.string(), sequence: z.string(), mood: z.string().optional() }),
     },
   }),
 });
@@ -37,6 +37,8 @@ const MESSAGE = '  Quota: 100% used — ünïcødé ✓\n  retry tomorrow ';
 const service = implement(chat, {
   async say({ text, tags }, ctx) {
     if (text === 'status') throw grpcStatus(Number(tags[0]), MESSAGE, { quota: 'daily' });
+    // An enum value taken from the request as is: only the enum's own names may be sent.
+    if (text === 'mood') return { text, sequence: '1', mood: tags[0] };
     if (text === 'proxy') {
       // A Wharf client calling on gets the same raw status, and can pass it on unchanged.
       const upstream = tags[1] as string;
@@ -62,7 +64,9 @@ interface ChatClient extends Client {
   Say(request: object, metadata: Metadata, callback: Callback): ClientUnaryCall;
 }
 const Chat = (
-  loadPackageDefinition(loadSync('acme/chat/v1/chat.proto', { includeDirs: [protoDir], keepCase: true })) as unknown as {
+  loadPackageDefinition(
+    loadSync('acme/chat/v1/chat.proto', { includeDirs: [protoDir], keepCase: true, enums: String }),
+  ) as unknown as {
     acme: { chat: { v1: { Chat: ServiceClientConstructor } } };
   }
 ).acme.chat.v1.Chat;
@@ -122,6 +126,19 @@ describe('gRPC status passthrough', () => {
     expect(proxied?.code).toBe(77);
     expect(proxied?.details).toBe(MESSAGE);
     await app.stop();
+  });
+});
+
+describe('enum values from a handler', () => {
+  it('sends an enum’s own names only: a name that is an index or an inherited property is a logged INTERNAL, not a guess', async () => {
+    const ok = await say('mood', ['SAD']);
+    expect(ok.reply).toMatchObject({ mood: 'SAD' });
+    for (const mood of ['2', 'toString', '__proto__']) {
+      const { error } = await say('mood', [mood]);
+      // Before: '2' was looked up in the enum's values, whose prototype maps numbers to names, and
+      // went out as whatever protobufjs made of the name "SAD".
+      expect(error?.code, mood).toBe(13);
+    }
   });
 });
 
