@@ -58,4 +58,9 @@ export interface AppOptions {
   /** The per-request log line; `false` to drop it from the pipeline. */
   readonly requestLog?: RequestLogOptions | false;
   readonly shutdown?: ShutdownOptions;
+  /**
+   * Advertised with every instance this app registers (beside `app` and `instance`), e.g.
+   * `{ release: '2', zone: 'a' }`; version routing matches `release` when present.
+   */
+  readonly metadata?: Readonly<Record<string, string>>;
 }

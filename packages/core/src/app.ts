@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { Advertiser } from './advertiser.js';
 import type { AppOptions, ClientBuiltins, ServerBuiltins } from './app-options.js';
 import { roundRobin } from './balancer.js';
 import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } from './caller.js';
@@ -17,10 +18,10 @@ import { validation } from './middleware/validation.js';
 import { Outbound, send } from './outbound.js';
 import { type ClientMiddleware, compose, type ServerMiddlewareEntry } from './pipeline.js';
 import { Readiness } from './readiness.js';
-import { memoryRegistry, type Registry } from './registry.js';
+import { memoryRegistry, type Registry, type ServiceInstance } from './registry.js';
 import { toServiceDefinition } from './service.js';
 import { handleShutdownSignals } from './shutdown-signals.js';
-import type { AppState, InboundRequest, Transport, TransportHost } from './transport.js';
+import type { AppHealth, AppState, InboundRequest, Transport, TransportHost } from './transport.js';
 
 /** A running (or runnable) set of services with its transports. */
 export interface App extends Caller {
@@ -38,6 +39,8 @@ export interface App extends Caller {
   stop(): Promise<void>;
   isReady(): boolean;
   onReadinessChange(listener: (ready: boolean) => void): () => void;
+  /** Readiness with its reasons: what holds the app back, and how its registry is doing. */
+  health(): AppHealth;
   /** Runs an endpoint through the server pipeline, as a transport would. */
   dispatch(endpoint: Endpoint, payload: unknown, request: InboundRequest): Promise<unknown>;
 }
@@ -67,7 +70,7 @@ class WharfApp implements App {
   readonly #outbound: Outbound;
   readonly #readiness: Readiness;
   readonly #clients = new WeakMap<MethodsOf, unknown>();
-  #registered: string[] = [];
+  readonly #advertiser: Advertiser;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #removeSignals: (() => void) | undefined;
@@ -100,6 +103,7 @@ class WharfApp implements App {
     }
     this.#registry = options.registry ?? memoryRegistry();
     this.#ownsRegistry = options.registry === undefined;
+    this.#advertiser = new Advertiser(this.#registry, this.logger, () => this.#instances());
 
     const client = compose(this.#clientMiddleware(), send);
     const timeout = options.defaultTimeoutMs === undefined ? DEFAULT_TIMEOUT_MS : (options.defaultTimeoutMs ?? undefined);
@@ -131,6 +135,29 @@ class WharfApp implements App {
     const client = this.#options.middleware?.client;
     if (typeof client === 'function') return client(builtins);
     return [...(client ?? []), builtins.resolve];
+  }
+
+  /** One registry entry per service and address, each with the app's metadata. */
+  #instances(): ServiceInstance[] {
+    const metadata = { ...this.#options.metadata, app: this.name, instance: this.instanceId };
+    return this.services.flatMap((service) =>
+      this.#addresses.map((address) => ({
+        id: `${this.instanceId}:${service.name}@${service.major}:${address}`,
+        service: service.name,
+        version: service.version,
+        address,
+        metadata,
+      })),
+    );
+  }
+
+  health(): AppHealth {
+    return {
+      ready: this.isReady(),
+      state: this.#state,
+      holds: Object.fromEntries(this.#readiness.holds),
+      ...(this.#registry.status === undefined ? {} : { registry: this.#registry.status() }),
+    };
   }
 
   get state(): AppState {
@@ -169,6 +196,7 @@ class WharfApp implements App {
       onReadinessChange: (listener) => this.onReadinessChange(listener),
       setReady: (ready, reason) => this.#readiness.set(transport.name, ready, reason),
       idle: (signal) => this.#idle(signal),
+      health: () => this.health(),
     };
   }
 
@@ -188,13 +216,6 @@ class WharfApp implements App {
           if (transport.listen === undefined) continue;
           listening.push(transport);
           this.#addresses.push(...((await transport.listen(this.#host(transport))) ?? []));
-        }
-        for (const service of this.services) {
-          for (const address of this.#addresses) {
-            const id = `${this.instanceId}:${service.name}@${service.major}:${address}`;
-            await this.#registry.register({ id, service: service.name, version: service.version, address });
-            this.#registered.push(id);
-          }
         }
       }
     } catch (error) {
@@ -220,6 +241,12 @@ class WharfApp implements App {
       );
     }
     this.#setState('ready');
+    // Advertised only while ready: a transport holding readiness back (a broker not reached yet)
+    // keeps the instance out of the registry until it lets go.
+    if (this.services.length > 0) {
+      this.onReadinessChange((ready) => void this.#advertiser.set(ready && this.#state === 'ready'));
+      await this.#advertiser.set(this.isReady());
+    }
     this.logger.info(
       { addresses: this.#addresses, services: this.services.map((s) => `${s.name}@${s.version}`) },
       `${this.name} is ready`,
@@ -237,12 +264,7 @@ class WharfApp implements App {
     this.#setState('draining');
     const shutdown = this.#options.shutdown ?? {};
     // Deregister first, so callers stop choosing this instance before its listeners close.
-    await Promise.all(
-      this.#registered.map((id) =>
-        this.#registry.deregister(id).catch((error: unknown) => this.logger.warn({ err: error, id }, 'Deregistration failed')),
-      ),
-    );
-    this.#registered = [];
+    await this.#advertiser.set(false);
     if (shutdown.drainDelayMs) await new Promise((r) => setTimeout(r, shutdown.drainDelayMs));
 
     const drain = AbortSignal.timeout(shutdown.timeoutMs ?? DEFAULT_SHUTDOWN_MS);

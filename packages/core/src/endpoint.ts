@@ -35,6 +35,11 @@ export interface RpcOptions<I extends Schema = Schema, O extends Schema = Schema
   readonly timeoutMs?: number;
   /** Validate what the handler returns (overrides the app's `validateOutput`). */
   readonly validateOutput?: boolean;
+  /**
+   * Running it twice has the same effect as once (a read, a put by key). Retry middleware retries
+   * only idempotent methods, or failures that never reached a handler. Default false.
+   */
+  readonly idempotent?: boolean;
 }
 
 /** What a caller needs to reach an RPC: its service, version, name and schemas; no handler. */

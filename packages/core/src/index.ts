@@ -52,7 +52,7 @@ export {
   type ServerMiddleware,
   type ServerMiddlewareEntry,
 } from './pipeline.js';
-export { memoryRegistry, type Registry, type ServiceInstance } from './registry.js';
+export { memoryRegistry, type Registry, type RegistryStatus, type ServiceInstance } from './registry.js';
 export {
   defineService,
   type HandlerOf,
@@ -68,5 +68,5 @@ export {
 } from './service.js';
 // Types the user API refers to (App.state, ctx.event, ctx.response, AppOptions.transports,
 // App.dispatch); the rest of the transport SPI is in @wharf/core/transport.
-export type { AppState, EventInfo, InboundRequest, ResponseChannel, Transport } from './transport.js';
+export type { AppHealth, AppState, EventInfo, InboundRequest, ResponseChannel, Transport } from './transport.js';
 export { fieldViolations, parseOrThrow, type Schema } from './validation.js';

@@ -20,7 +20,19 @@ export interface Registry {
   lookup(service: string): readonly ServiceInstance[] | Promise<readonly ServiceInstance[]>;
   /** Calls `listener` whenever the instances of `service` change; returns an unsubscribe. */
   watch?(service: string, listener: (instances: readonly ServiceInstance[]) => void): () => void;
+  /** How the registry is doing, for readiness details (e.g. unreachable, serving cached instances). */
+  status?(): RegistryStatus;
   close?(): Promise<void>;
+}
+
+/** A registry's health as readiness details show it. */
+export interface RegistryStatus {
+  /** The backend, e.g. `etcd`, `eureka`, `memory`. */
+  readonly backend: string;
+  /** False while the backend cannot be reached; lookups then answer from the last known instances. */
+  readonly reachable: boolean;
+  /** What is wrong, when something is. */
+  readonly detail?: string;
 }
 
 const EMPTY: readonly ServiceInstance[] = Object.freeze([]);

@@ -52,6 +52,7 @@ export { stoppedCallError } from './stopped-call.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';
 export {
+  type AppHealth,
   type AppState,
   carriesStream,
   type EventInfo,

@@ -2,9 +2,20 @@ import type { Logger } from 'pino';
 import type { Context } from './context.js';
 import type { Endpoint, EventEndpoint, RpcEndpoint, RpcRef, ServiceDefinition, StreamKind } from './endpoint.js';
 import type { Metadata } from './metadata.js';
+import type { RegistryStatus } from './registry.js';
 
 /** An app's lifecycle: created → starting → ready → draining → stopped. */
 export type AppState = 'created' | 'starting' | 'ready' | 'draining' | 'stopped';
+
+/** Readiness details, as a health endpoint shows them. */
+export interface AppHealth {
+  readonly ready: boolean;
+  readonly state: AppState;
+  /** Why the app is not ready, by transport. */
+  readonly holds: Readonly<Record<string, string>>;
+  /** The registry's status, when it reports one (an unreachable registry is served from cache). */
+  readonly registry?: RegistryStatus;
+}
 
 /**
  * Response metadata a handler may set through `ctx.response`. Each transport maps it onto its
@@ -84,6 +95,8 @@ export interface TransportHost {
    * transports can emit.
    */
   idle(signal?: AbortSignal): Promise<void>;
+  /** Readiness with its reasons, for a health endpoint to show (optional for hosts built by hand). */
+  health?(): AppHealth;
 }
 
 /**

@@ -148,6 +148,44 @@ describe('lifecycle', () => {
     expect(events).toEqual(['close with 0 registered']);
   });
 
+  it('advertises only while ready, with version and metadata, and withdraws when a transport holds readiness', async () => {
+    const { memoryRegistry } = await import('@wharf/core');
+    const registry = memoryRegistry();
+    let setReady: ((ready: boolean, reason?: string) => void) | undefined;
+    const held: Transport = {
+      name: 'held',
+      async listen(host) {
+        setReady = host.setReady;
+        host.setReady(false, 'broker not reached yet');
+        return ['held://x'];
+      },
+    };
+    const app = createApp({
+      services: [service()],
+      transports: [held],
+      registry,
+      metadata: { release: '2' },
+      logger: { level: 'silent' },
+      shutdown: { signals: false },
+    });
+    await app.start();
+    expect(registry.lookup('slow')).toEqual([]);
+    expect(app.health()).toMatchObject({ ready: false, state: 'ready', holds: { held: 'broker not reached yet' } });
+    setReady?.(true);
+    await sleep(10);
+    const advertised = registry.lookup('slow') as readonly { address: string; version: string; metadata?: object }[];
+    expect(advertised.map((i) => i.address).sort()).toEqual([expect.stringMatching(/^held:/), expect.stringMatching(/^memory:/)]);
+    expect(advertised[0]).toMatchObject({ version: '1', metadata: { release: '2', app: 'wharf', instance: app.instanceId } });
+    setReady?.(false, 'broker lost');
+    await sleep(10);
+    expect(registry.lookup('slow')).toEqual([]);
+    setReady?.(true);
+    await sleep(10);
+    expect((registry.lookup('slow') as readonly unknown[]).length).toBe(2);
+    await app.stop();
+    expect(registry.lookup('slow')).toEqual([]);
+  });
+
   it('SIGTERM drains in-flight work, refuses new work, then exits 0', async () => {
     const script = fileURLToPath(new URL('./fixtures/sigterm-app.mjs', import.meta.url));
     const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -30,8 +30,7 @@ export function extraRoutes(host: TransportHost, app: TransportContext, o: HttpS
       health: true,
       handler: (_req, res) => {
         res.setHeader('cache-control', 'no-store');
-        if (host.isReady()) sendJsonBody(res, 200, '{"status":"ready"}');
-        else sendJsonBody(res, 503, JSON.stringify({ status: 'not ready', state: host.state }));
+        sendJsonBody(res, host.isReady() ? 200 : 503, readyBody(host));
       },
     });
   }
@@ -74,4 +73,13 @@ function sendAsset(res: ServerResponse, asset: StaticAsset, page: boolean): void
     res.setHeader('cache-control', 'public, max-age=3600');
   }
   res.end(asset.body());
+}
+
+/** The readiness body: the status, and the reasons when there are any (holds, an unreachable registry). */
+function readyBody(host: TransportHost): string {
+  const health = host.health?.();
+  const holds = health !== undefined && Object.keys(health.holds).length > 0 ? { holds: health.holds } : {};
+  const registry = health?.registry === undefined ? {} : { registry: health.registry };
+  if (host.isReady()) return JSON.stringify({ status: 'ready', ...registry });
+  return JSON.stringify({ status: 'not ready', state: host.state, ...holds, ...registry });
 }

@@ -116,6 +116,16 @@ export function problemJson(error: WharfError, status: number, requestId: string
   }
 }
 
+/**
+ * `Retry-After` (whole seconds, at least 1) from an error's `details.retryAfterMs`, which a
+ * bulkhead or rate limit sets on RESOURCE_EXHAUSTED and UNAVAILABLE.
+ */
+function retryAfterSeconds(error: WharfError): string | undefined {
+  const ms = error.details?.retryAfterMs;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return undefined;
+  return String(Math.max(1, Math.ceil(ms / 1000)));
+}
+
 export function sendProblem(
   res: ServerResponse,
   status: number,
@@ -136,5 +146,7 @@ export function sendProblem(
   if (requestId !== undefined) res.setHeader(REQUEST_ID_HEADER, requestId);
   if (close) res.setHeader('connection', 'close');
   if (headers !== undefined) for (const key in headers) res.setHeader(key, headers[key] as string);
+  const retryAfter = retryAfterSeconds(error);
+  if (retryAfter !== undefined) res.setHeader('retry-after', retryAfter);
   res.end(body);
 }

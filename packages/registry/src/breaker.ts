@@ -1,0 +1,131 @@
+import type { ClientMiddleware, RpcCall } from '@wharf/core';
+import { WharfError } from '@wharf/core';
+import CircuitBreaker from 'opossum';
+import { isTransient } from './transient.js';
+
+/** A breaker's state. */
+export type BreakerState = 'closed' | 'open' | 'halfOpen';
+
+/** One state change, as a metrics middleware counts it. */
+export interface BreakerStateChange {
+  /** `<service>.<method> @ <address>`. */
+  readonly breaker: string;
+  readonly service: string;
+  readonly method: string;
+  readonly address: string;
+  readonly state: BreakerState;
+}
+
+/** Where state changes are heard: `breakers.events.on(change => counter.inc({ state: change.state }))`. */
+export interface BreakerEvents {
+  on(listener: (change: BreakerStateChange) => void): () => void;
+}
+
+/** When a breaker opens, and for how long. */
+export interface BreakerOptions {
+  /** Calls in the rolling window before the breaker may open; default 10 (opossum's 0 opens on one failure). */
+  readonly volumeThreshold?: number;
+  /** Share of transient failures (in %) that opens it; default 50. */
+  readonly errorThresholdPercentage?: number;
+  /** Time open before a half-open probe; default 5 000 ms. */
+  readonly resetTimeoutMs?: number;
+  /** The rolling window; default 10 000 ms. */
+  readonly rollingWindowMs?: number;
+  /** Answers instead of failing, when open or on a transient failure; its result is the call's. */
+  readonly fallback?: (call: RpcCall, error: unknown) => unknown;
+  /**
+   * Calls to an instance in the same process (the in-memory transport) skip the breaker (default
+   * true): they cannot fail for network reasons, and what fails in-process fails everywhere.
+   */
+  readonly skipInProcess?: boolean;
+}
+
+/** The breaker middleware, its events, and a way to release its timers. */
+export interface Breakers extends ClientMiddleware {
+  readonly events: BreakerEvents;
+  /** The state of each breaker made so far. */
+  states(): ReadonlyMap<string, BreakerState>;
+  /** Shuts every breaker down (their rolling-window timers). */
+  close(): void;
+}
+
+type Action = (call: RpcCall, next: () => Promise<unknown>) => Promise<unknown>;
+
+const stateOf = (breaker: CircuitBreaker): BreakerState => (breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed');
+
+/**
+ * Circuit breakers on opossum, one per endpoint and instance: only transient failures count, an
+ * open breaker fails fast with UNAVAILABLE naming it (and `details.handlerRan: false`, so the
+ * retry middleware may try another instance), half-open lets one probe through. Put it after
+ * `resolve`, which chooses the instance.
+ */
+export function breakers(options: BreakerOptions = {}): Breakers {
+  const all = new Map<string, CircuitBreaker<Parameters<Action>, unknown>>();
+  const listeners = new Set<(change: BreakerStateChange) => void>();
+  const skipInProcess = options.skipInProcess !== false;
+
+  function create(key: string, call: RpcCall): CircuitBreaker<Parameters<Action>, unknown> {
+    const action: Action = (_call, next) => next();
+    const breaker = new CircuitBreaker(action, {
+      name: key,
+      // Deadlines are the transport's: a breaker timeout would abandon a call without cancelling it.
+      timeout: false,
+      volumeThreshold: options.volumeThreshold ?? 10,
+      errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
+      resetTimeout: options.resetTimeoutMs ?? 5_000,
+      rollingCountTimeout: options.rollingWindowMs ?? 10_000,
+      // True means "not a failure": business errors (NOT_FOUND, INVALID_ARGUMENT…) never open it.
+      errorFilter: (error: unknown) => !isTransient(error),
+    });
+    if (options.fallback !== undefined) {
+      const fallback = options.fallback;
+      breaker.fallback((target: RpcCall, _next: unknown, error: unknown) => fallback(target, toOpenError(key, error)));
+    }
+    const announce = (state: BreakerState) => {
+      const change = { breaker: key, service: call.service, method: call.method, address: call.address ?? '', state };
+      for (const listener of listeners) listener(change);
+    };
+    breaker.on('open', () => announce('open'));
+    breaker.on('halfOpen', () => announce('halfOpen'));
+    breaker.on('close', () => announce('closed'));
+    return breaker;
+  }
+
+  const middleware = ((call, next) => {
+    if (call.kind !== 'rpc' || call.address === undefined || (skipInProcess && call.transport === 'memory')) return next();
+    const key = `${call.ref.fullName} @ ${call.address}`;
+    let breaker = all.get(key);
+    if (breaker === undefined) {
+      breaker = create(key, call);
+      all.set(key, breaker);
+    }
+    return breaker.fire(call, next).catch((error: unknown) => {
+      throw toOpenError(key, error);
+    });
+  }) as Breakers;
+
+  Object.assign(middleware, {
+    events: {
+      on(listener: (change: BreakerStateChange) => void) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+    states: () => new Map([...all].map(([key, breaker]) => [key, stateOf(breaker)])),
+    close() {
+      for (const breaker of all.values()) breaker.shutdown();
+      all.clear();
+    },
+  });
+  return middleware;
+}
+
+/** opossum's "Breaker is open" as the UNAVAILABLE a caller (and the retry middleware) understands. */
+function toOpenError(key: string, error: unknown): unknown {
+  if ((error as { code?: string })?.code !== 'EOPENBREAKER') return error;
+  return new WharfError(
+    'UNAVAILABLE',
+    `Circuit breaker "${key}" is open after repeated failures; it lets a probe through once its reset time is up`,
+    { breaker: key, handlerRan: false },
+  );
+}

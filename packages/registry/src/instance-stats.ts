@@ -1,0 +1,78 @@
+import { isTransient } from './transient.js';
+
+/** When an instance is taken out of rotation, and for how long. */
+export interface OutlierOptions {
+  /** Consecutive transient failures that eject an instance; default 5. */
+  readonly consecutiveFailures?: number;
+  /** First ejection time; doubled on each ejection in a row, up to `maxEjectionMs`. Default 5 000 ms. */
+  readonly baseEjectionMs?: number;
+  /** Default 60 000 ms. */
+  readonly maxEjectionMs?: number;
+}
+
+interface State {
+  inFlight: number;
+  failures: number;
+  ejectedUntil: number;
+  ejections: number;
+}
+
+/**
+ * Per address: calls in flight (for power-of-two-choices) and outlier ejection. An ejected
+ * instance is skipped until its time is up; the next call to it is the probe — a success puts it
+ * back for good, a failure ejects it again, for twice as long.
+ */
+export class InstanceStats {
+  readonly #states = new Map<string, State>();
+  readonly #threshold: number;
+  readonly #baseMs: number;
+  readonly #maxMs: number;
+
+  constructor(options: OutlierOptions = {}) {
+    this.#threshold = options.consecutiveFailures ?? 5;
+    this.#baseMs = options.baseEjectionMs ?? 5_000;
+    this.#maxMs = options.maxEjectionMs ?? 60_000;
+  }
+
+  #state(address: string): State {
+    let state = this.#states.get(address);
+    if (state === undefined) {
+      state = { inFlight: 0, failures: 0, ejectedUntil: 0, ejections: 0 };
+      this.#states.set(address, state);
+    }
+    return state;
+  }
+
+  inFlight(address: string): number {
+    return this.#states.get(address)?.inFlight ?? 0;
+  }
+
+  isEjected(address: string, now: number): boolean {
+    const state = this.#states.get(address);
+    return state !== undefined && state.ejectedUntil > now;
+  }
+
+  begin(address: string): void {
+    this.#state(address).inFlight++;
+  }
+
+  /** Records how a call ended; `error` undefined for success. */
+  end(address: string, error: unknown): void {
+    const state = this.#state(address);
+    state.inFlight--;
+    if (error === undefined || !isTransient(error)) {
+      state.failures = 0;
+      if (error === undefined) state.ejections = 0;
+      return;
+    }
+    if (++state.failures < this.#threshold) return;
+    state.failures = 0;
+    state.ejectedUntil = Date.now() + Math.min(this.#maxMs, this.#baseMs * 2 ** state.ejections);
+    state.ejections++;
+  }
+
+  /** Forgets addresses that are no longer registered. */
+  retain(addresses: ReadonlySet<string>): void {
+    for (const address of this.#states.keys()) if (!addresses.has(address)) this.#states.delete(address);
+  }
+}
