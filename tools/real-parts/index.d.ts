@@ -19,3 +19,4 @@ export declare function requireService(name: ServiceName, what: string): Promise
 
 /** Runs the protocol check of `name` against `url`: resolves with what it found, rejects with why it is not that service. */
 export declare function probeService(name: ServiceName, url: string): Promise<string>;
+export { loadUntilExit } from './load.js';

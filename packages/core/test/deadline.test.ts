@@ -28,6 +28,25 @@ const slow = defineContract({
 /** How the calls `onward` made ended. */
 const innerCodes: string[] = [];
 
+/** Calls `slow.wait` from a handler (reading its signal first, as one passing it to fetch would), noting how it failed. */
+async function waitOn(ctx: Context, ms: number): Promise<{ done: boolean }> {
+  ctx.signal.throwIfAborted();
+  try {
+    return await ctx.client(slow).wait({ ms });
+  } catch (error) {
+    innerCodes.push((error as WharfError).code);
+    throw error;
+  }
+}
+
+/** Six calls of `call` whose deadline passes while they call on: each inner call must fail DEADLINE_EXCEEDED. */
+async function expectInnerDeadlines(call: () => Promise<unknown>): Promise<void> {
+  innerCodes.length = 0;
+  for (let i = 0; i < 6; i++) await expect(call()).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+  await expect.poll(() => innerCodes.length).toBe(6);
+  expect(innerCodes).toEqual(Array.from({ length: 6 }, () => 'DEADLINE_EXCEEDED'));
+}
+
 interface Seen {
   aborted?: unknown;
   handlerRan?: boolean;
@@ -57,17 +76,8 @@ function service(seen: Seen) {
         await sleep(every, undefined, { signal: ctx.signal });
       }
     },
-    // Calls on with its own ctx, so the inner call inherits its deadline and its signal (read here,
-    // as a handler passing it to fetch would: the inner call is then cancelled by it too).
-    async onward({ ms }, ctx) {
-      ctx.signal.throwIfAborted();
-      try {
-        return await ctx.client(slow).wait({ ms });
-      } catch (error) {
-        innerCodes.push((error as WharfError).code);
-        throw error;
-      }
-    },
+    // Calls on with its own ctx, so the inner call inherits its deadline and its signal.
+    onward: ({ ms }, ctx) => waitOn(ctx, ms),
   });
 }
 
@@ -152,14 +162,7 @@ describe('a deadline never looks like a clean end', () => {
 
   it('a call a handler makes fails DEADLINE_EXCEEDED when the handler’s own deadline passes, not CANCELLED', async () => {
     const app = await createTestApp({ services: [service({})] });
-    innerCodes.length = 0;
-    for (let i = 0; i < 6; i++) {
-      await expect(app.client(slow).onward({ ms: 5_000 }, { timeoutMs: 60 })).rejects.toMatchObject({
-        code: 'DEADLINE_EXCEEDED',
-      });
-    }
-    await expect.poll(() => innerCodes.length).toBe(6);
-    expect(innerCodes).toEqual(Array.from({ length: 6 }, () => 'DEADLINE_EXCEEDED'));
+    await expectInnerDeadlines(() => app.client(slow).onward({ ms: 5_000 }, { timeoutMs: 60 }));
     await app.stop();
   });
 
@@ -178,30 +181,11 @@ describe('a deadline never looks like a clean end', () => {
     const caller = createApp({
       ...options,
       name: 'caller',
-      services: [
-        implement(front, {
-          async relay({ ms }, ctx) {
-            ctx.signal.throwIfAborted();
-            try {
-              return await ctx.client(slow).wait({ ms });
-            } catch (error) {
-              innerCodes.push((error as WharfError).code);
-              throw error;
-            }
-          },
-        }),
-      ],
+      services: [implement(front, { relay: ({ ms }, ctx) => waitOn(ctx, ms) })],
       transports: [memoryTransport({ network })],
     });
     await caller.start();
-    innerCodes.length = 0;
-    for (let i = 0; i < 6; i++) {
-      await expect(caller.client(front).relay({ ms: 5_000 }, { timeoutMs: 60 })).rejects.toMatchObject({
-        code: 'DEADLINE_EXCEEDED',
-      });
-    }
-    await expect.poll(() => innerCodes.length).toBe(6);
-    expect(innerCodes).toEqual(Array.from({ length: 6 }, () => 'DEADLINE_EXCEEDED'));
+    await expectInnerDeadlines(() => caller.client(front).relay({ ms: 5_000 }, { timeoutMs: 60 }));
     await caller.stop();
     await callee.stop();
   });

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { loadUntilExit } from '@wharf/real-parts';
 import { compileProto } from '@wharf/transport-grpc';
 import { describe, expect, it } from 'vitest';
 import { load } from './fixtures/load-contract.mjs';
@@ -48,10 +49,6 @@ describe('graceful stop under load (gRPC, a real process, SIGTERM mid-run)', () 
     const slow: Record<Outcome, number> = { served: 0, unavailable: 0, refused: 0, reset: 0 };
     const resets: string[] = [];
     const inFlight = new Set<Promise<void>>();
-    let exited = false;
-    child.once('exit', () => {
-      exited = true;
-    });
     const send = (n: number) => {
       const path = n % SLOW_EVERY === 0 ? pathOf('slow') : pathOf('quick');
       const tally = path === pathOf('slow') ? slow : counts;
@@ -73,36 +70,24 @@ describe('graceful stop under load (gRPC, a real process, SIGTERM mid-run)', () 
       }).finally(() => inFlight.delete(call));
       inFlight.add(call);
     };
-    let sent = 0;
-    const started = Date.now();
-    let signalledAt = 0;
-    let exitedAt = 0;
-    await new Promise<void>((resolve) => {
-      const tick = setInterval(() => {
-        const due = Math.floor(((Date.now() - started) / 1000) * RATE);
-        while (sent < due) send(sent++);
-        if (signalledAt === 0 && Date.now() - started >= BEFORE_SIGTERM_MS) {
-          signalledAt = Date.now();
-          child.kill('SIGTERM');
-        }
-        if (exited || Date.now() - started > BEFORE_SIGTERM_MS + DRAIN_MS + 10_000) {
-          exitedAt = Date.now();
-          clearInterval(tick);
-          resolve();
-        }
-      }, 10);
+    const { sent, exited, exitAfterSigtermMs } = await loadUntilExit({
+      child,
+      rate: RATE,
+      sigtermAfterMs: BEFORE_SIGTERM_MS,
+      maxMs: BEFORE_SIGTERM_MS + DRAIN_MS + 10_000,
+      send,
     });
     await Promise.all(inFlight);
     client.close();
     const all = Object.fromEntries(Object.keys(counts).map((k) => [k, counts[k as Outcome] + slow[k as Outcome]]));
     console.log(
-      `gRPC graceful stop: ${sent} calls at ${RATE}/s, SIGTERM after ${BEFORE_SIGTERM_MS} ms, exit ${exitedAt - signalledAt} ms later (drain deadline ${DRAIN_MS} ms)\n` +
+      `gRPC graceful stop: ${sent} calls at ${RATE}/s, SIGTERM after ${BEFORE_SIGTERM_MS} ms, exit ${exitAfterSigtermMs} ms later (drain deadline ${DRAIN_MS} ms)\n` +
         `  all:  ${JSON.stringify(all)}\n  slow (outliving the drain deadline): ${JSON.stringify(slow)}` +
         (resets.length > 0 ? `\n  resets: ${[...new Set(resets)].join('; ')}` : ''),
     );
     expect(exited).toBe(true);
     expect(all.reset).toBe(0);
-    expect(counts.served).toBeGreaterThan(RATE);
+    expect(counts.served).toBeGreaterThan(100);
     expect(slow.unavailable).toBeGreaterThan(0); // past the drain deadline: UNAVAILABLE, not a reset
   }, 60_000);
 });
