@@ -57,7 +57,8 @@ class Waiting {
 export function requestTimeouts(timeoutMs: number): ServerInterceptor {
   const waiting = new Waiting(timeoutMs);
   return (method, call) => {
-    if (method.requestStream || Number.isFinite(Number(call.getDeadline()))) return new ServerInterceptingCall(call);
+    // Nothing to watch: hand grpc-js its own call back, no wrapper (every Wharf client sends a deadline).
+    if (method.requestStream || Number.isFinite(Number(call.getDeadline()))) return call as ServerInterceptingCall;
     const done = () => waiting.delete(call);
     return new ServerInterceptingCall(call, {
       start(next) {
