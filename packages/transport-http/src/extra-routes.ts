@@ -1,23 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TransportContext, TransportHost } from '@wharf/core/transport';
 import { openApiDocument } from './openapi.js';
-import { DEFAULTS, type HttpServerOptions } from './options.js';
+import { DEFAULTS, type HttpMethod, type HttpServerOptions } from './options.js';
 import { JSON_CONTENT_TYPE } from './response.js';
-import { DOCS_CSP, type StaticAsset, swaggerUiAssets } from './swagger-ui.js';
+import { type StaticAsset, swaggerUiAssets } from './swagger-ui.js';
 
-/** A route the server adds beside the RPCs (served on GET and HEAD). */
+/** A route the server adds beside the RPCs (a GET route answers HEAD too). */
 export interface ExtraRoute {
+  readonly method: HttpMethod;
   readonly path: string;
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Health routes answer while draining, when everything else is refused. */
+  /** Health routes (and the user's `routes`) answer while draining, when everything else is refused. */
   readonly health: boolean;
 }
 
-/** The health routes, the OpenAPI document and Swagger UI, as the options ask. */
+/** The user's `routes`, the health routes, the OpenAPI document and Swagger UI, as the options ask. */
 export function extraRoutes(host: TransportHost, app: TransportContext, o: HttpServerOptions, prefix: string): ExtraRoute[] {
   const routes: ExtraRoute[] = [];
+  for (const route of o.routes ?? []) {
+    routes.push({ method: route.method ?? 'GET', path: prefix + route.path, handler: route.handler, health: true });
+  }
   if (o.health !== false) {
     routes.push({
+      method: 'GET',
       path: prefix + (o.health?.live ?? DEFAULTS.livePath),
       health: true,
       handler: (_req, res) => {
@@ -26,6 +31,7 @@ export function extraRoutes(host: TransportHost, app: TransportContext, o: HttpS
       },
     });
     routes.push({
+      method: 'GET',
       path: prefix + (o.health?.ready ?? DEFAULTS.readyPath),
       health: true,
       handler: (_req, res) => {
@@ -39,6 +45,7 @@ export function extraRoutes(host: TransportHost, app: TransportContext, o: HttpS
   const document = openApiDocument(host.services, { title: app.appName, ...o.openapi, prefix });
   const spec = Buffer.from(JSON.stringify(document));
   routes.push({
+    method: 'GET',
     path: specPath,
     health: false,
     handler: (_req, res) => {
@@ -50,8 +57,8 @@ export function extraRoutes(host: TransportHost, app: TransportContext, o: HttpS
   });
   if (o.docs === false) return routes;
   const docsPath = prefix + (o.docs?.path ?? DEFAULTS.docsPath);
-  for (const [path, asset] of swaggerUiAssets(docsPath, specPath, o.openapi?.title ?? app.appName)) {
-    routes.push({ path, health: false, handler: (_req, res) => sendAsset(res, asset, path === docsPath) });
+  for (const [path, asset] of swaggerUiAssets(docsPath, specPath, o.openapi?.title ?? app.appName, o.docs?.oauth)) {
+    routes.push({ method: 'GET', path, health: false, handler: (_req, res) => sendAsset(res, asset) });
   }
   return routes;
 }
@@ -62,12 +69,12 @@ function sendJsonBody(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-function sendAsset(res: ServerResponse, asset: StaticAsset, page: boolean): void {
+function sendAsset(res: ServerResponse, asset: StaticAsset): void {
   res.statusCode = 200;
   res.setHeader('content-type', asset.contentType);
   res.setHeader('x-content-type-options', 'nosniff');
-  if (page) {
-    res.setHeader('content-security-policy', DOCS_CSP);
+  if (asset.csp !== undefined) {
+    res.setHeader('content-security-policy', asset.csp);
     res.setHeader('cache-control', 'no-cache');
   } else {
     res.setHeader('cache-control', 'public, max-age=3600');

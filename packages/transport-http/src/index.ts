@@ -3,8 +3,10 @@ export { isJsonContentType } from './body.js';
 export { type OpenApiDocument, type OpenApiService, openApiDocument } from './openapi.js';
 export {
   DEFAULTS,
+  type DocsOAuth,
   HTTP_METHODS,
   type HttpClientOptions,
+  type HttpExtraRoute,
   type HttpMethod,
   type HttpRouteOptions,
   type HttpServerOptions,

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { DeclarationError, type Schema } from '@wharf/core';
 import {
   acceptRequestId,
+  type ErrorCode,
   hasInputStream,
   MetadataKey,
   type TransportContext,
@@ -32,7 +33,7 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 /** What a route carries besides its handler. */
 interface RouteStore {
-  /** Health routes answer while draining, when everything else is refused. */
+  /** Health (and extra operational) routes answer while draining, when everything else is refused. */
   readonly health?: boolean;
 }
 const HEALTH: RouteStore = { health: true };
@@ -51,6 +52,7 @@ export class HttpServer {
   #server: Server | undefined;
   #sockets: ReadonlySet<Socket> = new Set();
   #host: TransportHost | undefined;
+  #refused: (code: ErrorCode) => void = () => {};
   #closing = false;
   #port: number | undefined;
 
@@ -75,6 +77,8 @@ export class HttpServer {
   async listen(host: TransportHost, context: TransportContext): Promise<string> {
     if (this.#server !== undefined) throw new Error('This HTTP transport is already listening; create one transport per app');
     this.#host = host;
+    const observer = context.observer;
+    this.#refused = (code) => observer.requestRefused('http', code);
     this.#routeRpcs(host, context);
     this.#routeExtras(host, context);
     this.#router.compile();
@@ -143,6 +147,7 @@ export class HttpServer {
       defaultTimeoutMs:
         this.#options.defaultTimeoutMs === null ? undefined : (this.#options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs),
       draining: this.#draining,
+      refused: this.#refused,
     };
     for (const endpoint of host.rpcs) {
       const found = routeProblems(endpoint, endpoint.source);
@@ -189,8 +194,9 @@ export class HttpServer {
 
   #routeExtras(host: TransportHost, app: TransportContext): void {
     for (const route of extraRoutes(host, app, this.#options, this.#prefix)) {
-      this.#on('GET', route.path, route.handler, route.health ? HEALTH : undefined);
-      this.#on('HEAD', route.path, route.handler, route.health ? HEALTH : undefined);
+      const store = route.health ? HEALTH : undefined;
+      this.#on(route.method, route.path, route.handler as RouteHandler, store);
+      if (route.method === 'GET') this.#on('HEAD', route.path, route.handler as RouteHandler, store);
     }
   }
 
@@ -202,21 +208,30 @@ export class HttpServer {
     }
   }
 
-  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => inTurn(req, res, this.#route);
+  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => inTurn(req, res, this.#start);
 
-  readonly #route = (req: IncomingMessage, res: ServerResponse): void => {
+  /** A request whose turn on its connection has come: the refusals every route shares, the onRequest hook, routing. */
+  readonly #start = (req: IncomingMessage, res: ServerResponse): void => {
     const refused = earlyRefusal(req, this.#options.maxHeaders ?? DEFAULTS.maxHeaders);
     if (refused !== undefined) {
+      this.#refused(refused.error.code);
       if (!req.complete) lingerOnClose(req.socket);
       sendProblem(res, refused.status, refused.error, requestIdOf(req), true);
       return;
     }
+    const hook = this.#options.onRequest;
+    if (hook === undefined) this.#route(req, res);
+    else hook(req, res, () => this.#route(req, res));
+  };
+
+  readonly #route = (req: IncomingMessage, res: ServerResponse): void => {
     const method = req.method as Method;
     const url = req.url ?? '/';
     const found = this.#router.find(method, url);
     if (this.#draining() && !this.#isHealth(found)) {
       // New work is refused while draining; the client should go to another instance.
       const error = new WharfError('UNAVAILABLE', 'The server is shutting down; retry on another instance');
+      this.#refused(error.code);
       if (!req.complete) lingerOnClose(req.socket);
       sendProblem(res, 503, error, requestIdOf(req), true);
       return;
@@ -240,6 +255,7 @@ export class HttpServer {
       const error = new WharfError('NOT_FOUND', `No route for ${method} ${shown}${this.#routesHint}`, {
         reason: 'NO_ROUTE',
       });
+      this.#refused(error.code);
       sendProblem(res, 404, error, requestIdOf(req), false);
       return;
     }
@@ -250,6 +266,7 @@ export class HttpServer {
       res.end();
       return;
     }
+    this.#refused('UNIMPLEMENTED');
     const error = new WharfError('UNIMPLEMENTED', `${shown} does not accept ${method}; use ${allow}`, {
       reason: 'METHOD_NOT_ALLOWED',
       allow: allowed,
