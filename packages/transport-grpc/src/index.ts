@@ -1,6 +1,7 @@
 // The whole public surface of @wharf/transport-grpc.
 
-export { type GrpcMetadataValues, grpcMetadata } from './runtime/metadata.js';
+export { grpcMetadata } from './runtime/exact-metadata.js';
+export type { GrpcMetadataValues } from './runtime/metadata.js';
 export { DEFAULTS, type GrpcTransportOptions, type KeepaliveOptions } from './runtime/options.js';
 export { DETAILS_KEY, GrpcStatusError, grpcStatus } from './runtime/status.js';
 export { grpcTransport } from './runtime/transport.js';

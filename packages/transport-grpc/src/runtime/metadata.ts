@@ -1,7 +1,8 @@
 // Wharf metadata (lower-case string keys, string values) ↔ gRPC metadata. Binary (`-bin`) values
 // appear in ctx.metadata as standard base64, several values joined by `,`; a `-bin` key given as
 // a string is read as base64 on the way out, so a binary value round-trips unchanged. The values
-// exactly as sent (bytes, every value of a repeated key) are one call away: grpcMetadata(ctx).
+// exactly as sent (bytes, every value of a repeated key) are one call away: grpcMetadata(ctx)
+// (exact-metadata.ts).
 
 import { Metadata } from '@grpc/grpc-js';
 import { MetadataKey, type Metadata as WharfMetadata } from '@wharf/core/transport';
@@ -21,18 +22,8 @@ export interface GrpcMetadataValues {
   keys(): readonly string[];
 }
 
-// ctx.metadata is the record fromGrpc made for the call: it keys the call's grpc-js Metadata.
-// A WeakMap entry per call, read only by whoever asks, keeps the common path a plain record.
-const received = new WeakMap<object, Metadata>();
-
-/**
- * The inbound gRPC metadata of the request `ctx` is handling, exactly as sent: bytes for `-bin`
- * keys and every value of a repeated key, where `ctx.metadata` has one string per key (values
- * joined with `, `, bytes as base64). Undefined when the request did not arrive over gRPC.
- */
-export function grpcMetadata(ctx: { readonly metadata: WharfMetadata }): GrpcMetadataValues | undefined {
-  const metadata = received.get(ctx.metadata);
-  if (metadata === undefined) return undefined;
+/** The exact view of a call's metadata, from grpc-js's own Metadata (read only when a handler asks). */
+export function metadataValues(metadata: Metadata): GrpcMetadataValues {
   return {
     text: (key) => {
       const k = key.toLowerCase();
@@ -49,7 +40,6 @@ export function grpcMetadata(ctx: { readonly metadata: WharfMetadata }): GrpcMet
 /** Request metadata as handlers see it (`ctx.metadata`). */
 export function fromGrpc(metadata: Metadata): Record<string, string> {
   const out: Record<string, string> = {};
-  received.set(out, metadata);
   const all = metadata.toJSON();
   for (const key of Object.keys(all)) {
     const values = all[key] as (string | Buffer)[];

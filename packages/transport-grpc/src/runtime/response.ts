@@ -4,8 +4,10 @@ import { Metadata } from '@grpc/grpc-js';
 import type { ResponseChannel } from '@wharf/core/transport';
 import { addEntry } from './metadata.js';
 
+/** What the response needs of grpc-js's call: sending headers, and the request's metadata. */
 interface HeaderSink {
   sendMetadata(metadata: Metadata): void;
+  readonly metadata: Metadata;
 }
 
 /** The response metadata of one call. */
@@ -22,6 +24,11 @@ export class GrpcResponse implements ResponseChannel {
 
   constructor(call: HeaderSink) {
     this.#call = call;
+  }
+
+  /** The request's metadata as grpc-js received it (for grpcMetadata(ctx): ctx.response is this object). */
+  get requestMetadata(): Metadata {
+    return this.#call.metadata;
   }
 
   header(key: string, value: string | Uint8Array): void {
