@@ -78,9 +78,18 @@ describe.skipIf(!available)('malformed requests and undeliverable replies', () =
   let channel: Channel;
   const replies: ConsumeMessage[] = [];
   const queue = `${namespace}.desk.v1.rpc`;
+  /** What the app's transport observers heard: the metric of requests refused before dispatch. */
+  const refused: string[] = [];
+  const observer = { requestRefused: (transport: string, code: string) => refused.push(`${transport} ${code}`) };
 
   beforeAll(async () => {
-    server = await apps.start({ name: 'desk', services: [deskService], namespace, amqp: { logger: log } });
+    server = await apps.start({
+      name: 'desk',
+      services: [deskService],
+      namespace,
+      amqp: { logger: log },
+      observers: [observer],
+    });
     transport = apps.transports[0] as AmqpTransport;
     connection = await amqp.connect(BROKER_URL);
     connection.on('error', () => {});
@@ -113,6 +122,7 @@ describe.skipIf(!available)('malformed requests and undeliverable replies', () =
     expect(handled).toBe(before);
     expect(log.lines.some((l) => l.level === 'warn' && l.msg.includes('correlation_id'))).toBe(true);
     expect(transport.stats().rpcMalformed).toBeGreaterThanOrEqual(1);
+    expect(refused).toContain('amqp INVALID_ARGUMENT');
   });
 
   it('refuses a request without type with INVALID_ARGUMENT that names the methods, not "has no RPC null"', async () => {
@@ -180,10 +190,13 @@ describe.skipIf(!available)('malformed requests and undeliverable replies', () =
 
   it('logs a flood of dropped requests in a few lines, and counts every one', async () => {
     const before = transport.stats().rpcDropped;
+    const refusedBefore = refused.length;
     const warnings = () => log.lines.filter((l) => l.msg.includes('without reply-to')).length;
     const linesBefore = warnings();
     for (let i = 0; i < 500; i++) publish({ type: 'ask', correlationId: `flood-${i}` });
     await eventually(() => transport.stats().rpcDropped === before + 500, 'every dropped request is counted');
+    // …and reported to the app's observers, which is where metrics count them.
+    expect(refused.slice(refusedBefore)).toEqual(Array.from({ length: 500 }, () => 'amqp INVALID_ARGUMENT'));
     // Before: one warning per message (500 lines). Now the first, then a count per interval.
     expect(warnings() - linesBefore).toBeLessThanOrEqual(3);
   });

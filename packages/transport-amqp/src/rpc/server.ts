@@ -1,4 +1,4 @@
-import type { IdleGate, RpcEndpoint, TransportHost } from '@wharf/core/transport';
+import type { IdleGate, RpcEndpoint, TransportHost, TransportObserver } from '@wharf/core/transport';
 import { inboundDeadline, toWharfError, type WireError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import type { Connection } from '../connection/connection.js';
@@ -31,6 +31,8 @@ export interface RpcServerOptions {
   readonly readiness: Readiness;
   readonly deliveries: IdleGate;
   readonly stats: AmqpStats;
+  /** The app's transport observers: requests refused before dispatch, for metrics. */
+  readonly observer?: Required<TransportObserver>;
 }
 
 /**
@@ -101,6 +103,7 @@ export class RpcServer {
     const replyTo: unknown = properties.replyTo;
     if (typeof replyTo !== 'string' || !this.#checkReplyTo(replyTo)) {
       this.#options.stats.rpcDropped++;
+      this.#options.observer?.requestRefused('amqp', 'INVALID_ARGUMENT');
       this.#warnings.warn(
         'dropped',
         { queue: this.name, type: properties.type, replyTo, correlationId: properties.correlationId },
@@ -121,7 +124,11 @@ export class RpcServer {
     }
     const reply = (status: 'ok' | 'error', body: unknown, extra?: Record<string, unknown>) =>
       this.#reply(channel, message, acked, replyTo, status, body, extra);
-    const fail = (error: WireError) => reply('error', error);
+    // A refusal before dispatch: answered, and reported to the observers (metrics).
+    const fail = (error: WireError) => {
+      this.#options.observer?.requestRefused('amqp', error.code);
+      reply('error', error);
+    };
 
     const known = () => this.#options.endpoints.map((e) => e.name).join(', ');
     const correlationId: unknown = properties.correlationId;
