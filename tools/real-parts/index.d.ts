@@ -49,3 +49,4 @@ export declare function startPrivateKafka(options?: {
   /** More `server.properties` lines, e.g. `{ 'group.consumer.session.timeout.ms': 6000 }`. */
   properties?: Record<string, string | number>;
 }): Promise<PrivateKafka>;
+export { loadUntilExit } from './load.js';

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { logDir, STATE_DIR } from './lib/paths.js';
 import { PARTS } from './parts/index.js';
 
+export { loadUntilExit } from './load.js';
+
 /** @param {keyof typeof PARTS} name */
 function partOf(name) {
   const part = PARTS[name];

@@ -5,6 +5,7 @@ import {
   IdleGate,
   type OutboundCall,
   type RpcEndpoint,
+  stoppedCallError,
   type Transport,
   type TransportHost,
   toWharfError,
@@ -99,6 +100,9 @@ export function tcpTransport(options: TcpTransportOptions = {}): Transport {
     async close(signal) {
       server.close(); // stop accepting connections
       await inFlight.idle(signal); // let requests finish, until the drain time is over
+      // At the end of the drain time the app answers what still runs with UNAVAILABLE, in the same
+      // abort; let those answers be written (a turn of the event loop) before cutting the sockets.
+      if (signal.aborted) await new Promise((resolve) => setImmediate(resolve));
       for (const socket of sockets) socket.destroy();
       for (const connection of connections.values()) connection.close();
     },
@@ -140,7 +144,8 @@ class Connection {
         call.signal?.removeEventListener('abort', onAbort);
         settle();
       };
-      const onAbort = () => finish(() => reject(new WharfError('CANCELLED', 'The call was cancelled')));
+      // DEADLINE_EXCEEDED when the signal fired for a deadline (a calling handler's), else CANCELLED.
+      const onAbort = () => finish(() => reject(stoppedCallError(call.signal, call.deadline, call.ref.fullName)));
       const timer =
         timeoutMs === undefined
           ? undefined

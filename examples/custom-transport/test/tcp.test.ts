@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createApp, memoryRegistry, WharfError } from '@wharf/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createApp, defineContract, implement, memoryRegistry, WharfError } from '@wharf/core';
 import { tcpTransport } from '@wharf/example-custom-transport';
 import { Greeter, greeter } from '@wharf/example-greeter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 
 const quiet = { logger: { level: 'silent' as const }, shutdown: { signals: false as const } };
 const registry = memoryRegistry();
@@ -38,6 +40,43 @@ describe('the example TCP transport (docs/writing-a-transport.md)', () => {
       }
     };
     await expect(consume()).rejects.toMatchObject({ code: 'UNIMPLEMENTED' });
+  });
+
+  it('answers a call still running at the drain cut-off with UNAVAILABLE, then closes', async () => {
+    const slow = defineContract({
+      name: 'slowpoke',
+      version: 1,
+      methods: { nap: { input: z.object({ ms: z.int() }), output: z.object({}) } },
+    });
+    let started = false;
+    const napper = implement(slow, {
+      // Ignores ctx.signal: only the cut-off ends it.
+      async nap({ ms }) {
+        started = true;
+        await sleep(ms);
+        return {};
+      },
+    });
+    const shared = memoryRegistry();
+    const options = { logger: { level: 'silent' as const }, registry: shared };
+    const napping = createApp({
+      name: 'napper',
+      services: [napper],
+      transports: [tcpTransport()],
+      ...options,
+      shutdown: { signals: false, timeoutMs: 200 },
+    });
+    const calling = createApp({ name: 'calling', transports: [tcpTransport()], ...options, shutdown: { signals: false } });
+    await napping.start();
+    await calling.start();
+    const call = calling
+      .client(slow)
+      .nap({ ms: 3_000 })
+      .catch((e: unknown) => e);
+    await expect.poll(() => started).toBe(true);
+    await napping.stop();
+    expect(await call).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('shutting down') });
+    await calling.stop();
   });
 
   it('is the code the guide shows, verbatim', () => {

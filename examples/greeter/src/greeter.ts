@@ -2,18 +2,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Context, type InputOf, On, type PayloadOf, Rpc, Service, WharfError } from '@wharf/core';
 import { greeter } from './contract.js';
 
-const LANGUAGES: Readonly<Record<string, { name: string; greeting: string }>> = {
-  en: { name: 'English', greeting: 'Hello' },
-  fr: { name: 'French', greeting: 'Bonjour' },
-  de: { name: 'German', greeting: 'Hallo' },
-  es: { name: 'Spanish', greeting: 'Hola' },
-  ja: { name: 'Japanese', greeting: 'Konnichiwa' },
-};
+// A Map, not an object literal: `LANGUAGES[code]` on an object finds Object.prototype's members
+// too, so `toString` or `valueOf` from a request would be a "language". Look up what callers send
+// in a Map (or check Object.hasOwn) wherever the key comes from outside.
+const LANGUAGES: ReadonlyMap<string, { name: string; greeting: string }> = new Map([
+  ['en', { name: 'English', greeting: 'Hello' }],
+  ['fr', { name: 'French', greeting: 'Bonjour' }],
+  ['de', { name: 'German', greeting: 'Hallo' }],
+  ['es', { name: 'Spanish', greeting: 'Hola' }],
+  ['ja', { name: 'Japanese', greeting: 'Konnichiwa' }],
+]);
 
 function lookup(code: string) {
-  const language = LANGUAGES[code];
+  const language = LANGUAGES.get(code);
   if (language === undefined) {
-    throw new WharfError('NOT_FOUND', `No greeting for language "${code}"; known: ${Object.keys(LANGUAGES).join(', ')}`, {
+    throw new WharfError('NOT_FOUND', `No greeting for language "${code}"; known: ${[...LANGUAGES.keys()].join(', ')}`, {
       resource: 'language',
       code,
     });

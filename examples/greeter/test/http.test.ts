@@ -46,6 +46,23 @@ describe('greeter over HTTP (fetch)', () => {
     });
   });
 
+  it('knows no language named after a built-in object property (toString, valueOf)', async () => {
+    // Longer names (constructor, __proto__, hasOwnProperty) are refused by the schema (max 8).
+    for (const code of ['toString', 'valueOf']) {
+      const res = await fetch(`${url}/v1/languages/${code}`);
+      // Before: `LANGUAGES[code]` found Object.prototype's members: 200 with a broken body, or a 500.
+      expect(res.status, code).toBe(404);
+      expect(((await res.json()) as { code: string }).code).toBe('NOT_FOUND');
+      const greet = await fetch(`${url}/v1/greetings`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ name: 'Ada', language: code }),
+      });
+      // Before: 200 "undefined, Ada!".
+      expect(greet.status, code).toBe(404);
+    }
+  });
+
   it('GET /v1/countdown/:from streams NDJSON, coercing the path and query', async () => {
     const res = await fetch(`${url}/v1/countdown/3?intervalMs=1`);
     expect(res.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');

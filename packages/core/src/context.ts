@@ -6,6 +6,7 @@ import type { Endpoint, EventRef, RpcRef } from './endpoint.js';
 import { WharfError } from './errors.js';
 import { deadlineAfter, type Epoch } from './lazy-deadline.js';
 import type { Metadata } from './metadata.js';
+import { stoppedCallError } from './stopped-call.js';
 import type { Abortable } from './stream.js';
 import type { EventInfo, InboundRequest, ResponseChannel } from './transport.js';
 
@@ -156,7 +157,8 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   follow(signal: AbortSignal | undefined, onCancel: InboundRequest['onCancel']): void {
     this.#transportSignal = signal;
     if (signal !== undefined) {
-      const cancelled = () => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call'));
+      // DEADLINE_EXCEEDED when the caller's signal fired for a deadline (an in-process caller's ctx.signal).
+      const cancelled = () => this.abort(stoppedCallError(signal, undefined, `${this.service}.${this.method}`));
       if (signal.aborted) cancelled();
       else {
         signal.addEventListener('abort', cancelled, { once: true });

@@ -36,6 +36,7 @@ export {
   type WireError,
 } from './errors.js';
 export { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
+export { DEFAULT_MAX_JSON_DEPTH, JsonDepthGuard, jsonTooDeep } from './json-depth.js';
 export { documentKey, documentSchema } from './json-schema.js';
 export {
   acceptRequestId,
@@ -53,6 +54,7 @@ export { schemeOf } from './middleware/resolve.js';
 export { type FoundContract, servicesInModule } from './module-exports.js';
 export { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy.js';
 export { toServiceDefinition } from './service.js';
+export { stoppedCallError } from './stopped-call.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';
 export {

@@ -35,7 +35,12 @@ export interface Abortable {
 
 /** What `wrapStream` adds to a stream. */
 export interface StreamHooks {
-  /** Fail the stream with the abort reason as soon as this aborts. */
+  /**
+   * Fail the stream with the abort reason as soon as this aborts: a pending read rejects with it,
+   * and so does every later one, even if nobody was reading when it aborted. The source is returned
+   * (its `finally` runs) and `done` runs at once. A deadline or cancellation never looks like a
+   * clean end of the stream.
+   */
   readonly abortable?: Abortable;
   /** Runs exactly once, however the stream ends: completed, failed, returned, or returned before its start. */
   readonly done: () => void;
@@ -50,11 +55,21 @@ export interface StreamHooks {
 export function wrapStream<T>(source: AsyncIterable<T>, hooks: StreamHooks): AsyncIterableIterator<T> {
   let iterator: AsyncIterator<T> | undefined;
   let finished = false;
+  let aborted: Error | undefined;
   const finish = () => {
     if (finished) return;
     finished = true;
     hooks.done();
   };
+  // Reading on after an abort must not say `done`: a reader that paused past the deadline would
+  // take a cut stream for a complete one (and a gRPC server would end it with OK).
+  hooks.abortable?.onAbort((reason) => {
+    if (finished) return;
+    aborted = reason;
+    finish();
+    iterator ??= source[Symbol.asyncIterator]();
+    iterator.return?.()?.catch(() => {});
+  });
   const pull = (it: AsyncIterator<T>): Promise<IteratorResult<T>> => {
     const abortable = hooks.abortable;
     if (abortable === undefined) return it.next();
@@ -77,6 +92,7 @@ export function wrapStream<T>(source: AsyncIterable<T>, hooks: StreamHooks): Asy
       return this;
     },
     async next() {
+      if (aborted !== undefined) throw hooks.mapError ? hooks.mapError(aborted) : aborted;
       if (finished) return { done: true, value: undefined };
       iterator ??= source[Symbol.asyncIterator]();
       try {

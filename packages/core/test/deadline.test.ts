@@ -1,5 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Context, defineContract, implement, WharfError } from '@wharf/core';
+import {
+  type Context,
+  createApp,
+  defineContract,
+  implement,
+  MemoryNetwork,
+  memoryRegistry,
+  memoryTransport,
+  WharfError,
+} from '@wharf/core';
 import { createTestApp } from '@wharf/core/testing';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
@@ -12,8 +21,31 @@ const slow = defineContract({
     stubborn: { input: z.object({ ms: z.int() }), output: z.object({ done: z.boolean() }) },
     remaining: { input: z.object({}), output: z.object({ ms: z.number(), deadline: z.number().nullable() }) },
     ticks: { input: z.object({ every: z.int() }), output: z.object({ n: z.int() }), stream: 'server' },
+    onward: { input: z.object({ ms: z.int() }), output: z.object({ done: z.boolean() }) },
   },
 });
+
+/** How the calls `onward` made ended. */
+const innerCodes: string[] = [];
+
+/** Calls `slow.wait` from a handler (reading its signal first, as one passing it to fetch would), noting how it failed. */
+async function waitOn(ctx: Context, ms: number): Promise<{ done: boolean }> {
+  ctx.signal.throwIfAborted();
+  try {
+    return await ctx.client(slow).wait({ ms });
+  } catch (error) {
+    innerCodes.push((error as WharfError).code);
+    throw error;
+  }
+}
+
+/** Six calls of `call` whose deadline passes while they call on: each inner call must fail DEADLINE_EXCEEDED. */
+async function expectInnerDeadlines(call: () => Promise<unknown>): Promise<void> {
+  innerCodes.length = 0;
+  for (let i = 0; i < 6; i++) await expect(call()).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+  await expect.poll(() => innerCodes.length).toBe(6);
+  expect(innerCodes).toEqual(Array.from({ length: 6 }, () => 'DEADLINE_EXCEEDED'));
+}
 
 interface Seen {
   aborted?: unknown;
@@ -44,6 +76,8 @@ function service(seen: Seen) {
         await sleep(every, undefined, { signal: ctx.signal });
       }
     },
+    // Calls on with its own ctx, so the inner call inherits its deadline and its signal.
+    onward: ({ ms }, ctx) => waitOn(ctx, ms),
   });
 }
 
@@ -111,6 +145,52 @@ describe('deadlines', () => {
   });
 });
 
+describe('a deadline never looks like a clean end', () => {
+  it('a server stream cut by its deadline while the reader paused fails DEADLINE_EXCEEDED, it does not just end', async () => {
+    const app = await createTestApp({ services: [service({})] });
+    const iterator = app.client(slow).ticks({ every: 0 }, { timeoutMs: 150 })[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: { n: 0 } });
+    await sleep(300); // the reader pauses past the deadline
+    const rest = async () => {
+      for (let read = 0; read < 10_000; read++) if ((await iterator.next()).done) return 'ended as if complete';
+      return 'still going';
+    };
+    // Before: the dispatcher returned the stream at the deadline and the next read said done.
+    await expect(rest()).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    await app.stop();
+  });
+
+  it('a call a handler makes fails DEADLINE_EXCEEDED when the handler’s own deadline passes, not CANCELLED', async () => {
+    const app = await createTestApp({ services: [service({})] });
+    await expectInnerDeadlines(() => app.client(slow).onward({ ms: 5_000 }, { timeoutMs: 60 }));
+    await app.stop();
+  });
+
+  it('the same across two apps on one in-memory network, whichever dispatcher’s timer fires first', async () => {
+    const network = new MemoryNetwork();
+    const registry = memoryRegistry();
+    const options = { registry, logger: { level: 'silent' }, shutdown: { signals: false as const } };
+    const callee = createApp({ ...options, name: 'callee', services: [service({})], transports: [memoryTransport({ network })] });
+    await callee.start();
+    // The caller's app holds the handler; the callee's dispatcher has its own sweep timer.
+    const front = defineContract({
+      name: 'front',
+      version: 1,
+      methods: { relay: { input: z.object({ ms: z.int() }), output: z.object({ done: z.boolean() }) } },
+    });
+    const caller = createApp({
+      ...options,
+      name: 'caller',
+      services: [implement(front, { relay: ({ ms }, ctx) => waitOn(ctx, ms) })],
+      transports: [memoryTransport({ network })],
+    });
+    await caller.start();
+    await expectInnerDeadlines(() => caller.client(front).relay({ ms: 5_000 }, { timeoutMs: 60 }));
+    await caller.stop();
+    await callee.stop();
+  });
+});
+
 describe('cancellation', () => {
   it('aborting the caller signal cancels the call and fires the handler signal', async () => {
     const seen: Seen = {};
@@ -164,6 +244,7 @@ describe('cancellation', () => {
       wait: async () => ({ done: true }),
       stubborn: async () => ({ done: true }),
       remaining: async () => ({ ms: 0, deadline: null }),
+      onward: async () => ({ done: true }),
       async *ticks() {
         try {
           for (let n = 0; ; n++) yield { n };

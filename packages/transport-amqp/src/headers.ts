@@ -12,15 +12,22 @@ function isTransportHeader(key: string): boolean {
   );
 }
 
-/** The request metadata carried by AMQP headers: every string header except the transport's own, keys lower-cased. */
+/**
+ * The request metadata carried by AMQP headers: every string header except the transport's own,
+ * keys lower-cased, and numeric ones as decimal strings (clients in other languages send integer
+ * headers as AMQP integers); other types (tables, arrays, bytes, booleans) are not metadata.
+ */
 export function metadataFromHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (headers === undefined) return out;
   for (const key of Object.keys(headers)) {
     const value = headers[key];
-    if (typeof value !== 'string') continue;
+    let text: string;
+    if (typeof value === 'string') text = value;
+    else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') text = String(value);
+    else continue;
     const lower = key.toLowerCase();
-    if (!isTransportHeader(lower)) out[lower] = value;
+    if (!isTransportHeader(lower)) out[lower] = text;
   }
   return out;
 }

@@ -102,6 +102,7 @@ export class ServerSide {
       readiness,
       deliveries: this.#deliveries,
       stats,
+      observer: this.#options.observer(),
     });
   }
 

@@ -10,8 +10,12 @@ export interface AmqpStats {
   retried: number;
   /** Deliveries moved to a dead-letter queue. */
   deadLettered: number;
-  /** RPC requests answered. */
+  /** RPC requests answered (a reply the broker returned, its reply_to having no queue, moves to rpcUnroutable). */
   rpcAnswered: number;
+  /** Replies the broker returned: their `reply_to` names no queue (the caller is gone, or made it up). */
+  rpcUnroutable: number;
+  /** RPC requests refused as malformed: no `correlation_id` or no `type` (answered with INVALID_ARGUMENT where `reply_to` allows). */
+  rpcMalformed: number;
   /** RPC requests dropped because their caller's deadline had passed. */
   rpcExpired: number;
   /** RPC requests dropped because their `reply_to` is missing or malformed. */
@@ -29,6 +33,8 @@ export function newStats(): AmqpStats {
     retried: 0,
     deadLettered: 0,
     rpcAnswered: 0,
+    rpcUnroutable: 0,
+    rpcMalformed: 0,
     rpcExpired: 0,
     rpcDropped: 0,
     reconnects: 0,

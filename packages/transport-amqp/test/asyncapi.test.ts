@@ -86,8 +86,9 @@ describe('AsyncAPI 3 document', () => {
         ?.operations()
         .all()
         .map((o) => o.id()) ?? [];
-    // The server stream is not on AMQP; the handler and the emitted event are.
-    expect(operations.sort()).toEqual(['emit.catalog.price_changed', 'get', 'on.onStock', 'tree']);
+    // The server stream is not on AMQP; the handler and the emitted event are, and where the
+    // handler's failures go (retries, dead letters).
+    expect(operations.sort()).toEqual(['deadLetter', 'emit.catalog.price_changed', 'get', 'on.onStock', 'retry', 'tree']);
     const channels = Object.fromEntries(
       parsed
         ?.channels()
@@ -98,6 +99,8 @@ describe('AsyncAPI 3 document', () => {
       rpc: 'prod.catalog.v2.rpc',
       'event.catalog.price_changed': 'catalog.price_changed',
       'on.onStock': 'prod.catalog.on.onStock',
+      deadLetters: 'prod.catalog.dlq',
+      retries: 'prod.wharf.delay',
     });
     const get = parsed?.operations().get('get');
     expect(get?.reply()?.messages().all().length).toBe(2);
@@ -125,7 +128,7 @@ describe('AsyncAPI 3 document', () => {
         .all()
         .map((o) => o.id())
         .sort(),
-    ).toEqual(['emit.greeter.greeted', 'greet', 'language', 'on.onGreeted', 'stats']);
+    ).toEqual(['deadLetter', 'emit.greeter.greeted', 'greet', 'language', 'on.onGreeted', 'retry', 'stats']);
     expect(parsed?.channels().get('rpc')?.address()).toBe('staging.greeter.v1.rpc');
   });
 });

@@ -8,6 +8,7 @@ import { Fifo } from '../src/events/fifo.js';
 import { retryPolicy } from '../src/events/retry-policy.js';
 import { queueFeatures } from '../src/events/topology.js';
 import { isJsonContentType, metadataFromHeaders } from '../src/headers.js';
+import { parseJsonBody } from '../src/json-body.js';
 import { isValidReplyTo } from '../src/rpc/reply-to.js';
 
 describe('topology names', () => {
@@ -166,7 +167,7 @@ describe('helpers', () => {
     expect(fifo.shift()).toBeUndefined();
   });
 
-  it('reads metadata from string headers only, without transport headers', () => {
+  it('reads metadata from string and numeric headers (as decimal strings), without transport headers', () => {
     expect(
       metadataFromHeaders({
         'X-Request-Id': 'r1',
@@ -176,8 +177,22 @@ describe('helpers', () => {
         'wharf-delay-ms': '100',
         'x-death': [],
         count: 3,
+        flag: true,
+        table: { a: 1 },
+        bytes: Buffer.from('x'),
       }),
-    ).toEqual({ 'x-request-id': 'r1', traceparent: 't' });
+    ).toEqual({ 'x-request-id': 'r1', traceparent: 't', count: '3' });
+  });
+
+  it('parses JSON bodies, refusing deep nesting, bytes that are not UTF-8 and text that is not JSON', () => {
+    expect(parseJsonBody(Buffer.from('{"a":[1,{"b":"日本"}]}'))).toEqual({ ok: true, value: { a: [1, { b: '日本' }] } });
+    expect(parseJsonBody(Buffer.from(`${'['.repeat(65)}${']'.repeat(65)}`))).toMatchObject({
+      ok: false,
+      why: expect.stringContaining('deeper than 64'),
+    });
+    expect(parseJsonBody(Buffer.from(`${'['.repeat(64)}${']'.repeat(64)}`)).ok).toBe(true);
+    expect(parseJsonBody(Buffer.from([0x22, 0xc3, 0x28, 0x22]))).toMatchObject({ ok: false, why: 'is not valid UTF-8' });
+    expect(parseJsonBody(Buffer.from('{oops'))).toMatchObject({ ok: false, why: expect.stringContaining('not valid JSON') });
   });
 
   it('accepts JSON content types', () => {

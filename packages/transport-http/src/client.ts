@@ -5,6 +5,7 @@ import {
   MetadataKey,
   type OutboundCall,
   type RpcRef,
+  stoppedCallError,
   WharfError,
   wrapStream,
 } from '@wharf/core/transport';
@@ -200,7 +201,8 @@ export class HttpClient {
       }
     }
     const signal = call.signal;
-    const onCancel = () => abort(new WharfError('CANCELLED', 'The call was cancelled'));
+    // DEADLINE_EXCEEDED when the caller's signal fired for its deadline (a handler's ctx.signal).
+    const onCancel = () => abort(stoppedCallError(signal, call.deadline, call.ref.fullName));
     if (signal !== undefined) {
       if (signal.aborted) onCancel();
       else signal.addEventListener('abort', onCancel, { once: true });

@@ -92,6 +92,17 @@ export interface HttpServerOptions {
   readonly prefix?: string;
   /** Largest accepted request body in bytes; default 1 MiB. Larger bodies get 413 unread. */
   readonly bodyLimit?: number;
+  /**
+   * Deepest JSON nesting accepted in a request body; default 64. Deeper bodies get 400 as soon as
+   * the bytes show it, before any parsing (V8 needs hundreds of ms for a megabyte of `[[[…]]]`).
+   */
+  readonly maxJsonDepth?: number;
+  /**
+   * Most header fields a request may carry; default 100 (as Apache's LimitRequestFields). More get
+   * 431. Node would otherwise drop the fields past its own count silently, `Content-Length` among
+   * them, and the body with it.
+   */
+  readonly maxHeaders?: number;
   /** Time allowed to receive the request headers; default 10 000. */
   readonly headersTimeoutMs?: number;
   /** Time allowed to receive the whole request (headers and body); default 30 000. */
@@ -149,6 +160,8 @@ export const DEFAULTS = {
   port: 3000,
   host: '127.0.0.1',
   bodyLimit: 1024 * 1024,
+  maxJsonDepth: 64,
+  maxHeaders: 100,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,

@@ -13,7 +13,7 @@ import {
   type TransportHost,
   WharfError,
 } from '@wharf/core/transport';
-import { readJsonBody } from './body.js';
+import { type BodyLimits, readJsonBody } from './body.js';
 import { coercersOf, type FieldCoercer, objectShape } from './coerce.js';
 import { onConnectionClose } from './connection-signal.js';
 import { inboundDeadline } from './deadline.js';
@@ -34,7 +34,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: P
 export interface RpcServerContext {
   readonly host: TransportHost;
   readonly logger: Logger;
-  readonly bodyLimit: number;
+  readonly bodyLimits: BodyLimits;
   readonly defaultTimeoutMs: number | undefined;
   /** True while the server drains: answers ask the client to close the connection. */
   readonly draining: () => boolean;
@@ -80,7 +80,7 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
   const unsupported = hasInputStream(endpoint.stream) ? unimplemented(endpoint) : undefined;
   const status = route.status;
   const params = route.params;
-  const { host, logger, bodyLimit, draining, refused } = server;
+  const { host, logger, bodyLimits, draining, refused } = server;
   const notAnObject = `The request body must be a JSON object: the input of ${endpoint.fullName} is an object`;
 
   /** A handler's bug (a non-JSON output, a stream RPC without a stream): logged here, opaque to the caller. */
@@ -95,6 +95,7 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
     requestId: string,
     channel: HttpResponseChannel,
     deadline: number | undefined,
+    head: boolean,
   ): void => {
     if (res.destroyed) {
       // The client left: end the stream nobody will read, so the handler stops and stops counting.
@@ -106,7 +107,7 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
         internal(res, requestId, 'is a server stream but returned no stream');
         return;
       }
-      sendStream(res, output, status, requestId, channel, draining, deadline).catch((error: unknown) => {
+      sendStream(res, output, { status, requestId, channel, close: draining, deadline, head }).catch((error: unknown) => {
         logger.error({ err: error, requestId, rpc: endpoint.fullName }, 'Writing a stream failed');
         res.destroy();
       });
@@ -132,7 +133,7 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
       sendProblem(res, 501, unsupported, requestId, draining());
       return;
     }
-    readJsonBody(req, bodyLimit, (refusal, body) => {
+    readJsonBody(req, bodyLimits, (refusal, body) => {
       if (refusal !== undefined) {
         refused(refusal.error.code);
         if (refusal.close) lingerOnClose(req.socket);
@@ -165,7 +166,7 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
         response: channel,
       };
       host.dispatch(endpoint, input, request).then(
-        (output) => respond(res, output, requestId, channel, deadline),
+        (output) => respond(res, output, requestId, channel, deadline, req.method === 'HEAD'),
         (error: WharfError) => {
           if (res.destroyed) return;
           channel.dropHeaders();

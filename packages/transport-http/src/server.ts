@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { DeclarationError, type Schema } from '@wharf/core';
 import {
@@ -13,13 +14,15 @@ import {
 import Router from 'find-my-way';
 import { onClientError } from './client-error.js';
 import { objectShape } from './coerce.js';
+import { extraRoutes } from './extra-routes.js';
+import { closeGracefully, trackConnections } from './graceful-close.js';
+import { inTurn } from './in-order.js';
 import { lingerOnClose } from './linger.js';
-import { openApiDocument } from './openapi.js';
 import { DEFAULTS, type HttpServerOptions } from './options.js';
-import { JSON_CONTENT_TYPE, sendProblem } from './response.js';
+import { earlyRefusal } from './request-checks.js';
+import { sendProblem } from './response.js';
 import { normalisePrefix, routeOf, routeProblems } from './route.js';
 import { type Params, type Query, type RouteHandler, rpcHandler } from './rpc-handler.js';
-import { type StaticAsset, swaggerUiAssets } from './swagger-ui.js';
 
 type RouterInstance = ReturnType<typeof Router>;
 type Method = Parameters<RouterInstance['find']>[0];
@@ -47,6 +50,7 @@ export class HttpServer {
   readonly #routesHint: string;
   readonly #router: RouterInstance;
   #server: Server | undefined;
+  #sockets: ReadonlySet<Socket> = new Set();
   #host: TransportHost | undefined;
   #refused: (code: ErrorCode) => void = () => {};
   #closing = false;
@@ -86,9 +90,15 @@ export class HttpServer {
         requestTimeout: o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
         keepAliveTimeout: o.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs,
         connectionsCheckingInterval: o.connectionsCheckingIntervalMs ?? DEFAULTS.connectionsCheckingIntervalMs,
+        // Checked in #onRequest, so that the answer is a problem like every other refusal.
+        requireHostHeader: false,
       },
       this.#onRequest,
     );
+    // Keep every header field: Node's count (2 000 raw entries) drops those past it silently, and
+    // with them a late Content-Length. maxHeaders refuses such requests instead (request-checks.ts).
+    server.maxHeadersCount = 0;
+    this.#sockets = trackConnections(server);
     server.on('clientError', onClientError);
     // `Expect: 100-continue` with a body over the limit gets its 413 before the client sends it.
     const limit = o.bodyLimit ?? DEFAULTS.bodyLimit;
@@ -130,7 +140,10 @@ export class HttpServer {
     const context = {
       host,
       logger: app.logger,
-      bodyLimit: this.#options.bodyLimit ?? DEFAULTS.bodyLimit,
+      bodyLimits: {
+        bytes: this.#options.bodyLimit ?? DEFAULTS.bodyLimit,
+        depth: this.#options.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
+      },
       defaultTimeoutMs:
         this.#options.defaultTimeoutMs === null ? undefined : (this.#options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs),
       draining: this.#draining,
@@ -158,6 +171,8 @@ export class HttpServer {
       }
       const handler = rpcHandler(endpoint, route, context);
       this.#on(route.method, this.#prefix + route.path, handler);
+      // HEAD is GET without the body (RFC 9110 §9.3.2); Node sends no body for it.
+      if (route.method === 'GET') this.#on('HEAD', this.#prefix + route.path, handler);
       routes.push(`${route.method} ${this.#prefix}${route.path} → ${endpoint.fullName}`);
       if (hasInputStream(endpoint.stream)) unsupported.push(`${endpoint.fullName} (${endpoint.stream} stream)`);
     }
@@ -178,53 +193,11 @@ export class HttpServer {
   }
 
   #routeExtras(host: TransportHost, app: TransportContext): void {
-    const o = this.#options;
-    const prefix = this.#prefix;
-    for (const route of o.routes ?? []) {
-      const method = route.method ?? 'GET';
-      if (method === 'GET') this.#get(prefix + route.path, route.handler, HEALTH);
-      else this.#on(method, prefix + route.path, route.handler as RouteHandler, HEALTH);
+    for (const route of extraRoutes(host, app, this.#options, this.#prefix)) {
+      const store = route.health ? HEALTH : undefined;
+      this.#on(route.method, route.path, route.handler as RouteHandler, store);
+      if (route.method === 'GET') this.#on('HEAD', route.path, route.handler as RouteHandler, store);
     }
-    if (o.health !== false) {
-      const live = prefix + (o.health?.live ?? DEFAULTS.livePath);
-      const ready = prefix + (o.health?.ready ?? DEFAULTS.readyPath);
-      this.#get(
-        live,
-        (_req, res) => {
-          res.setHeader('cache-control', 'no-store');
-          sendJsonBody(res, 200, '{"status":"live"}');
-        },
-        HEALTH,
-      );
-      this.#get(
-        ready,
-        (_req, res) => {
-          res.setHeader('cache-control', 'no-store');
-          sendJsonBody(res, host.isReady() ? 200 : 503, readyBody(host));
-        },
-        HEALTH,
-      );
-    }
-    if (o.openapi === false) return;
-    const specPath = prefix + (o.openapi?.path ?? DEFAULTS.openapiPath);
-    const document = openApiDocument(host.services, { title: app.appName, ...o.openapi, prefix });
-    const spec = Buffer.from(JSON.stringify(document));
-    this.#get(specPath, (_req, res) => {
-      res.statusCode = 200;
-      res.setHeader('content-type', JSON_CONTENT_TYPE);
-      res.setHeader('cache-control', 'no-cache');
-      res.end(spec);
-    });
-    if (o.docs === false) return;
-    const docsPath = prefix + (o.docs?.path ?? DEFAULTS.docsPath);
-    for (const [path, asset] of swaggerUiAssets(docsPath, specPath, o.openapi?.title ?? app.appName, o.docs?.oauth)) {
-      this.#get(path, (_req, res) => sendAsset(res, asset));
-    }
-  }
-
-  #get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void, store?: RouteStore): void {
-    this.#on('GET', path, handler, store);
-    this.#on('HEAD', path, handler, store);
   }
 
   #on(method: Method, path: string, handler: RouteHandler, store?: RouteStore): void {
@@ -235,7 +208,17 @@ export class HttpServer {
     }
   }
 
-  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => inTurn(req, res, this.#start);
+
+  /** A request whose turn on its connection has come: the refusals every route shares, the onRequest hook, routing. */
+  readonly #start = (req: IncomingMessage, res: ServerResponse): void => {
+    const refused = earlyRefusal(req, this.#options.maxHeaders ?? DEFAULTS.maxHeaders);
+    if (refused !== undefined) {
+      this.#refused(refused.error.code);
+      if (!req.complete) lingerOnClose(req.socket);
+      sendProblem(res, refused.status, refused.error, requestIdOf(req), true);
+      return;
+    }
     const hook = this.#options.onRequest;
     if (hook === undefined) this.#route(req, res);
     else hook(req, res, () => this.#route(req, res));
@@ -291,57 +274,21 @@ export class HttpServer {
     sendProblem(res, 405, error, requestIdOf(req), false, { allow });
   }
 
-  /** Stops accepting, lets in-flight requests finish, closes idle connections; force-closes when `signal` aborts. */
+  /**
+   * Stops accepting, answers every request from now on with `Connection: close` (503 unless it was
+   * already in flight), and resolves once every connection has closed without cutting one a
+   * request may be on its way to; when `signal` aborts, answers first, then closes what is left
+   * (graceful-close.ts).
+   */
   async close(signal: AbortSignal): Promise<void> {
     this.#closing = true;
     const server = this.#server;
     if (server === undefined) return;
     this.#server = undefined;
-    // Sockets that go idle after their last response are closed as they do; close() itself only
-    // closes those idle at the moment it is called.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const force = () => server.closeAllConnections();
-    signal.addEventListener('abort', force, { once: true });
-    try {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if (signal.aborted) force();
-      });
-    } finally {
-      clearInterval(sweep);
-      signal.removeEventListener('abort', force);
-    }
+    await closeGracefully(server, this.#sockets, signal);
   }
 }
 
 function requestIdOf(req: IncomingMessage): string {
   return acceptRequestId(req.headers[MetadataKey.requestId] as string | undefined);
-}
-
-function sendJsonBody(res: ServerResponse, status: number, body: string): void {
-  res.statusCode = status;
-  res.setHeader('content-type', JSON_CONTENT_TYPE);
-  res.end(body);
-}
-
-function sendAsset(res: ServerResponse, asset: StaticAsset): void {
-  res.statusCode = 200;
-  res.setHeader('content-type', asset.contentType);
-  res.setHeader('x-content-type-options', 'nosniff');
-  if (asset.csp !== undefined) {
-    res.setHeader('content-security-policy', asset.csp);
-    res.setHeader('cache-control', 'no-cache');
-  } else {
-    res.setHeader('cache-control', 'public, max-age=3600');
-  }
-  res.end(asset.body());
-}
-
-/** The readiness body: the status, and the reasons when there are any (holds, an unreachable registry). */
-function readyBody(host: TransportHost): string {
-  const health = host.health?.();
-  const holds = health !== undefined && Object.keys(health.holds).length > 0 ? { holds: health.holds } : {};
-  const registry = health?.registry === undefined ? {} : { registry: health.registry };
-  if (host.isReady()) return JSON.stringify({ status: 'ready', ...registry });
-  return JSON.stringify({ status: 'not ready', state: host.state, ...holds, ...registry });
 }

@@ -18,21 +18,27 @@ function drained(res: ServerResponse, deadline: number | undefined): Promise<voi
   });
 }
 
+/** How one stream response is written. */
+export interface StreamResponse {
+  /** The success status. */
+  readonly status: number;
+  readonly requestId: string;
+  readonly channel: HttpResponseChannel;
+  /** True when the connection must close after the response (draining). */
+  readonly close: () => boolean;
+  readonly deadline: number | undefined;
+  /** A HEAD request: the status and headers of the first message, then nothing. */
+  readonly head: boolean;
+}
+
 /**
  * Writes a server stream as NDJSON: one JSON message per line. The status is decided by the first
  * message: a stream that fails before it answers with a plain problem+json error and its status; a
  * failure after it ends the stream with one problem line. Honours backpressure, and stops the
  * handler's stream when the client goes away or stops reading past the deadline.
  */
-export async function sendStream(
-  res: ServerResponse,
-  stream: AsyncIterable<unknown>,
-  status: number,
-  requestId: string,
-  channel: HttpResponseChannel,
-  close: () => boolean,
-  deadline: number | undefined,
-): Promise<void> {
+export async function sendStream(res: ServerResponse, stream: AsyncIterable<unknown>, how: StreamResponse): Promise<void> {
+  const { status, requestId, channel, close, deadline } = how;
   const iterator = stream[Symbol.asyncIterator]();
   let gone = false;
   res.once('close', () => {
@@ -63,6 +69,11 @@ export async function sendStream(
     return;
   }
   writeHead();
+  if (how.head) {
+    iterator.return?.()?.catch(() => {});
+    if (!gone) endWith(res, undefined, channel);
+    return;
+  }
   try {
     while (!result.done && !gone) {
       if (!res.write(`${JSON.stringify(result.value)}\n`)) {

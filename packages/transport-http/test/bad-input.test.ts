@@ -90,7 +90,7 @@ describe('refused requests', () => {
     expect(problem.details).toMatchObject({ reason: 'METHOD_NOT_ALLOWED', allow: ['POST'] });
     const options = await raw(served.port, 'OPTIONS', '/v1/orders/7');
     expect(options.status).toBe(204);
-    expect(options.headers.allow).toBe('GET');
+    expect(options.headers.allow).toBe('GET, HEAD'); // HEAD is served wherever GET is
   });
 
   it('answers a body over the limit (by Content-Length) with 413 before reading it', async () => {

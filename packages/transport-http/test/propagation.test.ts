@@ -1,8 +1,9 @@
-import { type Context, createApp, defineContract, implement, memoryRegistry } from '@wharf/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Context, createApp, defineContract, implement, memoryRegistry, type WharfError } from '@wharf/core';
 import { httpTransport } from '@wharf/transport-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { raw, type Served, serve } from './helpers.js';
+import { caller, raw, type Served, serve, serviceOf } from './helpers.js';
 
 const seen = z.object({
   requestId: z.string(),
@@ -159,5 +160,58 @@ describe('headers ⇄ metadata', () => {
     expect(transport.port).toBeUndefined();
     expect(app.addresses.some((address) => address.startsWith('http:'))).toBe(false);
     await app.stop();
+  });
+});
+
+describe('a call from a handler whose own deadline passes', () => {
+  it('fails with DEADLINE_EXCEEDED, as over every transport, whichever of the signal and the timer fires first', async () => {
+    const sleeper = defineContract({
+      name: 'sleeper',
+      version: 1,
+      methods: { nap: { input: z.object({ ms: z.int() }), output: z.object({}) } },
+    });
+    const calling = defineContract({
+      name: 'calling',
+      version: 1,
+      methods: { call: { input: z.object({ ms: z.int() }), output: z.object({}) } },
+    });
+    const codes: string[] = [];
+    const s = await serve([
+      implement(sleeper, {
+        async nap({ ms }, ctx) {
+          await sleep(ms, undefined, { signal: ctx.signal }).catch(() => {});
+          return {};
+        },
+      }),
+    ]);
+    const registry = memoryRegistry([{ id: 's', service: 'sleeper', version: '1', address: s.url }]);
+    const c = await serve(
+      [
+        implement(calling, {
+          async call({ ms }, ctx) {
+            try {
+              await ctx.client(sleeper).nap({ ms });
+            } catch (error) {
+              codes.push((error as WharfError).code);
+              throw error;
+            }
+            return {};
+          },
+        }),
+      ],
+      {},
+      { registry },
+    );
+    const app = await caller(c.url, [serviceOf(calling.methods.call)]);
+    for (let i = 0; i < 6; i++) {
+      await expect(app.client(calling).call({ ms: 2_000 }, { timeoutMs: 150 })).rejects.toMatchObject({
+        code: 'DEADLINE_EXCEEDED',
+      });
+    }
+    await expect.poll(() => codes.length).toBe(6);
+    expect(codes).toEqual(Array.from({ length: 6 }, () => 'DEADLINE_EXCEEDED'));
+    await app.stop();
+    await c.app.stop();
+    await s.app.stop();
   });
 });

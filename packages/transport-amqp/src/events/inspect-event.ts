@@ -2,6 +2,7 @@ import type { WireError } from '@wharf/core/transport';
 import { matchTopic } from '@wharf/core/transport';
 import type { ConsumeMessage } from 'amqplib';
 import { isJsonContentType } from '../headers.js';
+import { parseJsonBody } from '../json-body.js';
 
 /** What a consumer knows about the handler whose queue a message came from. */
 export interface InspectContext {
@@ -58,9 +59,6 @@ export function inspectEvent(message: ConsumeMessage, context: InspectContext): 
       `The event is ${message.content.length} bytes; this consumer accepts at most ${context.maxMessageBytes}`,
     );
   }
-  try {
-    return { ok: true, id, name, payload: JSON.parse(message.content.toString('utf8')) };
-  } catch (error) {
-    return fail('INVALID_ARGUMENT', `The event body is not valid JSON: ${(error as Error).message}`);
-  }
+  const body = parseJsonBody(message.content);
+  return body.ok ? { ok: true, id, name, payload: body.value } : fail('INVALID_ARGUMENT', `The event body ${body.why}`);
 }

@@ -1,5 +1,5 @@
 import type { OutboundCall } from '@wharf/core/transport';
-import { IdleGate, WharfError } from '@wharf/core/transport';
+import { IdleGate, stoppedCallError, WharfError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import { namespaceOf } from '../connection/broker-address.js';
 import type { Connection } from '../connection/connection.js';
@@ -175,7 +175,8 @@ export class RpcClient {
       const onAbort =
         call.signal === undefined
           ? undefined
-          : () => this.#fail(correlationId, new WharfError('CANCELLED', `${what} was cancelled by the caller`));
+          : // DEADLINE_EXCEEDED when the caller's signal fired for its deadline (a handler's ctx.signal).
+            () => this.#fail(correlationId, stoppedCallError(call.signal, call.deadline, what));
       if (onAbort !== undefined) call.signal?.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(correlationId, { what, resolve, reject, channel, timer, signal: call.signal, onAbort });
       try {

@@ -1,15 +1,18 @@
-import type { IdleGate, ResponseChannel, RpcEndpoint, TransportHost } from '@wharf/core/transport';
+import type { IdleGate, RpcEndpoint, TransportHost, TransportObserver } from '@wharf/core/transport';
 import { inboundDeadline, toWharfError, type WireError } from '@wharf/core/transport';
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import type { Connection } from '../connection/connection.js';
 import { ack, QueueConsumer } from '../connection/queue-consumer.js';
 import type { Readiness } from '../connection/readiness.js';
 import { assertQueue } from '../declare.js';
 import { intHeader, isJsonContentType, metadataFromHeaders } from '../headers.js';
+import { parseJsonBody } from '../json-body.js';
 import type { Log } from '../log.js';
-import { Header } from '../names.js';
+import { DIRECT_REPLY_TO, Header } from '../names.js';
 import type { AmqpStats } from '../stats.js';
+import { ThrottledWarnings } from '../throttled-log.js';
 import { isValidReplyTo } from './reply-to.js';
+import { CancelSet, ReplyHeaders } from './request-state.js';
 
 /** What one service's RPC consumer needs. */
 export interface RpcServerOptions {
@@ -28,50 +31,8 @@ export interface RpcServerOptions {
   readonly readiness: Readiness;
   readonly deliveries: IdleGate;
   readonly stats: AmqpStats;
-}
-
-/** Response metadata of one request, sent as reply headers. */
-class ReplyHeaders implements ResponseChannel {
-  values: Record<string, unknown> | undefined;
-
-  header(key: string, value: string | Uint8Array): void {
-    this.values ??= {};
-    this.values[key.toLowerCase()] = typeof value === 'string' ? value : Buffer.from(value);
-  }
-
-  trailer(key: string, value: string | Uint8Array): void {
-    this.header(key, value);
-  }
-
-  flushHeaders(): void {}
-}
-
-/**
- * The requests in flight on one channel that must be cancelled when it dies (their replies can no
- * longer be delivered). Handed to dispatch as `onCancel`: a Set insert per request, cheaper than
- * an AbortSignal listener.
- */
-class CancelSet {
-  readonly #cancels = new Set<() => void>();
-  #fired = false;
-
-  /** Registers `cancel`; returns its unsubscribe. Calls it at once when the channel is already gone. */
-  readonly register = (cancel: () => void): (() => void) => {
-    if (this.#fired) {
-      cancel();
-      return () => {};
-    }
-    this.#cancels.add(cancel);
-    return () => this.#cancels.delete(cancel);
-  };
-
-  /** The channel died: cancels every request registered. */
-  fire(): void {
-    this.#fired = true;
-    const cancels = [...this.#cancels];
-    this.#cancels.clear();
-    for (const cancel of cancels) cancel();
-  }
+  /** The app's transport observers: requests refused before dispatch, for metrics. */
+  readonly observer?: Required<TransportObserver>;
 }
 
 /**
@@ -93,9 +54,12 @@ export class RpcServer {
   readonly #cancels = new WeakMap<Channel, CancelSet>();
   /** Reply-to addresses already checked: a caller's channel sends all its requests with one. */
   readonly #replyTos = new Set<string>();
+  /** What a client can make us warn about at will is logged in a few lines, and counted in the stats. */
+  readonly #warnings: ThrottledWarnings;
 
   constructor(options: RpcServerOptions) {
     this.#options = options;
+    this.#warnings = new ThrottledWarnings(options.logger);
     for (const endpoint of options.endpoints) {
       this.#byName.set(endpoint.name, endpoint);
       this.#byName.set(endpoint.fullName, endpoint);
@@ -108,6 +72,8 @@ export class RpcServer {
         // of a service that is gone are told at once (their mandatory publish comes back).
         await assertQueue(channel, options.queue, { durable: true, arguments: { 'x-expires': options.expiresMs } });
         this.#cancels.set(channel, new CancelSet());
+        // Replies are published mandatory: one whose reply_to names no queue comes back here.
+        channel.on('return', (returned: Message) => this.#returned(returned));
       },
       handle: (channel, message) => this.#handle(channel, message),
       // Requests in flight on a lost channel cannot be answered: cancel their handlers.
@@ -137,7 +103,9 @@ export class RpcServer {
     const replyTo: unknown = properties.replyTo;
     if (typeof replyTo !== 'string' || !this.#checkReplyTo(replyTo)) {
       this.#options.stats.rpcDropped++;
-      this.#options.logger.warn(
+      this.#options.observer?.requestRefused('amqp', 'INVALID_ARGUMENT');
+      this.#warnings.warn(
+        'dropped',
         { queue: this.name, type: properties.type, replyTo, correlationId: properties.correlationId },
         replyTo === undefined || replyTo === ''
           ? 'Dropped an AMQP request without reply-to: RPC requests must name where to reply (see docs/transports/amqp.md)'
@@ -156,15 +124,29 @@ export class RpcServer {
     }
     const reply = (status: 'ok' | 'error', body: unknown, extra?: Record<string, unknown>) =>
       this.#reply(channel, message, acked, replyTo, status, body, extra);
-    const fail = (error: WireError) => reply('error', error);
+    // A refusal before dispatch: answered, and reported to the observers (metrics).
+    const fail = (error: WireError) => {
+      this.#options.observer?.requestRefused('amqp', error.code);
+      reply('error', error);
+    };
 
+    const known = () => this.#options.endpoints.map((e) => e.name).join(', ');
+    const correlationId: unknown = properties.correlationId;
+    if (typeof correlationId !== 'string' || correlationId === '') {
+      // A reply without one matches no call; run nothing, and tell a caller with its own reply queue why.
+      fail(this.#malformed(message, 'has no correlation_id: set one, unique among your calls in flight, to match the reply'));
+      return;
+    }
     const type: unknown = properties.type;
-    const endpoint = typeof type === 'string' ? this.#byName.get(type) : undefined;
+    if (typeof type !== 'string' || type === '') {
+      fail(this.#malformed(message, `has no type: set the type property to the method to call, one of: ${known()}`));
+      return;
+    }
+    const endpoint = this.#byName.get(type);
     if (endpoint === undefined) {
-      const known = this.#options.endpoints.map((e) => e.name).join(', ');
       fail({
         code: 'UNIMPLEMENTED',
-        message: `${this.#options.service} v${this.#options.major} has no RPC ${JSON.stringify(type ?? null)} over AMQP; set the message type to one of: ${known}`,
+        message: `${this.#options.service} v${this.#options.major} has no RPC ${JSON.stringify(type)} over AMQP; set the message type to one of: ${known()}`,
       });
       return;
     }
@@ -199,13 +181,12 @@ export class RpcServer {
       });
       return;
     }
-    let input: unknown;
-    try {
-      input = JSON.parse(message.content.toString('utf8'));
-    } catch (error) {
-      fail({ code: 'INVALID_ARGUMENT', message: `The request body is not valid JSON: ${(error as Error).message}` });
+    const body = parseJsonBody(message.content);
+    if (!body.ok) {
+      fail({ code: 'INVALID_ARGUMENT', message: `The request body ${body.why}` });
       return;
     }
+    const input = body.value;
     const response = new ReplyHeaders();
     try {
       const output = await this.#options.host.dispatch(endpoint, input, {
@@ -219,6 +200,31 @@ export class RpcServer {
     } catch (error) {
       reply('error', toWharfError(error).toWire(), response.values);
     }
+  }
+
+  /** Counts and logs a malformed request; the error to answer it with. */
+  #malformed(message: ConsumeMessage, problem: string): WireError {
+    this.#options.stats.rpcMalformed++;
+    const text = `An AMQP RPC request ${problem} (see docs/transports/amqp.md)`;
+    const { type, replyTo, correlationId } = message.properties;
+    this.#warnings.warn(`malformed ${problem}`, { queue: this.name, type, replyTo, correlationId }, `Refused: ${text}`);
+    return { code: 'INVALID_ARGUMENT', message: `The request ${problem}` };
+  }
+
+  /** The broker returned a reply: its reply_to names no queue. The request was handled; nobody gets the answer. */
+  #returned(message: Message): void {
+    this.#options.stats.rpcAnswered--;
+    this.#options.stats.rpcUnroutable++;
+    this.#warnings.warn(
+      'returned',
+      {
+        queue: this.name,
+        replyTo: message.fields.routingKey,
+        correlationId: message.properties.correlationId,
+        reason: (message.fields as { replyText?: string }).replyText,
+      },
+      'RabbitMQ returned an RPC reply: its reply_to names no queue (the caller is gone, or named a queue that does not exist); the request was handled, but nobody gets the answer',
+    );
   }
 
   #checkReplyTo(replyTo: string): boolean {
@@ -262,6 +268,9 @@ export class RpcServer {
         correlationId: message.properties.correlationId,
         contentType: 'application/json',
         headers: extra === undefined ? { [Header.status]: status } : { ...extra, [Header.status]: status },
+        // A queue name with no queue behind it comes back (#returned) instead of vanishing. Not for
+        // direct reply-to: RabbitMQ (3.10 at least) returns such replies even when it delivers them.
+        mandatory: !replyTo.startsWith(DIRECT_REPLY_TO),
       });
     } catch {
       return;

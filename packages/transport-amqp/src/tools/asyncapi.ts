@@ -1,9 +1,11 @@
 import type { EventRef } from '@wharf/core';
 import { toServiceDefinition } from '@wharf/core';
 import type { RpcRef, ServiceDefinition } from '@wharf/core/transport';
-import { ERROR_CODES, MetadataKey } from '@wharf/core/transport';
+import { ERROR_CODES } from '@wharf/core/transport';
 import * as z from 'zod';
 import { DIRECT_REPLY_TO, Header, topologyNames } from '../names.js';
+import { BINDING_VERSION, failureChannels, type Json, ref } from './asyncapi-failures.js';
+import { deliveryHeaders, eventHeaders, replyHeaders, requestHeaders } from './asyncapi-headers.js';
 
 /** A contract, as far as the document needs it (a `defineContract` result fits). */
 export interface ContractLike {
@@ -25,10 +27,6 @@ export interface AsyncApiOptions {
   readonly url?: string;
   readonly namespace?: string;
 }
-
-type Json = Record<string, unknown>;
-
-const BINDING_VERSION = '0.3.0';
 
 /**
  * A JSON Schema (draft-07, which AsyncAPI's schema format extends) of a zod schema, with its
@@ -70,34 +68,6 @@ function key(text: string): string {
   return text.replace(/[^A-Za-z0-9.\-_]/g, '_');
 }
 
-const stringSchema = (description: string): Json => ({ type: 'string', description });
-
-function requestHeaders(): Json {
-  return {
-    type: 'object',
-    properties: {
-      [Header.timeout]: { type: 'integer', minimum: 0, description: "The caller's remaining time in ms (also the expiration)" },
-      [MetadataKey.requestId]: stringSchema('Request id, propagated to logs and downstream calls'),
-      [MetadataKey.traceparent]: stringSchema('W3C trace context'),
-      [MetadataKey.tracestate]: stringSchema('W3C trace state'),
-      [MetadataKey.authorization]: stringSchema("The caller's identity, e.g. a bearer token"),
-    },
-  };
-}
-
-function eventHeaders(): Json {
-  return {
-    type: 'object',
-    properties: {
-      [Header.timestampMs]: { type: 'integer', description: 'Emission time, epoch ms' },
-      [Header.attempt]: { type: 'integer', minimum: 1, description: 'Delivery attempt; absent on the first' },
-      [MetadataKey.requestId]: stringSchema('Request id of the request that emitted the event'),
-      [MetadataKey.traceparent]: stringSchema('W3C trace context'),
-      [MetadataKey.tracestate]: stringSchema('W3C trace state'),
-    },
-  };
-}
-
 const errorSchema: Json = {
   type: 'object',
   required: ['code', 'message'],
@@ -128,7 +98,6 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
   const messages: Json = {};
   const channels: Json = {};
   const operations: Json = {};
-  const ref = (path: string) => ({ $ref: path });
 
   const rpcs = new Map<string, RpcRef>();
   for (const r of Object.values(contract?.methods ?? {})) rpcs.set(r.name, r);
@@ -144,6 +113,7 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
       title: 'Error reply',
       summary: `Sent when the RPC failed; header ${Header.status} = "error".`,
       contentType: 'application/json',
+      headers: replyHeaders(),
       payload: ref('#/components/schemas/WharfError'),
       correlationId: { location: '$message.header#/correlation_id' },
     };
@@ -163,6 +133,7 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
         name: `${r.name}.reply`,
         title: `${r.fullName} reply`,
         contentType: 'application/json',
+        headers: replyHeaders(),
         payload: jsonSchema(r.output, 'output', `${m}.reply.`, schemas),
         correlationId: { location: '$message.header#/correlation_id' },
       };
@@ -247,7 +218,7 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
       title: `Events matching ${handler.pattern}`,
       summary: handler.description,
       contentType: 'application/json',
-      headers: eventHeaders(),
+      headers: deliveryHeaders(),
       payload: jsonSchema(handler.input, 'input', `on.${k}.`, schemas),
     };
     channels[`on.${k}`] = {
@@ -272,6 +243,8 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
       bindings: { amqp: { ack: true, bindingVersion: BINDING_VERSION } },
     };
   }
+
+  if ((definition?.events.length ?? 0) > 0) failureChannels(head.name, names, url, channels, operations, messages);
 
   const info: Json = { title: head.name, version: head.version };
   if (head.description !== undefined) info.description = head.description;

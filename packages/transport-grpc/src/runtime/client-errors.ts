@@ -1,6 +1,6 @@
 // How an outbound call fails, as the caller sees it: always a WharfError saying which call and why.
 import { type ServiceError, status } from '@grpc/grpc-js';
-import { type OutboundCall, type RpcRef, WharfError } from '@wharf/core/transport';
+import { type OutboundCall, type RpcRef, stoppedCallError, WharfError } from '@wharf/core/transport';
 import { EncodeError } from '../schema/codec/value-codec.js';
 import type { MethodWire } from '../schema/method-wire.js';
 import { errorOf } from './status.js';
@@ -44,7 +44,8 @@ export function badReply(wire: MethodWire, error: unknown): WharfError {
 export function callError(outbound: OutboundCall, error: ServiceError, failure?: WharfError): WharfError {
   if (failure !== undefined) return failure;
   if (error.code === status.CANCELLED && outbound.signal?.aborted) {
-    return new WharfError('CANCELLED', `The call to ${outbound.ref.fullName} was cancelled`);
+    // The caller's signal cancelled it: DEADLINE_EXCEEDED when a handler's deadline is why.
+    return stoppedCallError(outbound.signal, outbound.deadline, outbound.ref.fullName);
   }
   if (typeof error?.code !== 'number') {
     // Not a status (grpc-js reports every failure as one, but a stream error could slip through).

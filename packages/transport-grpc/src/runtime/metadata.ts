@@ -1,6 +1,8 @@
 // Wharf metadata (lower-case string keys, string values) ↔ gRPC metadata. Binary (`-bin`) values
 // appear in ctx.metadata as standard base64, several values joined by `,`; a `-bin` key given as
-// a string is read as base64 on the way out, so a binary value round-trips unchanged.
+// a string is read as base64 on the way out, so a binary value round-trips unchanged. The values
+// exactly as sent (bytes, every value of a repeated key) are one call away: grpcMetadata(ctx)
+// (exact-metadata.ts).
 
 import { Metadata } from '@grpc/grpc-js';
 import { MetadataKey, type Metadata as WharfMetadata } from '@wharf/core/transport';
@@ -8,6 +10,31 @@ import { MetadataKey, type Metadata as WharfMetadata } from '@wharf/core/transpo
 // Keys grpc-js manages itself, or that would confuse an HTTP/2 peer.
 function reserved(key: string): boolean {
   return key.startsWith('grpc-') || key.startsWith(':') || key === 'content-type' || key === 'te' || key === 'user-agent';
+}
+
+/** The inbound metadata of a call exactly as sent: every value of each key, bytes for `-bin` keys. */
+export interface GrpcMetadataValues {
+  /** Every value of a text key, in the order sent; empty when absent. */
+  text(key: string): readonly string[];
+  /** Every value of a `-bin` key, as bytes, in the order sent; empty when absent. */
+  binary(key: string): readonly Uint8Array[];
+  /** The keys sent (lower-case), `-bin` keys included. */
+  keys(): readonly string[];
+}
+
+/** The exact view of a call's metadata, from grpc-js's own Metadata (read only when a handler asks). */
+export function metadataValues(metadata: Metadata): GrpcMetadataValues {
+  return {
+    text: (key) => {
+      const k = key.toLowerCase();
+      return k.endsWith('-bin') ? [] : metadata.get(k).map(String);
+    },
+    binary: (key) => {
+      const k = key.toLowerCase();
+      return k.endsWith('-bin') ? metadata.get(k).filter((v): v is Buffer => Buffer.isBuffer(v)) : [];
+    },
+    keys: () => Object.keys(metadata.getMap()),
+  };
 }
 
 /** Request metadata as handlers see it (`ctx.metadata`). */

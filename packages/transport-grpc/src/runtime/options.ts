@@ -26,6 +26,26 @@ export interface GrpcTransportOptions {
    * client): the RPC's `timeoutMs`, else this; default 30 000. `null` for no limit.
    */
   readonly defaultTimeoutMs?: number | null;
+  /**
+   * Time allowed to receive the request message of a unary or server-stream call, from the call's
+   * start; default 30 000. A call still without it (a length prefix promising more bytes than come,
+   * no end, no deadline) is ended with DEADLINE_EXCEEDED, as HTTP's requestTimeoutMs answers 408.
+   * The caller's own deadline, when it sends one, applies too.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Most calls open at once on one connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); default
+   * 100. A grpc-js client queues calls past it; a peer that ignores it gets REFUSED_STREAM.
+   */
+  readonly maxConcurrentStreams?: number;
+  /**
+   * Age after which a connection is asked to go away (GOAWAY; the client reconnects, to another
+   * instance if the balancer picks one); default none. Bounds how long any one connection, and
+   * whatever it holds, lives.
+   */
+  readonly maxConnectionAgeMs?: number;
+  /** Time calls in flight get to finish after maxConnectionAgeMs, before the connection is closed; default none (they finish). */
+  readonly maxConnectionAgeGraceMs?: number;
   /** Serve gRPC server reflection (grpcurl, Postman); default true. */
   readonly reflection?: boolean;
   /** Serve the standard health checking protocol, tied to the app's readiness; default true. */
@@ -49,6 +69,8 @@ export const DEFAULTS = {
   keepaliveTimeMs: 30_000,
   keepaliveTimeoutMs: 10_000,
   defaultTimeoutMs: 30_000,
+  requestTimeoutMs: 30_000,
+  maxConcurrentStreams: 100,
 } as const;
 
 /** The server's deadline for a caller that sends none (undefined: no limit). */
@@ -66,6 +88,11 @@ export function serverChannelOptions(options: GrpcTransportOptions): ChannelOpti
     'grpc.keepalive_timeout_ms': options.keepalive?.timeoutMs ?? DEFAULTS.keepaliveTimeoutMs,
     // Peers that enforce a ping policy (grpc-go, C-core) read this; it matches our clients' interval.
     'grpc.http2.min_ping_interval_without_data_ms': time,
+    'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? DEFAULTS.maxConcurrentStreams,
+    ...(options.maxConnectionAgeMs === undefined ? {} : { 'grpc.max_connection_age_ms': options.maxConnectionAgeMs }),
+    ...(options.maxConnectionAgeGraceMs === undefined
+      ? {}
+      : { 'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs }),
     ...options.serverOptions,
   };
 }

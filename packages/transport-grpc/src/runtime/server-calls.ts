@@ -49,7 +49,10 @@ function inbound(call: SurfaceCall, response: GrpcResponse, timeoutMs: number | 
       call.once('cancelled', cancel);
       const off = () => call.off('cancelled', cancel);
       response.onEnd = off;
-      return off;
+      return () => {
+        off();
+        response.release();
+      };
     },
   };
 }

@@ -20,9 +20,16 @@ function streamOf(host: Served, route: Route, output: unknown): AsyncIterator<un
   return (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
 }
 
-function drained(call: Writable): Promise<void> {
+/**
+ * Resolves when the reader drained what was written, the call ended, or core released the request
+ * — an abort (deadline, drain cut-off) must be answered with its status even while the reader has
+ * stopped reading: trailers are not held back by HTTP/2 flow control when no data is queued.
+ */
+function drained(call: Writable, response: GrpcResponse): Promise<void> {
   return new Promise((resolve) => {
+    let stopWaiting = () => {};
     const done = () => {
+      stopWaiting();
       call.off('drain', done);
       call.off('close', done);
       call.off('cancelled', done);
@@ -31,6 +38,7 @@ function drained(call: Writable): Promise<void> {
     call.on('drain', done);
     call.on('close', done);
     call.on('cancelled', done);
+    stopWaiting = response.onRelease(done);
   });
 }
 
@@ -52,7 +60,7 @@ async function pump(host: Served, route: Route, call: Writable, output: unknown,
       if (next.done || call.cancelled) break;
       const bytes = encodeReply(host, route, next.value);
       response.flushPending();
-      if (!call.write(bytes)) await drained(call);
+      if (!call.write(bytes)) await drained(call, response);
     }
   } catch (error) {
     call.off('cancelled', stop);

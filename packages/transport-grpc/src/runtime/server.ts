@@ -16,10 +16,22 @@ import { isBound, type ProtoBinding } from '../schema/rpc-options.js';
 import { Health } from './health.js';
 import { DEFAULTS, defaultTimeoutOf, type GrpcTransportOptions, serverChannelOptions } from './options.js';
 import { addReflection } from './reflection.js';
+import { keepRepeatedMetadata } from './repeated-headers.js';
+import { requestTimeouts } from './request-timeouts.js';
 import type { Route, Served } from './route.js';
 import { handlerFor } from './server-calls.js';
 
 const passthrough = (value: Buffer): Buffer => value;
+
+/**
+ * At the drain cut-off the app cancels what still runs with UNAVAILABLE in the same abort event
+ * that tells this server to stop; the statuses go out from microtasks and HTTP/2 writes after it.
+ * Forcing the shutdown at once destroyed the sessions first, and callers got CANCELLED. Instead the
+ * sessions (already closing gracefully) end by themselves once those statuses are sent; what is
+ * still open after this long (a stream whose reader stopped reading holds its trailers behind
+ * flow control) is destroyed.
+ */
+const CUT_OFF_GRACE_MS = 500;
 
 interface Plan {
   readonly generated: CompiledService[];
@@ -129,7 +141,10 @@ export class GrpcServer {
   async listen(host: TransportHost, context: TransportContext): Promise<string[]> {
     const { generated, bound, services } = plan(host);
     const options = this.#options;
-    const server = new Server(serverChannelOptions(options));
+    const server = new Server({
+      ...serverChannelOptions(options),
+      interceptors: [requestTimeouts(options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs)],
+    });
     const served: Served = { dispatch: host.dispatch, logger: context.logger };
     const defaultTimeoutMs = defaultTimeoutOf(options);
     for (const routes of services.values()) {
@@ -156,6 +171,7 @@ export class GrpcServer {
         else resolve(bound);
       });
     });
+    keepRepeatedMetadata(server);
     this.#server = server;
     const advertised = options.advertiseHost ?? (isWildcard(bindHost) ? hostname() : bindHost);
     const address = `grpc://${bracket(advertised)}:${port}`;
@@ -166,7 +182,10 @@ export class GrpcServer {
     return [address];
   }
 
-  /** Stops accepting calls (GOAWAY), lets in-flight ones finish, and cuts them when `signal` aborts. */
+  /**
+   * Stops accepting calls (GOAWAY), lets in-flight ones finish; when `signal` aborts, cuts what is
+   * left — after the answers the cut-off gave are out (see CUT_OFF_GRACE_MS).
+   */
   async close(signal: AbortSignal): Promise<void> {
     this.#offReadiness?.();
     this.#health?.endWatches();
@@ -174,16 +193,22 @@ export class GrpcServer {
     this.#server = undefined;
     if (server === undefined) return;
     await new Promise<void>((resolve) => {
+      let grace: NodeJS.Timeout | undefined;
       const force = () => {
+        clearTimeout(grace);
         server.forceShutdown();
         resolve();
       };
-      if (signal.aborted) return force();
-      signal.addEventListener('abort', force, { once: true });
+      const cutOff = () => {
+        grace = setTimeout(force, CUT_OFF_GRACE_MS);
+      };
       server.tryShutdown(() => {
-        signal.removeEventListener('abort', force);
+        clearTimeout(grace);
+        signal.removeEventListener('abort', cutOff);
         resolve();
       });
+      if (signal.aborted) cutOff();
+      else signal.addEventListener('abort', cutOff, { once: true });
     });
   }
 }

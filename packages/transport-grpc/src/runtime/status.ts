@@ -5,9 +5,42 @@
 
 import { Metadata, type StatusObject } from '@grpc/grpc-js';
 import type { ErrorDetails, FieldViolation } from '@wharf/core';
-import { codeFromGrpcStatus, WharfError } from '@wharf/core/transport';
+import { codeFromGrpcStatus, ERROR_CODES, WharfError } from '@wharf/core/transport';
 import protobuf from 'protobufjs';
 import { fromStruct, toStruct } from '../schema/codec/json-codec.js';
+
+/**
+ * A WharfError that carries an exact gRPC status number: the canonical code is the number's (or
+ * UNKNOWN for a number outside the 16), but over gRPC the number itself goes out, and the message
+ * verbatim. What a bring-your-own-.proto service whose clients expect a custom status sends; what
+ * a Wharf client receives for a status outside the 16, so that a handler rethrowing it passes the
+ * same number on. Other transports carry the canonical code.
+ */
+export class GrpcStatusError extends WharfError {
+  readonly #status: number;
+
+  constructor(status: number, message: string, details?: ErrorDetails) {
+    if (!Number.isInteger(status) || status < 1 || status > 0x7fffffff) {
+      throw new RangeError(`A gRPC error status is an integer from 1 to 2^31-1 (0 is OK, not an error); got ${status}`);
+    }
+    super(codeFromGrpcStatus(status), message, details);
+    this.#status = status;
+  }
+
+  /** The gRPC status number sent, exactly as given. */
+  override get grpcStatus(): number {
+    return this.#status;
+  }
+}
+
+/**
+ * Throw from a handler to end a gRPC call with exactly this status number and message (any
+ * number from 1; e.g. 42 for a status your .proto's clients define). Over other transports it is
+ * the canonical code of that number, UNKNOWN outside the 16.
+ */
+export function grpcStatus(status: number, message: string, details?: ErrorDetails): GrpcStatusError {
+  return new GrpcStatusError(status, message, details);
+}
 
 /** The trailing metadata key of the structured error details. */
 export const DETAILS_KEY = 'grpc-status-details-bin';
@@ -123,5 +156,8 @@ export function errorOf(status: { code: number; details: string; metadata?: Meta
       details = undefined;
     }
   }
+  // A status outside the 16 keeps its number, so that a handler rethrowing it passes it on.
+  if (status.code > ERROR_CODES.length && status.code <= 0x7fffffff)
+    return new GrpcStatusError(status.code, status.details, details);
   return new WharfError(codeFromGrpcStatus(status.code), status.details, details);
 }

@@ -46,7 +46,8 @@ function namedEnumCodec(type: protobuf.Enum): ValueCodec {
     copies: true,
     encode(value) {
       if (typeof value === 'number' && Number.isInteger(value)) return value;
-      const number = typeof value === 'string' ? type.values[value] : undefined;
+      // Own names only: protobufjs's `values` inherits from `valuesById`, so `values['2']` is a name.
+      const number = typeof value === 'string' && Object.hasOwn(type.values, value) ? type.values[value] : undefined;
       if (number === undefined) {
         throw new EncodeError(
           `expected a value of enum ${type.name} (${Object.keys(type.values).join(', ')}), got ${describe(value)}`,
