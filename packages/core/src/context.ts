@@ -4,11 +4,11 @@ import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } 
 import type { MethodsOf } from './contract.js';
 import type { Endpoint, EventRef, RpcRef } from './endpoint.js';
 import { WharfError } from './errors.js';
+import type { EventInfo, InboundRequest, ResponseChannel } from './inbound.js';
 import { deadlineAfter, type Epoch } from './lazy-deadline.js';
 import type { Metadata } from './metadata.js';
 import { stoppedCallError } from './stopped-call.js';
 import type { Abortable } from './stream.js';
-import type { EventInfo, InboundRequest, ResponseChannel } from './transport.js';
 
 /** What a handler gets as `ctx`: the request's metadata, deadline, logger, and a way to call on. */
 export interface Context extends Caller {

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import type * as z from 'zod';
 import type { Context } from './context.js';
 import type { Contract } from './contract.js';
-import type { EventRef, OnOptions, RpcHandler, RpcOptions, StreamKind } from './endpoint.js';
+import type { EventRef, OnOptions, RpcOptions, StreamKind } from './endpoint.js';
+import type { RpcHandler } from './handler.js';
 import type { Schema } from './validation.js';
 
 // Decorators only record metadata; `serviceFromInstance` reads it. Nothing here has behaviour.

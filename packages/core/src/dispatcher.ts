@@ -11,9 +11,20 @@ import { OutboundRpc } from './outbound-call.js';
 import { type ServerMiddlewareEntry, settled } from './pipeline.js';
 import { capture, captured, expired, expiredBefore, type Route, routeFor, stopped } from './route.js';
 import { wrapStream } from './stream.js';
-import type { InboundRequest, OutboundCall } from './transport.js';
+import type { InboundRequest, OutboundCall, TransportHost } from './transport.js';
 
-export { LOCAL, type LocalHost, type Route } from './route.js';
+export type { Route } from './route.js';
+
+/**
+ * @internal The key under which an app's transport host carries its dispatcher, for the in-memory
+ * transport of the same process; not part of the transport SPI.
+ */
+export const LOCAL: unique symbol = Symbol('wharf.local');
+
+/** @internal A transport host that may carry its app's dispatcher. */
+export interface LocalHost extends TransportHost {
+  readonly [LOCAL]?: Dispatcher;
+}
 
 /**
  * Runs endpoints through the server pipeline: composed once per endpoint at start-up, one

@@ -1,5 +1,4 @@
 import type * as z from 'zod';
-import type { Context } from './context.js';
 import type { Schema } from './validation.js';
 
 /**
@@ -54,17 +53,12 @@ export interface RpcRef<I extends Schema = Schema, O extends Schema = Schema, S 
   readonly stream: S;
 }
 
-/** A handler for an RPC, typed from its schemas and stream kind. */
-export type RpcHandler<I extends Schema, O extends Schema, S extends StreamKind = 'unary'> = [S] extends ['server']
-  ? (input: z.output<I>, ctx: Context) => AsyncIterable<z.input<O>> | Promise<AsyncIterable<z.input<O>>>
-  : [S] extends ['client']
-    ? (input: AsyncIterable<z.output<I>>, ctx: Context) => Promise<z.input<O>>
-    : [S] extends ['bidi']
-      ? (input: AsyncIterable<z.output<I>>, ctx: Context) => AsyncIterable<z.input<O>>
-      : (input: z.output<I>, ctx: Context) => Promise<z.input<O>> | z.input<O>;
-
-/** A handler of any shape, as stored in an endpoint. */
-export type AnyHandler = (input: never, ctx: Context) => unknown;
+/**
+ * A handler of any shape, as stored in an endpoint: its typed form is `RpcHandler` (handler.ts).
+ * The context parameter is left untyped here so that endpoints do not depend on the context,
+ * which itself refers to endpoints; the dispatcher passes the request's `ServerCall`.
+ */
+export type AnyHandler = (input: never, ctx: never) => unknown;
 
 /** A served RPC: its reference plus the handler and where it was declared (for error messages). */
 export interface RpcEndpoint<I extends Schema = Schema, O extends Schema = Schema, S extends StreamKind = StreamKind>

@@ -20,7 +20,6 @@ export type {
   OutputOf,
   PayloadOf,
   RpcEndpoint,
-  RpcHandler,
   RpcOptions,
   RpcRef,
   RpcTransportOptions,
@@ -37,6 +36,7 @@ export {
   WharfError,
   type WireError,
 } from './errors.js';
+export type { RpcHandler } from './handler.js';
 export { MemoryNetwork, type MemoryTransportOptions, memoryTransport } from './memory-transport.js';
 export { type Metadata, MetadataKey, PROPAGATED_KEYS } from './metadata.js';
 export { type RequestLogOptions, requestLog } from './middleware/request-log.js';

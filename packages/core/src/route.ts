@@ -1,6 +1,5 @@
 // One endpoint's server pipeline as the dispatcher runs it, and the pieces a dispatch is made of.
 import type { ServerCall } from './context.js';
-import type { Dispatcher } from './dispatcher.js';
 import { type Endpoint, hasOutputStream } from './endpoint.js';
 import { WharfError } from './errors.js';
 import {
@@ -12,7 +11,6 @@ import {
   type ServerMiddleware,
   type ServerMiddlewareEntry,
 } from './pipeline.js';
-import type { TransportHost } from './transport.js';
 
 /** @internal One endpoint's server pipeline, composed at start-up, and what was decided about it then. */
 export interface Route {
@@ -23,17 +21,6 @@ export interface Route {
    * with it (see `INPUT` in pipeline.ts), so an in-process caller's input needs no copy first.
    */
   readonly copiesInput: boolean;
-}
-
-/**
- * @internal The key under which an app's transport host carries its dispatcher, for the in-memory
- * transport of the same process; not part of the transport SPI.
- */
-export const LOCAL: unique symbol = Symbol('wharf.local');
-
-/** @internal A transport host that may carry its app's dispatcher. */
-export interface LocalHost extends TransportHost {
-  readonly [LOCAL]?: Dispatcher;
 }
 
 // Takes a new promise's resolving functions without a closure per promise.
@@ -54,7 +41,7 @@ function copiesInput(middleware: readonly ServerMiddleware[]): boolean {
 /** The end of every server pipeline: the handler. */
 class Invoke implements Layer<ServerCall> {
   run(call: ServerCall): Promise<unknown> {
-    const result = call.endpoint.handler(call.input as never, call);
+    const result = call.endpoint.handler(call.input as never, call as never);
     return result instanceof Promise ? result : Promise.resolve(result);
   }
 }

@@ -2,7 +2,7 @@
 // already isolates the result from the value it was given (so the in-memory transport need not
 // copy that value first).
 import * as z from 'zod';
-import type { Schema } from './validation.js';
+import type { Schema } from './schema.js';
 
 /** Returned by `Parser.parse` for a value that failed; the error is then in `failure.error`. */
 export const FAILED: unique symbol = Symbol('wharf.parse-failed');

@@ -8,12 +8,12 @@ import type {
   EventEndpoint,
   OnOptions,
   RpcEndpoint,
-  RpcHandler,
   RpcOptions,
   RpcRef,
   ServiceDefinition,
   StreamKind,
 } from './endpoint.js';
+import type { RpcHandler } from './handler.js';
 import { majorOf } from './names.js';
 import type { Schema } from './validation.js';
 

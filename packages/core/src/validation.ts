@@ -1,9 +1,10 @@
 import type * as z from 'zod';
 import { type FieldViolation, WharfError } from './errors.js';
+/** Any zod 4 schema. */
+import type { Schema } from './schema.js';
 import { FAILED, failure, type Parser } from './schema-plan.js';
 
-/** Any zod 4 schema. */
-export type Schema = z.ZodType;
+export type { Schema };
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
