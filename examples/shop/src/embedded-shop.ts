@@ -5,7 +5,14 @@ import { catalogService } from '@wharf/shop-catalog';
 import { notificationsService } from '@wharf/shop-notifications';
 import { ordersService } from '@wharf/shop-orders';
 import { paymentsService } from '@wharf/shop-payments';
-import { configFromEnv, inProcessRegistry, type RunningService, type ServiceModule, startService } from '@wharf/shop-platform';
+import {
+  configFromEnv,
+  type Embedded,
+  inProcessRegistry,
+  type RunningService,
+  type ServiceModule,
+  startService,
+} from '@wharf/shop-platform';
 import { shopGateway } from '@wharf/shop-storefront';
 import { usersService } from '@wharf/shop-users';
 import { freePort } from './ports.js';
@@ -42,6 +49,8 @@ export interface EmbeddedShop {
   readonly provider: IdentityProvider;
   readonly gateway: Gateway;
   readonly services: Readonly<Record<string, RunningService>>;
+  /** The in-memory network and registry the services share (a caller of your own can join them). */
+  readonly embedded: Embedded;
   stop(): Promise<void>;
 }
 
@@ -94,6 +103,7 @@ export async function startEmbeddedShop(options: EmbeddedShopOptions = {}): Prom
     provider,
     gateway,
     services,
+    embedded,
     async stop() {
       await gateway.stop();
       for (const running of Object.values(services).reverse()) await running.stop();

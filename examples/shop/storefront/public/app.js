@@ -160,6 +160,7 @@ async function addressId() {
   if (me.addresses.length > 0) return me.addresses[0].id;
   const form = new FormData($('address'));
   const created = await api('POST', '/v1/me/addresses', { label: 'Home', ...Object.fromEntries(form) });
+  $('address').hidden = true;
   return created.id;
 }
 
