@@ -20,10 +20,9 @@ export async function runFromEnv<DB extends MessagingTables>(module: ServiceModu
     });
   }
   const running = await startService(module, config);
-  running.app.logger.info(
-    { addresses: running.app.addresses, admin: running.admin?.port, database: running.database.location },
-    `${module.name} is up`,
-  );
+  // Always printed, whatever the log level: process supervisors and the launcher wait for it.
+  const up = { addresses: running.app.addresses, admin: running.admin?.port, database: running.database.location };
+  process.stdout.write(`${JSON.stringify({ message: `${module.name} is up`, ...up })}\n`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

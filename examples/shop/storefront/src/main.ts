@@ -38,7 +38,7 @@ const gateway = shopGateway({
   logger: { level: env.LOG_LEVEL ?? 'info' },
 });
 await gateway.start();
-gateway.app.logger.info({ url: gateway.url }, 'gateway is up');
+process.stdout.write(`${JSON.stringify({ message: 'gateway is up', url: gateway.url })}\n`);
 const stop = async () => {
   await gateway.stop();
   await registry.close();
