@@ -20,6 +20,8 @@ export interface ShopConfig {
   readonly clientSecret: string;
   /** Interface and ports; 0 picks a free port. */
   readonly host: string;
+  /** The host other processes reach this one at (a pod's IP); default: `host`, or the hostname when it is a wildcard. */
+  readonly advertiseHost: string | undefined;
   readonly grpcPort: number;
   readonly adminPort: number;
   /** Which transport reaches which service, e.g. `stock=amqp;payments=amqp;catalog=grpc`. */
@@ -57,6 +59,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopConfig 
     issuer: env.SHOP_ISSUER ?? 'http://127.0.0.1:4100',
     clientSecret: env.SHOP_CLIENT_SECRET ?? '',
     host: env.HOST ?? '127.0.0.1',
+    advertiseHost: env.SHOP_ADVERTISE_HOST || undefined,
     grpcPort: number('GRPC_PORT', 0),
     adminPort: number('ADMIN_PORT', 0),
     routes: parseRoutes(env.SHOP_ROUTES ?? DEFAULT_ROUTES),

@@ -126,7 +126,7 @@ export async function startService<DB extends MessagingTables>(
   const transports: Transport[] =
     options.embedded === undefined
       ? [
-          grpcTransport({ port: config.grpcPort, host: config.host }),
+          grpcTransport({ port: config.grpcPort, host: config.host, advertiseHost: config.advertiseHost }),
           amqpTransport({
             url: config.amqpUrl,
             namespace: config.amqpNamespace,
