@@ -23,7 +23,7 @@ function notFound(id: string): WharfError {
  * rebuild -w @wharf/shop-orders`), the outbox for its events, and the saga that takes an order
  * through stock and payment. Settings: `ORDERS_SAGA_TIMEOUT_MS` (30 000),
  * `ORDERS_RESERVATION_TTL_MS` (60 000), `ORDERS_STEP_TIMEOUT_MS` (5 000), `ORDERS_SWEEP_MS`
- * (1 000), `ORDERS_STALL_MS` (3 000: an unfinished order untouched this long is resumed).
+ * (1 000), `ORDERS_STALL_MS` (10 000: an unfinished order untouched this long is resumed).
  */
 export const ordersService: ServiceModule<OrdersDb> = {
   name: 'orders',
@@ -41,7 +41,7 @@ export const ordersService: ServiceModule<OrdersDb> = {
       },
       logger,
     );
-    const stallMs = number('ORDERS_STALL_MS', 3_000);
+    const stallMs = number('ORDERS_STALL_MS', 10_000);
     let sweeper: NodeJS.Timeout | undefined;
     let sweeping: Promise<unknown> | undefined;
 
