@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { createApp, memoryTransport } from '@wharf/core';
 import { type EmbeddedShop, startEmbeddedShop } from '@wharf/example-shop';
 import { payments, stock } from '@wharf/shop-contracts';
+import type { OrdersDb } from '@wharf/shop-orders';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, finished, type Order, place, shopper } from './support.js';
 
@@ -95,13 +97,9 @@ describe('orders', () => {
     expect((await call(shop.url, 'POST', `/v1/orders/${fresh.id}/cancel`, a.token)).status).toBe(404);
     const after = await finished(shop.url, b.token, fresh.id);
     expect(after.status).toBe('CONFIRMED');
-    const events = await shop.services.orders?.database.db
-      // biome-ignore lint/suspicious/noExplicitAny: reading the orders service's own event store
-      .selectFrom('order_events' as any)
-      .select('type' as never)
-      .where('order_id' as never, '=', fresh.id as never)
-      .execute();
-    expect(events?.map((e) => (e as { type: string }).type)).not.toContain('CancelRequested');
+    const orders = shop.services.orders?.database.db as unknown as Kysely<OrdersDb>;
+    const events = await orders.selectFrom('order_events').select('type').where('order_id', '=', fresh.id).execute();
+    expect(events.map((e) => e.type)).not.toContain('CancelRequested');
   });
 
   it("GET /v1/orders/:id/watch of another user's order is 404", async () => {

@@ -6,16 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EmbeddedShop, startEmbeddedShop } from '@wharf/example-shop';
 import { requireService, serviceUrl } from '@wharf/real-parts';
+import type { CatalogDb } from '@wharf/shop-catalog';
 import { ordersAdmin } from '@wharf/shop-contracts';
+import type { OrdersDb } from '@wharf/shop-orders';
+import type { PaymentsDb } from '@wharf/shop-payments';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, databasePrefix, dropDatabases, finished, type Order, place, shopper, signIn } from './support.js';
 
 const postgres = await requireService('postgres', 'the shop on PostgreSQL');
 const INITIAL = 50;
-
-// biome-ignore lint/suspicious/noExplicitAny: the tests read each service's own tables
-type Db = Kysely<any>;
 
 describe.each([
   { engine: 'sqlite', available: true },
@@ -24,7 +24,10 @@ describe.each([
   let shop: EmbeddedShop;
   let dataDir: string;
   const prefix = databasePrefix('e2e');
-  const db = (service: string) => shop.services[service]?.database.db as unknown as Db;
+  // Each service's own database, read as its operator would.
+  const catalogDb = () => shop.services.catalog?.database.db as unknown as Kysely<CatalogDb>;
+  const paymentsDb = () => shop.services.payments?.database.db as unknown as Kysely<PaymentsDb>;
+  const ordersDb = () => shop.services.orders?.database.db as unknown as Kysely<OrdersDb>;
 
   beforeAll(async () => {
     if (!available) return;
@@ -82,19 +85,16 @@ describe.each([
       const products = await call<{ products: { id: string; available: number }[] }>(shop.url, 'GET', '/v1/products');
       expect(products.body.products.find((p) => p.id === 'mug')?.available).toBe(INITIAL - sold('mug'));
       expect(products.body.products.find((p) => p.id === 'tee')?.available).toBe(INITIAL - sold('tee'));
-      const held = await db('catalog').selectFrom('reservations').select('order_id').where('status', '=', 'held').execute();
+      const held = await catalogDb().selectFrom('reservations').select('order_id').where('status', '=', 'held').execute();
       expect(held).toEqual([]);
 
       // Charges: exactly one captured charge per confirmed order, none standing for a cancelled one.
-      const charges = await db('payments').selectFrom('charges').selectAll().execute();
+      const charges = await paymentsDb().selectFrom('charges').selectAll().execute();
       for (const o of confirmed) {
-        const mine = charges.filter((c: { order_id: string }) => c.order_id === o.id);
-        expect(mine.map((c: { status: string; amount: number }) => [c.status, c.amount])).toEqual([['captured', o.total]]);
+        const mine = charges.filter((c) => c.order_id === o.id);
+        expect(mine.map((c) => [c.status, c.amount])).toEqual([['captured', o.total]]);
       }
-      for (const o of cancelled)
-        expect(
-          charges.filter((c: { order_id: string; status: string }) => c.order_id === o.id && c.status === 'captured'),
-        ).toEqual([]);
+      for (const o of cancelled) expect(charges.filter((c) => c.order_id === o.id && c.status === 'captured')).toEqual([]);
 
       // Messages: one "received" and one outcome per order, each once (the inbox), and in the mailbox file.
       const messages = await call<{ messages: { subject: string }[] }>(shop.url, 'GET', '/v1/notifications', ada.token);
@@ -129,7 +129,7 @@ describe.each([
     await expect
       .poll(async () => (await call<{ available: number }>(shop.url, 'GET', '/v1/products/cap')).body.available)
       .toBe(before - 2 * kept);
-    const charges = await db('payments')
+    const charges = await paymentsDb()
       .selectFrom('charges')
       .selectAll()
       .where(
@@ -138,11 +138,11 @@ describe.each([
         done.map((o) => o.id),
       )
       .execute();
-    expect(charges.filter((c: { status: string }) => c.status === 'captured').length).toBe(kept);
+    expect(charges.filter((c) => c.status === 'captured').length).toBe(kept);
   });
 
   it.skipIf(!available)('rebuilding the read model from the event store gives the live projection, row for row', async () => {
-    const live = await db('orders').selectFrom('orders_view').selectAll().orderBy('id').execute();
+    const live = await ordersDb().selectFrom('orders_view').selectAll().orderBy('id').execute();
     expect(live.length).toBeGreaterThanOrEqual(16);
     const admin = await signIn(shop.provider, shop.url, 'admin');
     const result = await shop.services.orders?.app.call(
@@ -152,16 +152,20 @@ describe.each([
     );
     expect(result).toMatchObject({ orders: live.length, changed: 0 });
     expect(result?.events).toBeGreaterThan(live.length * 3);
-    expect(await db('orders').selectFrom('orders_view').selectAll().orderBy('id').execute()).toEqual(live);
+    expect(await ordersDb().selectFrom('orders_view').selectAll().orderBy('id').execute()).toEqual(live);
     // A corrupted row is what a rebuild repairs: the count says so, and the row is right again.
-    await db('orders').updateTable('orders_view').set({ status: 'PLACED', total: 1 }).where('id', '=', live[0].id).execute();
+    await ordersDb()
+      .updateTable('orders_view')
+      .set({ status: 'PLACED', total: 1 })
+      .where('id', '=', live[0]?.id as string)
+      .execute();
     const repaired = await shop.services.orders?.app.call(
       ordersAdmin.methods.rebuild,
       {},
       { metadata: { authorization: `Bearer ${admin}` } },
     );
     expect(repaired?.changed).toBe(1);
-    expect(await db('orders').selectFrom('orders_view').selectAll().orderBy('id').execute()).toEqual(live);
+    expect(await ordersDb().selectFrom('orders_view').selectAll().orderBy('id').execute()).toEqual(live);
     // A customer may not rebuild.
     const ada = await signIn(shop.provider, shop.url, 'ada');
     await expect(
