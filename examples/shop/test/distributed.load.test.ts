@@ -22,8 +22,11 @@ const available = parts.every(Boolean);
 
 const ORDERS = 500;
 const INITIAL = 100_000;
-/** Every order finishes within this of the last one placed: the saga's 30 s timeout plus sweeps and compensation. */
-const BOUND_MS = 45_000;
+/**
+ * Every order finishes within this of the last one placed: the saga's 30 s timeout, the 10 s stall
+ * before the sweep resumes an order, and one round of compensation on a loaded 2-core machine.
+ */
+const BOUND_MS = 60_000;
 const PRODUCTS = ['mug', 'tee', 'cap', 'notebook', 'sticker', 'hoodie'];
 
 describe.skipIf(!available)('the distributed shop under load, and after crashes', () => {
