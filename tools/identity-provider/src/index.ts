@@ -2,4 +2,4 @@
 export type { BrowserClient, IdentityProviderOptions, Resource, ServiceClient } from './config.js';
 export { newSigningKey, type SigningAlg } from './keys.js';
 export { IdentityProvider, type JwksMode, startIdentityProvider } from './provider.js';
-export type { UserLogin } from './user-login.js';
+export { type UserLogin, userToken } from './user-login.js';

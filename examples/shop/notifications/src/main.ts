@@ -1,0 +1,5 @@
+// Notifications as its own process: configuration from the environment (see @wharf/shop-platform).
+import { runFromEnv } from '@wharf/shop-platform';
+import { notificationsService } from './service.js';
+
+await runFromEnv(notificationsService);

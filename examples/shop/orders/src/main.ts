@@ -1,0 +1,5 @@
+// Orders as its own process: configuration from the environment (see @wharf/shop-platform).
+import { runFromEnv } from '@wharf/shop-platform';
+import { ordersService } from './service.js';
+
+await runFromEnv(ordersService);

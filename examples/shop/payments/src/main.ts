@@ -1,0 +1,5 @@
+// Payments as its own process: configuration from the environment (see @wharf/shop-platform).
+import { runFromEnv } from '@wharf/shop-platform';
+import { paymentsService } from './service.js';
+
+await runFromEnv(paymentsService);

@@ -1,0 +1,5 @@
+// Users as its own process: configuration from the environment (see @wharf/shop-platform).
+import { runFromEnv } from '@wharf/shop-platform';
+import { usersService } from './service.js';
+
+await runFromEnv(usersService);
