@@ -1,0 +1,41 @@
+/** A published workspace. */
+export interface PublishedPackage {
+  readonly name: string;
+  readonly version: string;
+  readonly dir: string;
+}
+export interface Tarball {
+  readonly file: string;
+  readonly files: readonly string[];
+  readonly size: number;
+}
+export type Log = (line: string) => void;
+export const ROOT: string;
+export const ATTW_PROFILE: string;
+export function publishedWorkspaces(): PublishedPackage[];
+export function publintMessages(tarball: string): Promise<string[]>;
+export function attwProblems(tarball: string): Promise<string[]>;
+export interface LocalRegistry {
+  readonly url: string;
+  readonly packages: readonly PublishedPackage[];
+  readonly tarballs: ReadonlyMap<string, Tarball>;
+  stop(): Promise<void>;
+}
+export function startLocalRegistry(options?: { port?: number; log?: Log }): Promise<LocalRegistry>;
+export function startVerdaccio(options?: { port?: number; log?: Log }): Promise<{
+  url: string;
+  token: string;
+  storage: string;
+  stop(): Promise<void>;
+}>;
+export interface Project {
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+  sh(
+    command: string,
+    args: readonly string[],
+    options?: { cwd?: string; timeoutMs?: number; extraEnv?: Record<string, string> },
+  ): Promise<{ stdout: string; stderr: string }>;
+  remove(): void;
+}
+export function newProject(options: { registry: string; template?: string; log?: Log; prefix?: string }): Project;

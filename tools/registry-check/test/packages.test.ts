@@ -1,0 +1,96 @@
+// The packages as users get them: every published workspace packed, checked with publint and
+// arethetypeswrong, published to a private Verdaccio on loopback, installed by name into a project
+// outside the repository, compiled under both tsconfig styles users have, and run.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ATTW_PROFILE,
+  attwProblems,
+  type LocalRegistry,
+  newProject,
+  publintMessages,
+  startLocalRegistry,
+} from '@wharf/registry-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const log = (line: string) => console.log(`[registry-check] ${line}`);
+const FIXTURES = join(import.meta.dirname, '../fixtures');
+
+let registry: LocalRegistry;
+beforeAll(async () => {
+  registry = await startLocalRegistry({ log });
+}, 180_000);
+afterAll(async () => {
+  await registry?.stop();
+});
+
+describe('every published package', () => {
+  it('is clean under publint and arethetypeswrong', async () => {
+    const findings: string[] = [];
+    // Two at a time: attw loads the TypeScript 5 compiler for each tarball.
+    const queue = [...registry.tarballs];
+    const worker = async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const [name, tarball] = next;
+        const [lint, types] = await Promise.all([publintMessages(tarball.file), attwProblems(tarball.file)]);
+        log(
+          `${name}: publint ${lint.length === 0 ? 'clean' : lint.join('; ')}; attw (${ATTW_PROFILE}) ${types.length === 0 ? 'clean' : types.join('; ')}`,
+        );
+        findings.push(...lint.map((m) => `${name} publint ${m}`), ...types.map((m) => `${name} attw ${m}`));
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    expect(findings).toEqual([]);
+    expect(registry.tarballs.size).toBe(registry.packages.length);
+  }, 180_000);
+
+  it('ships a README, a LICENSE and the sources its source maps point to', () => {
+    for (const [name, tarball] of registry.tarballs) {
+      const files = new Set(tarball.files);
+      expect(files, name).toContain('README.md');
+      expect(files, name).toContain('LICENSE');
+      const maps = tarball.files.filter((f) => f.endsWith('.js.map') || f.endsWith('.d.ts.map'));
+      expect(maps.length, `${name} has source maps`).toBeGreaterThan(0);
+      for (const map of maps) {
+        const { sources } = JSON.parse(readFileSync(join(registry.packages.find((p) => p.name === name)!.dir, map), 'utf8')) as {
+          sources: string[];
+        };
+        for (const source of sources) expect(files, `${name}: ${map} points to ${source}`).toContain(join(map, '..', source));
+      }
+    }
+  });
+});
+
+describe('a project outside the repository', () => {
+  it('installs the packages by name, compiles under nodenext and bundler resolution, and runs', async () => {
+    const project = newProject({ registry: registry.url, template: join(FIXTURES, 'consumer'), log });
+    try {
+      await project.sh('npm', [
+        'install',
+        '@wharf/core',
+        '@wharf/transport-http',
+        '@wharf/transport-grpc',
+        '@wharf/transport-amqp',
+        '@wharf/registry',
+        'zod',
+      ]);
+      await project.sh('npm', ['install', '--save-dev', 'typescript', '@types/node@22']);
+      const manifest = JSON.parse(readFileSync(join(project.dir, 'node_modules/@wharf/core/package.json'), 'utf8'));
+      expect(manifest.version).toBe(registry.packages.find((p) => p.name === '@wharf/core')!.version);
+      expect(existsSync(join(project.dir, 'node_modules/@wharf/core/src/app.ts'))).toBe(true);
+      for (const style of ['nodenext', 'bundler']) {
+        await project.sh('npx', ['tsc', '-p', `tsconfig.${style}.json`]);
+        const { stdout } = await project.sh('node', [`dist/${style}/main.js`]);
+        log(`${style}: node dist/${style}/main.js → ${stdout.trim()}`);
+        expect(JSON.parse(stdout)).toEqual({
+          http: { ok: { message: 'Hello, Ada!' }, missing: 'NOT_FOUND' },
+          grpc: { ok: { message: 'Hello, Ada!' }, missing: 'NOT_FOUND' },
+          testing: { message: 'Hello, Test!' },
+          amqpQueue: 'greeter.v1.rpc',
+        });
+      }
+    } finally {
+      project.remove();
+    }
+  }, 400_000);
+});
