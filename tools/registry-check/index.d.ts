@@ -17,6 +17,8 @@ export function publintMessages(tarball: string): Promise<string[]>;
 export function attwProblems(tarball: string): Promise<string[]>;
 export interface LocalRegistry {
   readonly url: string;
+  /** The version every package was published as in this run. */
+  readonly version: string;
   readonly packages: readonly PublishedPackage[];
   readonly tarballs: ReadonlyMap<string, Tarball>;
   stop(): Promise<void>;
@@ -36,6 +38,22 @@ export interface Project {
     args: readonly string[],
     options?: { cwd?: string; timeoutMs?: number; extraEnv?: Record<string, string> },
   ): Promise<{ stdout: string; stderr: string }>;
+  start(
+    command: string,
+    args: readonly string[],
+    options?: { cwd?: string; extraEnv?: Record<string, string> },
+  ): {
+    output(): string;
+    readonly exited: Promise<{ code: number | null; signal: string | null }>;
+    stop(): Promise<{ code: number | null; signal: string | null }>;
+  };
   remove(): void;
 }
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number>;
+/** Polls `url` until it answers 2xx (or `timeoutMs` passes, or `exited` resolves first). */
+export function waitForHttp(
+  url: string,
+  options?: { timeoutMs?: number; exited?: Promise<unknown>; output?: () => string },
+): Promise<void>;
 export function newProject(options: { registry: string; template?: string; log?: Log; prefix?: string }): Project;

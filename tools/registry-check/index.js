@@ -1,4 +1,4 @@
 export { startLocalRegistry } from './lib/local-registry.js';
 export { ATTW_PROFILE, attwProblems, publintMessages, publishedWorkspaces, ROOT } from './lib/packages.js';
-export { newProject } from './lib/project.js';
-export { startVerdaccio } from './lib/verdaccio.js';
+export { newProject, waitForHttp } from './lib/project.js';
+export { freePort, startVerdaccio } from './lib/verdaccio.js';

@@ -1,7 +1,7 @@
 // The packages a user installs: every workspace that is not private, packed as npm packs them,
 // checked with publint and arethetypeswrong, and published to a registry.
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,9 +37,41 @@ export async function packAll(packages, dest) {
   return new Map(packed.map((p) => [p.name, { file: join(dest, p.filename), files: p.files.map((f) => f.path), size: p.size }]));
 }
 
-/** Publishes one tarball with plain `npm publish`. */
+/**
+ * Repacks tarballs with one new version for all (and the `@wharf/*` dependencies between them
+ * pinned to it), so each run publishes versions no cache has seen: `npm create` keeps what it
+ * installed once by package and version, and would run an older create-wharf otherwise.
+ */
+export async function stampVersion(tarballs, version, dest) {
+  const unpacked = [];
+  for (const [name, tarball] of tarballs) {
+    const dir = join(dest, 'unpacked', name.replace('/', '+'));
+    mkdirSync(dir, { recursive: true });
+    await run('tar', ['xzf', tarball.file, '-C', dir]);
+    const file = join(dir, 'package', 'package.json');
+    const manifest = JSON.parse(readFileSync(file, 'utf8'));
+    manifest.version = version;
+    for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
+      for (const dep of Object.keys(manifest[field] ?? {})) if (tarballs.has(dep)) manifest[field][dep] = version;
+    }
+    writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+    unpacked.push(join(dir, 'package'));
+  }
+  const out = join(dest, 'stamped');
+  mkdirSync(out, { recursive: true });
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', out, ...unpacked], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return new Map(
+    JSON.parse(stdout).map((p) => [p.name, { file: join(out, p.filename), files: p.files.map((f) => f.path), size: p.size }]),
+  );
+}
+
+/** Publishes one tarball with plain `npm publish`, as the `latest` version. */
 export async function publish(tarball, npmrc) {
-  await run('npm', ['publish', tarball, '--userconfig', npmrc, '--access', 'public'], { cwd: dirname(tarball) });
+  await run('npm', ['publish', tarball, '--userconfig', npmrc, '--access', 'public', '--tag', 'latest'], {
+    cwd: dirname(tarball),
+  });
 }
 
 /** publint's messages about one tarball, formatted; empty when clean. */

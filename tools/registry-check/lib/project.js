@@ -1,6 +1,6 @@
 // A project outside the repository, in a temporary folder, whose npm points at the given registry:
 // what a user has after `mkdir app && cd app`.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,5 +42,46 @@ export function newProject({ registry, template, log = () => {}, prefix = 'wharf
       throw new Error(`${[command, ...args].join(' ')} failed in ${cwd}: ${error.message.split('\n')[0]}\n${detail}`);
     }
   };
-  return { dir, env, sh, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  /** Starts a long-running command in its own process group; `stop()` sends SIGTERM to the group and waits. */
+  const start = (command, args, { cwd = dir, extraEnv } = {}) => {
+    const child = spawn(command, args, { cwd, env: { ...env, ...extraEnv }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    log(`$ ${[command, ...args].join(' ')} &  (pid ${child.pid})`);
+    return {
+      output: () => output,
+      exited,
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) {
+          process.kill(-child.pid, 'SIGTERM');
+          const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), 15_000);
+          const how = await exited;
+          clearTimeout(timer);
+          return how;
+        }
+        return exited;
+      },
+    };
+  };
+  return { dir, env, sh, start, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Polls `url` until it answers 2xx; fails early with the program's output if it exits first. */
+export async function waitForHttp(url, { timeoutMs = 60_000, exited, output = () => '' } = {}) {
+  let gone = false;
+  void exited?.then(() => (gone = true));
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (gone) throw new Error(`The program exited before ${url} answered:\n${output()}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${output()}`);
 }

@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 /** The scopes and names that are ours: served only from this registry, never looked up upstream. */
 export const OWN_PACKAGES = ['@wharf/*', 'create-wharf'];
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

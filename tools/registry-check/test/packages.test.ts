@@ -6,15 +6,18 @@ import { join } from 'node:path';
 import {
   ATTW_PROFILE,
   attwProblems,
+  freePort,
   type LocalRegistry,
   newProject,
   publintMessages,
   startLocalRegistry,
+  waitForHttp,
 } from '@wharf/registry-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const log = (line: string) => console.log(`[registry-check] ${line}`);
 const FIXTURES = join(import.meta.dirname, '../fixtures');
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 let registry: LocalRegistry;
 beforeAll(async () => {
@@ -76,7 +79,7 @@ describe('a project outside the repository', () => {
       ]);
       await project.sh('npm', ['install', '--save-dev', 'typescript', '@types/node@22']);
       const manifest = JSON.parse(readFileSync(join(project.dir, 'node_modules/@wharf/core/package.json'), 'utf8'));
-      expect(manifest.version).toBe(registry.packages.find((p) => p.name === '@wharf/core')!.version);
+      expect(manifest.version).toBe(registry.version);
       expect(existsSync(join(project.dir, 'node_modules/@wharf/core/src/app.ts'))).toBe(true);
       for (const style of ['nodenext', 'bundler']) {
         await project.sh('npx', ['tsc', '-p', `tsconfig.${style}.json`]);
@@ -93,4 +96,71 @@ describe('a project outside the repository', () => {
       project.remove();
     }
   }, 400_000);
+});
+
+/** POSTs JSON to a route and returns the status and parsed body. */
+async function post(url: string, body: unknown) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+describe('npm create wharf', () => {
+  const templates = [
+    {
+      template: 'service',
+      tests: 3,
+      ports: async () => ({ WHARF_HTTP_PORT: String(await freePort()) }),
+      call: async (env: Record<string, string>) => {
+        const base = `http://127.0.0.1:${env.WHARF_HTTP_PORT}`;
+        await waitForHttp(`${base}/health/ready`);
+        return [await post(`${base}/v1/greeter/greet`, { name: 'Ada' }), { status: 200, body: { message: 'Hello, Ada!' } }];
+      },
+    },
+    {
+      template: 'services',
+      tests: 3,
+      ports: async () => ({ USERS_PORT: String(await freePort()), ORDERS_PORT: String(await freePort()) }),
+      call: async (env: Record<string, string>) => {
+        await waitForHttp(`http://127.0.0.1:${env.USERS_PORT}/health/ready`);
+        await waitForHttp(`http://127.0.0.1:${env.ORDERS_PORT}/health/ready`);
+        // orders.place calls users.get over HTTP, found through the registry.
+        const answer = await post(`http://127.0.0.1:${env.ORDERS_PORT}/v1/orders/place`, { userId: 1, item: 'book', total: 120 });
+        return [answer, { status: 200, body: { orderId: 1, customer: 'Ada' } }];
+      },
+    },
+  ];
+  for (const { template, tests, ports, call } of templates) {
+    it(`--template ${template}: create, install, test, build, start, and a call answered`, async () => {
+      const parent = newProject({ registry: registry.url, log, prefix: `wharf-create-${template}-` });
+      try {
+        await parent.sh('npm', ['create', '--yes', `wharf@${registry.version}`, 'app', '--', '--template', template]);
+        const cwd = join(parent.dir, 'app');
+        for (const file of ['package.json', 'tsconfig.json', 'Dockerfile', 'README.md', '.gitignore']) {
+          expect(existsSync(join(cwd, file)), file).toBe(true);
+        }
+        const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
+        expect(Object.keys(manifest.scripts)).toEqual(['dev', 'build', 'test', 'start']);
+        expect(manifest.dependencies['@wharf/core']).toBe(`^${registry.version}`);
+        await parent.sh('npm', ['install'], { cwd });
+        const { stdout } = await parent.sh('npm', ['test', '--', '--reporter=verbose'], { cwd });
+        log(`${template}: npm test\n${stdout.replace(ANSI, '').trim()}`);
+        expect(stdout).toMatch(new RegExp(`Tests\\s+${tests} passed`));
+        await parent.sh('npm', ['run', 'build'], { cwd });
+        const env = await ports();
+        const server = parent.start('npm', ['start'], { cwd, extraEnv: env });
+        try {
+          const [answer, expected] = await call(env);
+          log(`${template}: call answered ${JSON.stringify(answer)}`);
+          expect(answer).toEqual(expected);
+        } finally {
+          const how = await server.stop();
+          log(
+            `${template}: npm start stopped by SIGTERM (${JSON.stringify(how)}); its log:\n${server.output().trim().split('\n').slice(-4).join('\n')}`,
+          );
+        }
+      } finally {
+        parent.remove();
+      }
+    }, 400_000);
+  }
 });

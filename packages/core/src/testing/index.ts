@@ -96,7 +96,7 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
   const memory = given.find((t) => t.name === 'memory');
   const faults = (memory ?? faultTransport()) as FaultTransport;
   const app = createApp({
-    logger: { level: process.env.LOG_LEVEL ?? 'silent' },
+    logger: { level: process.env.WHARF_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'silent' },
     registry: memoryRegistry(),
     ...options,
     transports: memory === undefined ? [...given, faults] : given,
