@@ -26,13 +26,12 @@ async function portOf(transport: HttpTransport) {
   });
   await app.start();
   const port = transport.port;
-  const { ok } = await (
-    await fetch(`http://127.0.0.1:${port}/v1/ping/ping`, {
-      method: 'POST',
-      body: '{}',
-      headers: { 'content-type': 'application/json' },
-    })
-  ).json();
+  const res = await fetch(`http://127.0.0.1:${port}/v1/ping/ping`, {
+    method: 'POST',
+    body: '{}',
+    headers: { 'content-type': 'application/json' },
+  });
+  const { ok } = (await res.json()) as { ok: boolean };
   await app.stop();
   return { port, ok };
 }
