@@ -1,6 +1,6 @@
 // The whole public surface of @wharf/transport-grpc.
 
-export { GRPC_ENV, grpcTransport } from './env.js';
+export { GRPC_ENV, grpcTransport } from './grpc-transport.js';
 export { DEFAULTS, type GrpcTransportOptions, type KeepaliveOptions } from './runtime/options.js';
 export { DETAILS_KEY } from './runtime/status.js';
 export type { ProtoFile } from './schema/generate.js';
