@@ -57,3 +57,17 @@ export function waitForHttp(
   options?: { timeoutMs?: number; exited?: Promise<unknown>; output?: () => string },
 ): Promise<void>;
 export function newProject(options: { registry: string; template?: string; log?: Log; prefix?: string }): Project;
+/** One fenced block of a Markdown page. */
+export interface CodeBlock {
+  /** `ts`, `sh`, `json`, … */
+  readonly lang: string;
+  /** The other words of the info string: `run`, `fragment`. */
+  readonly flags: readonly string[];
+  /** `file=PATH` of the info string. */
+  readonly file: string | undefined;
+  readonly code: string;
+  /** 1-based line of the opening fence. */
+  readonly line: number;
+}
+export function codeBlocks(path: string): CodeBlock[];
+export function isTypeScript(block: CodeBlock): boolean;

@@ -11,9 +11,11 @@ transports.push(httpTransport({ port: Number(process.env.PORT ?? 3000), host: pr
 // gRPC: protobuf from the schemas (greeter.v1.Greeter, see examples/greeter/proto), reflection and
 // health. GRPC_PORT defaults to 50051, HOST to 127.0.0.1.
 transports.push(grpcTransport({ port: Number(process.env.GRPC_PORT ?? 50051), host: process.env.HOST ?? '127.0.0.1' }));
-// AMQP when AMQP_URL is set (e.g. amqp://guest:guest@127.0.0.1:5672): RPC over RabbitMQ and the event
-// bus (confirmed publishes, retries, dead letters). AMQP_NAMESPACE prefixes its exchanges and queues.
-if (process.env.AMQP_URL) transports.push(amqpTransport({ url: process.env.AMQP_URL, namespace: process.env.AMQP_NAMESPACE }));
+// AMQP when WHARF_AMQP_URL (or AMQP_URL) is set, e.g. amqp://guest:guest@127.0.0.1:5672: RPC over
+// RabbitMQ and the event bus (confirmed publishes, retries, dead letters). WHARF_AMQP_NAMESPACE (or
+// AMQP_NAMESPACE) prefixes its exchanges and queues.
+const amqpUrl = process.env.WHARF_AMQP_URL ?? process.env.AMQP_URL;
+if (amqpUrl) transports.push(amqpTransport({ url: amqpUrl, namespace: process.env.AMQP_NAMESPACE }));
 
 const app = createApp({ name: 'greeter', services: [new Greeter()], transports });
 await app.start();

@@ -1,15 +1,17 @@
 // The packages as users get them: every published workspace packed, checked with publint and
 // arethetypeswrong, published to a private Verdaccio on loopback, installed by name into a project
 // outside the repository, compiled under both tsconfig styles users have, and run.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   ATTW_PROFILE,
   attwProblems,
+  codeBlocks,
   freePort,
   type LocalRegistry,
   newProject,
   publintMessages,
+  ROOT,
   startLocalRegistry,
   waitForHttp,
 } from '@wharf/registry-check';
@@ -76,8 +78,7 @@ describe('a project outside the repository', () => {
         '@wharf/transport-amqp',
         '@wharf/registry',
         'zod',
-      ]);
-      await project.sh('npm', ['install', '--save-dev', 'typescript', '@types/node@22']);
+      ]); // and the TypeScript compiler, a devDependency in its package.json
       const manifest = JSON.parse(readFileSync(join(project.dir, 'node_modules/@wharf/core/package.json'), 'utf8'));
       expect(manifest.version).toBe(registry.version);
       expect(existsSync(join(project.dir, 'node_modules/@wharf/core/src/app.ts'))).toBe(true);
@@ -164,4 +165,55 @@ describe('npm create wharf', () => {
       }
     }, 400_000);
   }
+});
+
+describe('docs/getting-started.md', () => {
+  it('followed word for word in a new folder: every command succeeds and every call answers as the page says', async () => {
+    const project = newProject({ registry: registry.url, log, prefix: 'wharf-getting-started-' });
+    const background: ReturnType<typeof project.start>[] = [];
+    let cwd = project.dir;
+    try {
+      for (const block of codeBlocks(join(ROOT, 'docs/getting-started.md'))) {
+        if (block.file !== undefined) {
+          mkdirSync(dirname(join(cwd, block.file)), { recursive: true });
+          writeFileSync(join(cwd, block.file), block.code);
+          log(`wrote ${block.file} (docs/getting-started.md:${block.line})`);
+          continue;
+        }
+        // The last section's npm create is what the create-wharf test does.
+        if (block.lang !== 'sh' || block.code.includes('npm create wharf')) continue;
+        for (const line of block.code.split('\n')) {
+          const [command = '', expected] = line.split(/\s{3}# /);
+          if (command.trim() === '') continue;
+          if (command.startsWith('cd ')) {
+            cwd = join(cwd, command.slice(3).trim());
+            continue;
+          }
+          if (command.trim().endsWith('&')) {
+            background.push(project.start('bash', ['-c', command.trim().slice(0, -1)], { cwd }));
+            continue;
+          }
+          // A call right after the server was started in the background waits for it to listen.
+          let out = { stdout: '', stderr: '' };
+          for (let attempt = 0; ; attempt++) {
+            try {
+              out = await project.sh('bash', ['-c', command], { cwd });
+              break;
+            } catch (error) {
+              if (background.length === 0 || !command.startsWith('curl') || attempt >= 60) throw error;
+              await new Promise((resolve) => setTimeout(resolve, 500));
+            }
+          }
+          if (expected !== undefined) {
+            log(`  → ${out.stdout.trim()}`);
+            expect(JSON.parse(out.stdout), `docs/getting-started.md:${block.line}: ${command}`).toEqual(JSON.parse(expected));
+          }
+        }
+      }
+      expect(background).toHaveLength(1);
+    } finally {
+      for (const server of background) await server.stop();
+      project.remove();
+    }
+  }, 400_000);
 });
