@@ -5,4 +5,5 @@ export { DEFAULTS, type GrpcTransportOptions, type KeepaliveOptions } from './ru
 export { DETAILS_KEY } from './runtime/status.js';
 export type { ProtoFile } from './schema/generate.js';
 export { compileProto, type ProtoSource, protoFiles } from './schema/proto-files.js';
+export { importProto, type ProtoImport, type ProtoImportOptions } from './schema/proto-import.js';
 export { type GrpcRpcOptions, type ProtoBinding, withProto } from './schema/rpc-options.js';
