@@ -61,6 +61,15 @@ process.stdin.resume();
 process.stdin.once('end', () => void app.stop().then(() => process.exit(0)));
 `;
 
+type Callback = (error: grpc.ServiceError | null, value: unknown) => void;
+interface ShopClient {
+  close(): void;
+  PlaceOrder(input: unknown, callback: Callback): void;
+  WatchOrders(input: unknown): grpc.ClientReadableStream<unknown>;
+  UploadItems(callback: Callback): grpc.ClientWritableStream<unknown>;
+  Chat(): grpc.ClientDuplexStream<{ text: string }, { text: string }>;
+}
+
 describe('wharf-proto import', () => {
   const work = mkdtempSync(join(tmpdir(), 'wharf-proto-import-'));
   let server: ReturnType<typeof spawn> | undefined;
