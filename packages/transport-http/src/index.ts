@@ -20,5 +20,5 @@ export {
   type Problem,
   problemOf,
 } from './problem.js';
-export { type HttpRoute, routeOf as httpRouteOf } from './route.js';
+export { exactPaths, type HttpRoute, routeOf as httpRouteOf } from './route.js';
 export type { HttpTransport } from './transport.js';

@@ -183,7 +183,14 @@ describe('docs/getting-started.md', () => {
         // The last section's npm create is what the create-wharf test does.
         if (block.lang !== 'sh' || block.code.includes('npm create wharf')) continue;
         for (const line of block.code.split('\n')) {
-          const [command = '', expected] = line.split(/\s{3}# /);
+          const [whole = '', expected] = line.split(/\s{3}# /);
+          // `a && cd b`: each part in turn, so that a cd moves where the next commands run.
+          const parts = whole.split(' && ');
+          const command = parts.pop()!;
+          for (const part of parts) {
+            if (part.startsWith('cd ')) cwd = join(cwd, part.slice(3).trim());
+            else await project.sh('bash', ['-c', part], { cwd });
+          }
           if (command.trim() === '') continue;
           if (command.startsWith('cd ')) {
             cwd = join(cwd, command.slice(3).trim());
@@ -217,3 +224,4 @@ describe('docs/getting-started.md', () => {
     }
   }, 400_000);
 });
+
