@@ -159,6 +159,16 @@ describe.concurrent('npm create wharf', () => {
         const { stdout } = await parent.sh('npm', ['test', '--', '--reporter=verbose'], { cwd });
         log(`${template}: npm test\n${stdout.replace(ANSI, '').trim()}`);
         expect(stdout.replace(ANSI, '')).toMatch(tests);
+        // npm run dev: tsx in watch mode, straight from the TypeScript sources (decorators and all).
+        const devEnv = await ports();
+        const dev = parent.start('npm', ['run', 'dev'], { cwd, extraEnv: devEnv });
+        try {
+          const [answer, expected] = await call(devEnv);
+          log(`${template}: npm run dev answered ${JSON.stringify(answer)}`);
+          expect(answer).toEqual(expected);
+        } finally {
+          await dev.stop();
+        }
         await parent.sh('npm', ['run', 'build'], { cwd });
         const env = await ports();
         const server = parent.start('npm', ['start'], { cwd, extraEnv: env });
