@@ -188,6 +188,7 @@ describe('start-up checks', () => {
     }
     expect(problemsOf(() => serviceFromInstance(new Wrong()))).toEqual([
       'Wrong.a: implements other.a from another contract, but the class is service "c"',
+      'Wrong: @Service(c) leaves contract method b unimplemented (callers would get UNIMPLEMENTED); add @Rpc(c.methods.b)',
     ]);
   });
 

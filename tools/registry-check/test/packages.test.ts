@@ -194,6 +194,8 @@ describe('docs/getting-started.md', () => {
     const project = newProject({ registry: registry.url, log, prefix: 'wharf-getting-started-' });
     const background: ReturnType<typeof project.start>[] = [];
     let cwd = project.dir;
+    // The page's port 3000 may be taken on a busy machine: the same commands on a free one.
+    const port = String(await freePort());
     try {
       for (const block of codeBlocks(join(ROOT, 'docs/getting-started.md'))) {
         if (block.file !== undefined) {
@@ -205,7 +207,7 @@ describe('docs/getting-started.md', () => {
         // The last section's npm create is what the create-wharf test does.
         if (block.lang !== 'sh' || block.code.includes('npm create wharf')) continue;
         for (const line of block.code.split('\n')) {
-          const [whole = '', expected] = line.split(/\s{3}# /);
+          const [whole = '', expected] = line.replaceAll('3000', port).split(/\s{3}# /);
           // `a && cd b`: each part in turn, so that a cd moves where the next commands run.
           const parts = whole.split(' && ');
           const command = parts.pop()!;
