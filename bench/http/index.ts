@@ -10,8 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LoadRequest, LoadResult } from '../lib/http-load.js';
+import type { LoadResult } from '../lib/http-load.js';
 import { TARGETS, type TargetName } from '../lib/http-targets.js';
+import { runLoad } from '../lib/run-load.js';
 import { median } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 
@@ -32,7 +33,6 @@ const targets = (values.targets as string).split(',') as TargetName[];
 for (const t of targets) if (!TARGETS.includes(t)) throw new Error(`Unknown target ${t}; one of ${TARGETS.join(', ')}`);
 
 const serverEntry = new URL('../lib/http-server.js', import.meta.url);
-const loadEntry = new URL('../lib/http-load.js', import.meta.url);
 const logDir = mkdtempSync(join(tmpdir(), 'wharf-bench-http-'));
 
 interface Sample {
@@ -42,18 +42,14 @@ interface Sample {
 }
 
 async function load(port: number, seconds: number): Promise<LoadResult> {
-  const child = fork(loadEntry, { stdio: 'inherit' });
-  const request: LoadRequest = {
+  return runLoad({
     url: `http://127.0.0.1:${port}/v1/greetings`,
     method: 'POST',
     body: JSON.stringify({ name: 'Ada', language: 'fr' }),
     headers: { 'content-type': 'application/json' },
     connections,
     duration: seconds,
-  };
-  const result = next<LoadResult>(child);
-  child.send(request);
-  return result;
+  });
 }
 
 async function measure(target: TargetName, round: number): Promise<Sample> {

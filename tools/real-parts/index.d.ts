@@ -19,3 +19,33 @@ export declare function requireService(name: ServiceName, what: string): Promise
 
 /** Runs the protocol check of `name` against `url`: resolves with what it found, rejects with why it is not that service. */
 export declare function probeService(name: ServiceName, url: string): Promise<string>;
+
+/** Deletes every queue and exchange on the test broker whose name starts with `namespace` (best effort). */
+export declare function deleteAmqpNamespace(namespace: string, url?: string): Promise<void>;
+
+/** A private single-node Kafka (KRaft) on free ports, for tests that stop, kill or restart the broker. */
+export interface PrivateKafka {
+  /** `127.0.0.1:<port>`. */
+  readonly brokers: string;
+  readonly port: number;
+  /** Its data and logs. */
+  readonly dir: string;
+  readonly running: boolean;
+  /** Starts it again (same ports and data) and waits until it answers. */
+  start(): Promise<void>;
+  /** A clean shutdown (SIGTERM). */
+  stop(): Promise<void>;
+  /** SIGKILL. */
+  kill(): Promise<void>;
+  /** stop(), then start(). */
+  restart(): Promise<void>;
+  /** Stops it and deletes its files. */
+  close(): Promise<void>;
+}
+
+/** Starts a private Kafka node from the jars tools/services uses, and waits until it answers. */
+export declare function startPrivateKafka(options?: {
+  startTimeoutMs?: number;
+  /** More `server.properties` lines, e.g. `{ 'group.consumer.session.timeout.ms': 6000 }`. */
+  properties?: Record<string, string | number>;
+}): Promise<PrivateKafka>;

@@ -71,3 +71,5 @@ export async function requireService(name, what) {
 export function probeService(name, url) {
   return partOf(name).probe(url);
 }
+export { deleteAmqpNamespace } from './amqp-cleanup.js';
+export { startPrivateKafka } from './private-kafka.js';

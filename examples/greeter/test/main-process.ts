@@ -21,7 +21,7 @@ export interface GreeterProcess {
  */
 export async function startGreeterProcess(env: Record<string, string> = {}): Promise<GreeterProcess> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', GRPC_PORT: '0', AMQP_URL: '', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', GRPC_PORT: '0', AMQP_URL: '', KAFKA_BROKERS: '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

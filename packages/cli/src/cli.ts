@@ -22,7 +22,7 @@ const USAGE = `wharf: work with running Wharf services
   --json           machine-readable output (services, describe, tail)
   AMQP commands use the broker in $WHARF_AMQP_URL (default amqp://127.0.0.1:5672), namespace $WHARF_AMQP_NAMESPACE.
 
-Transport tools (also run as wharf proto …, wharf amqp …, wharf registry …):
+Transport tools (also run as wharf proto …, wharf amqp …, wharf kafka …, wharf registry …):
 ${TOOLS.map((t) => `  ${t.bin.padEnd(16)} ${t.what} (${t.pkg})`).join('\n')}`;
 
 async function main(argv: string[]): Promise<number> {

@@ -8,8 +8,10 @@ import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } 
 import { checkServices } from './checks.js';
 import { bindClient } from './context.js';
 import type { MethodsOf } from './contract.js';
+import { throwIfProblems } from './declaration-error.js';
 import { Dispatcher } from './dispatcher.js';
 import type { Endpoint, EventEndpoint, EventRef, RpcRef, ServiceDefinition } from './endpoint.js';
+import { endpointsProblems } from './endpoints-check.js';
 import { WharfError } from './errors.js';
 import { createLogger } from './logger.js';
 import { MemoryNetwork, memoryTransport } from './memory-transport.js';
@@ -110,7 +112,10 @@ class WharfApp implements App {
     const client = compose(this.#clientMiddleware(), send);
     const timeout = options.defaultTimeoutMs === undefined ? DEFAULT_TIMEOUT_MS : (options.defaultTimeoutMs ?? undefined);
     this.#outbound = new Outbound({ logger: this.logger, pipeline: client, appName: this.name, defaultTimeoutMs: timeout });
-    this.#dispatcher = new Dispatcher(this.#outbound, this.services, this.#serverMiddleware());
+    const server = this.#serverMiddleware();
+    const endpoints = this.services.flatMap((s) => [...s.rpcs, ...s.events]);
+    throwIfProblems(endpointsProblems(server, endpoints));
+    this.#dispatcher = new Dispatcher(this.#outbound, this.services, server);
   }
 
   #serverMiddleware(): readonly ServerMiddlewareEntry[] {

@@ -26,6 +26,8 @@ export interface EmitOptions {
   readonly metadata?: Metadata;
   /** The event's id (for deduplication); a random UUID by default. */
   readonly id?: string;
+  /** The partition key; default the value of the payload field the event declares as its `key`. */
+  readonly key?: string;
 }
 
 /** What a caller passes for an RPC: the input, or a stream of inputs for client and bidi streams. */

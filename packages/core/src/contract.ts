@@ -10,6 +10,8 @@ export interface EventSpec<P extends Schema = Schema> {
   readonly name?: string;
   readonly payload: P;
   readonly description?: string;
+  /** The payload field holding the partition key (e.g. `orderId`): one key's events stay in order. */
+  readonly key?: string;
 }
 
 /** What `defineContract` takes: a service's name, version, methods and events. */
@@ -83,7 +85,10 @@ export function defineContract<const S extends ContractSpec>(spec: S): Contract<
     const eProblem = eventNameProblem(name);
     if (eProblem) problems.push(`${where}.events.${key}: ${eProblem}`);
     if (!isSchema(event.payload)) problems.push(`${where}.events.${key}: payload is not a zod schema`);
-    events[key] = Object.freeze({ name, payload: event.payload, description: event.description });
+    if (event.key !== undefined && (typeof event.key !== 'string' || !/^[^.]+(\.[^.]+)*$/.test(event.key))) {
+      problems.push(`${where}.events.${key}: key must name a payload field, e.g. "orderId" or "order.id"`);
+    }
+    events[key] = Object.freeze({ name, payload: event.payload, description: event.description, key: event.key });
   }
   throwIfProblems(problems);
 

@@ -76,17 +76,19 @@ export function Rpc<I extends Schema, O extends Schema, S extends StreamKind = '
 }
 
 /**
- * Marks a method as an event handler: `@On('orders.*', { input })` or `@On(contract.events.created)`.
+ * Marks a method as an event handler: `@On('orders.*', { input })` or `@On(contract.events.created)`
+ * (with options besides the schema, e.g. `@On(contract.events.created, { name: 'onCreated' })`).
  * Each service receives each matching event once; its instances share the work.
  */
 export function On<P extends Schema>(
   event: EventRef<P>,
+  options?: Omit<OnOptions<P>, 'input'>,
 ): (target: object, property: string | symbol, descriptor: MethodOf<(payload: z.output<P>, ctx: Context) => unknown>) => void;
 export function On<P extends Schema>(
   pattern: string,
   options: OnOptions<P>,
 ): (target: object, property: string | symbol, descriptor: MethodOf<(payload: z.output<P>, ctx: Context) => unknown>) => void;
-export function On(event: EventRef | string, options?: OnOptions) {
+export function On(event: EventRef | string, options?: Partial<OnOptions>) {
   return (target: object, property: string | symbol): void => {
     refuseStandardDecorators('@On', property);
     if (typeof event === 'string') {

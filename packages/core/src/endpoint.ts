@@ -80,6 +80,11 @@ export interface EventRef<P extends Schema = Schema> {
   readonly name: string;
   readonly payload: P;
   readonly description?: string;
+  /**
+   * The payload field (dots for nested fields, e.g. `order.id`) whose value is the event's
+   * partition key: a broker that partitions (Kafka) keeps the events of one key in order.
+   */
+  readonly key?: string;
 }
 
 /** What `@On(...)` declares besides the pattern. */

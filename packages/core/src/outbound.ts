@@ -4,6 +4,7 @@ import type { ClientCall, EventCall, RpcCall } from './client-call.js';
 import type { Runtime, ServerCallImpl } from './context.js';
 import { type EventRef, hasOutputStream, type RpcRef } from './endpoint.js';
 import { WharfError } from './errors.js';
+import { eventKey } from './event-key.js';
 import { acceptRequestId, type Metadata, MetadataKey, newRequestId, propagate } from './metadata.js';
 import { eventNameProblem } from './names.js';
 import { lazyStream } from './stream.js';
@@ -112,6 +113,7 @@ export class Outbound implements Runtime {
     parent: ServerCallImpl | undefined,
   ): Promise<void> {
     let name: string;
+    let key = options?.key;
     try {
       if (typeof event === 'string') {
         const problem = eventNameProblem(event);
@@ -120,6 +122,7 @@ export class Outbound implements Runtime {
       } else {
         name = event.name;
         payload = parseOrThrow(event.payload, payload, `payload of event ${name}`);
+        key ??= eventKey(event.key, payload);
       }
     } catch (error) {
       return Promise.reject(error);
@@ -135,6 +138,7 @@ export class Outbound implements Runtime {
       name,
       payload,
       id: options?.id ?? crypto.randomUUID(),
+      key,
       timestamp: Date.now(),
       emitter,
       metadata,

@@ -3,9 +3,12 @@
 // (deadlines and request ids from the wire, status mappings, stream wrappers, the idle gate).
 // See docs/writing-a-transport.md.
 export type { Logger } from 'pino';
+export { settledOrAborted } from './abortable.js';
 export type { ClientCall, EventCall, RpcCall } from './client-call.js';
+export { ConsumerReadiness } from './consumer-readiness.js';
 export type { Context, ServerCall } from './context.js';
 export { DeclarationError } from './declaration-error.js';
+export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './dedupe.js';
 export {
   type Endpoint,
   type EventEndpoint,
@@ -34,6 +37,7 @@ export {
   type WireError,
 } from './errors.js';
 export { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
+export { documentKey, documentSchema } from './json-schema.js';
 export {
   acceptRequestId,
   DEADLINE_SKEW_TOLERANCE_MS,
@@ -47,6 +51,8 @@ export {
   propagate,
 } from './metadata.js';
 export { schemeOf } from './middleware/resolve.js';
+export { type FoundContract, servicesInModule } from './module-exports.js';
+export { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy.js';
 export { toServiceDefinition } from './service.js';
 export { fromIterable, isAsyncIterable, mapStream, type StreamHooks, wrapStream } from './stream.js';
 export { matchTopic } from './topic.js';

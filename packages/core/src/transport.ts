@@ -130,6 +130,8 @@ export interface OutboundEvent {
   readonly name: string;
   readonly payload: unknown;
   readonly id: string;
+  /** The partition key (events of one key stay in order on a partitioning bus), if any. */
+  readonly key?: string;
   readonly timestamp: number;
   readonly emitter: string;
   readonly metadata: Readonly<Record<string, string>>;

@@ -217,3 +217,35 @@ describe('start-up checks', () => {
     );
   });
 });
+
+describe('checks of the app as a whole', () => {
+  it('a middleware entry with checkEndpoints sees every endpoint once and its problems fail createApp', () => {
+    const events = defineContract({ name: 'audit', version: 1, methods: {}, events: { seen: { payload: z.object({}) } } });
+    @Service({ name: 'checked', version: 1 })
+    class Checked {
+      @Rpc({ ...io })
+      async a() {
+        return {};
+      }
+      @On(events.events.seen, { name: 'onSeen', description: 'options beside an event reference' })
+      async seen() {}
+    }
+    const seen: string[] = [];
+    const entry = {
+      forEndpoint: () => undefined,
+      checkEndpoints(endpoints: readonly { fullName: string; source: string }[]) {
+        seen.push(...endpoints.map((e) => e.fullName));
+        return endpoints.map((e) => `${e.source}: declares nothing`);
+      },
+    };
+    const problems = problemsOf(() =>
+      createApp({ services: [new Checked()], middleware: { server: [entry] }, logger: { level: 'silent' } }),
+    );
+    expect(seen).toEqual(['checked.a', 'checked.onSeen']);
+    expect(problems).toEqual(['Checked.a: declares nothing', 'Checked.seen: declares nothing']);
+    const fine = { forEndpoint: () => undefined, checkEndpoints: () => [] };
+    expect(() =>
+      createApp({ services: [new Checked()], middleware: { server: [fine] }, logger: { level: 'silent' } }),
+    ).not.toThrow();
+  });
+});

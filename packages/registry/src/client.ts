@@ -2,7 +2,7 @@ import type { Balancer, ClientBuiltins, ClientMiddleware } from '@wharf/core';
 import { powerOfTwo } from './balancers.js';
 import { type BreakerOptions, type Breakers, breakers } from './breaker.js';
 import type { WharfRegistry } from './cached-registry.js';
-import { InstanceStats, type OutlierOptions } from './instance-stats.js';
+import { InstanceStats, type OutlierOptions, trackCalls } from './instance-stats.js';
 import { type RetryOptions, retry } from './retry.js';
 import { routeBalancer } from './route-balancer.js';
 
@@ -41,21 +41,7 @@ export function resilientClient(options: ResilientClientOptions): ResilientClien
     choose: (options.balancer ?? powerOfTwo)(stats),
   });
   const breaker = options.breaker === false ? undefined : breakers(options.breaker);
-  const track: ClientMiddleware = (call, next) => {
-    if (call.kind !== 'rpc' || call.address === undefined) return next();
-    const address = call.address;
-    stats.begin(address);
-    return next().then(
-      (result) => {
-        stats.end(address, undefined);
-        return result;
-      },
-      (error: unknown) => {
-        stats.end(address, error);
-        throw error;
-      },
-    );
-  };
+  const track = trackCalls(stats);
   const head = [...(options.middleware ?? []), ...(options.retry === false ? [] : [retry(options.retry)])];
   return {
     registry: options.registry,

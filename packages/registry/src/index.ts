@@ -18,7 +18,7 @@ export { type BulkheadLimits, type BulkheadOptions, bulkhead } from './bulkhead.
 export { createRegistry, type RegistryOptions, type WharfRegistry } from './cached-registry.js';
 export { type ResilientClient, type ResilientClientOptions, resilientClient } from './client.js';
 export { registryFromUrl } from './from-url.js';
-export { InstanceStats, type OutlierOptions } from './instance-stats.js';
+export { InstanceStats, type OutlierOptions, trackCalls } from './instance-stats.js';
 export { memoryRules } from './memory-rules.js';
 export { type RetryOptions, retry } from './retry.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';

@@ -1,3 +1,4 @@
+import type { ClientMiddleware } from '@wharf/core';
 import { isTransient } from './transient.js';
 
 /** When an instance is taken out of rotation, and for how long. */
@@ -75,4 +76,26 @@ export class InstanceStats {
   retain(addresses: ReadonlySet<string>): void {
     for (const address of this.#states.keys()) if (!addresses.has(address)) this.#states.delete(address);
   }
+}
+
+/**
+ * Client middleware that records each call in `stats`: in flight while it runs (for
+ * power-of-two-choices), then its outcome (for outlier ejection). Put it after `resolve`.
+ */
+export function trackCalls(stats: InstanceStats): ClientMiddleware {
+  return (call, next) => {
+    if (call.kind !== 'rpc' || call.address === undefined) return next();
+    const address = call.address;
+    stats.begin(address);
+    return next().then(
+      (result) => {
+        stats.end(address, undefined);
+        return result;
+      },
+      (error: unknown) => {
+        stats.end(address, error);
+        throw error;
+      },
+    );
+  };
 }

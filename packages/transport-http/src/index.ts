@@ -4,6 +4,7 @@ export { HTTP_ENV, httpTransport } from './env.js';
 export { type OpenApiDocument, type OpenApiService, openApiDocument } from './openapi.js';
 export {
   DEFAULTS,
+  type DocsOAuth,
   HTTP_METHODS,
   type HttpClientOptions,
   type HttpMethod,

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 /** HTTP methods an RPC can be routed on. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -52,6 +54,21 @@ export interface OpenApiOptions {
   readonly prefix?: string;
 }
 
+/**
+ * Swagger UI's sign-in: the authorization server and the public client the page uses, with the
+ * authorization code flow and PKCE (no client secret in the page). Register
+ * `<origin><docs path>/oauth2-redirect.html` as the client's redirect URI.
+ */
+export interface DocsOAuth {
+  readonly clientId: string;
+  /** The token endpoint: the page's Content-Security-Policy lets it call this origin. */
+  readonly tokenUrl: string;
+  /** Scopes ticked at sign-in. */
+  readonly scopes?: readonly string[];
+  /** Extra authorization request parameters, e.g. `{ resource: 'urn:shop' }` (RFC 8707). */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
 /** Server settings. Every timeout is in milliseconds. */
 export interface HttpServerOptions {
   /** Port to listen on; default 3000. `0` picks a free port (see `transport.port`). */
@@ -83,9 +100,16 @@ export interface HttpServerOptions {
   /** Serve the OpenAPI document; default `/openapi.json`. `false` to turn it off. */
   readonly openapi?: false | (OpenApiOptions & { readonly path?: string });
   /** Serve Swagger UI; default `/docs`. Needs `openapi`. `false` to turn it off. */
-  readonly docs?: false | { readonly path?: string };
+  readonly docs?: false | { readonly path?: string; readonly oauth?: DocsOAuth };
   /** Health routes; default `/health/live` and `/health/ready`. `false` to turn them off. */
   readonly health?: false | { readonly live?: string; readonly ready?: string };
+  /**
+   * Runs before routing, on every request (health, docs and unknown paths too), with the raw
+   * request and response: call `next()` to go on, or answer `res` yourself. Headers set here stay
+   * on the response. For edge concerns that need the connection (per-IP rate limits, CORS
+   * preflight); default none.
+   */
+  readonly onRequest?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 }
 
 /** Client settings (the half that sends `ctx.call`s to `http://` addresses). */

@@ -145,8 +145,25 @@ export function sendProblem(
   res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
   if (requestId !== undefined) res.setHeader(REQUEST_ID_HEADER, requestId);
   if (close) res.setHeader('connection', 'close');
+  const challenge = challengeOf(error, status);
+  if (challenge !== undefined) res.setHeader('www-authenticate', challenge);
   if (headers !== undefined) for (const key in headers) res.setHeader(key, headers[key] as string);
   const retryAfter = retryAfterSeconds(error);
   if (retryAfter !== undefined) res.setHeader('retry-after', retryAfter);
   res.end(body);
+}
+
+// A challenge is printable ASCII; anything else in the details is not sent as a header.
+const CHALLENGE = /^[\x20-\x7e]{1,1024}$/;
+
+/**
+ * The `WWW-Authenticate` of an error answer: a 401 must carry one (RFC 9110 §11.6.1), a 403 for a
+ * missing scope may (RFC 6750 §3.1). An auth guard puts its challenge in the error's
+ * `details.challenge`; a 401 without one gets plain `Bearer`.
+ */
+function challengeOf(error: WharfError, status: number): string | undefined {
+  if (status !== 401 && status !== 403) return undefined;
+  const given = error.details?.challenge;
+  if (typeof given === 'string' && CHALLENGE.test(given)) return given;
+  return status === 401 ? 'Bearer' : undefined;
 }

@@ -18,7 +18,7 @@ import { DEFAULTS, type HttpServerOptions } from './options.js';
 import { JSON_CONTENT_TYPE, sendProblem } from './response.js';
 import { normalisePrefix, routeOf, routeProblems } from './route.js';
 import { type Params, type Query, type RouteHandler, rpcHandler } from './rpc-handler.js';
-import { DOCS_CSP, type StaticAsset, swaggerUiAssets } from './swagger-ui.js';
+import { type StaticAsset, swaggerUiAssets } from './swagger-ui.js';
 
 type RouterInstance = ReturnType<typeof Router>;
 type Method = Parameters<RouterInstance['find']>[0];
@@ -207,8 +207,8 @@ export class HttpServer {
     });
     if (o.docs === false) return;
     const docsPath = prefix + (o.docs?.path ?? DEFAULTS.docsPath);
-    for (const [path, asset] of swaggerUiAssets(docsPath, specPath, o.openapi?.title ?? app.appName)) {
-      this.#get(path, (_req, res) => sendAsset(res, asset, path === docsPath));
+    for (const [path, asset] of swaggerUiAssets(docsPath, specPath, o.openapi?.title ?? app.appName, o.docs?.oauth)) {
+      this.#get(path, (_req, res) => sendAsset(res, asset));
     }
   }
 
@@ -226,6 +226,12 @@ export class HttpServer {
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const hook = this.#options.onRequest;
+    if (hook === undefined) this.#route(req, res);
+    else hook(req, res, () => this.#route(req, res));
+  };
+
+  readonly #route = (req: IncomingMessage, res: ServerResponse): void => {
     const method = req.method as Method;
     const url = req.url ?? '/';
     const found = this.#router.find(method, url);
@@ -305,12 +311,12 @@ function sendJsonBody(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-function sendAsset(res: ServerResponse, asset: StaticAsset, page: boolean): void {
+function sendAsset(res: ServerResponse, asset: StaticAsset): void {
   res.statusCode = 200;
   res.setHeader('content-type', asset.contentType);
   res.setHeader('x-content-type-options', 'nosniff');
-  if (page) {
-    res.setHeader('content-security-policy', DOCS_CSP);
+  if (asset.csp !== undefined) {
+    res.setHeader('content-security-policy', asset.csp);
     res.setHeader('cache-control', 'no-cache');
   } else {
     res.setHeader('cache-control', 'public, max-age=3600');

@@ -1,20 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { DocsOAuth } from './options.js';
 
 /** One static file of the Swagger UI page. */
 export interface StaticAsset {
   readonly contentType: string;
+  /** The Content-Security-Policy of a page; undefined for scripts, styles and images. */
+  readonly csp?: string;
   /** Loaded on first request and kept: the bundle is ~1.5 MB that most servers never send. */
   body(): Buffer;
 }
 
 const require = createRequire(import.meta.url);
 
-function file(name: string, contentType: string): StaticAsset {
+function file(name: string, contentType: string, csp?: string): StaticAsset {
   let cached: Buffer | undefined;
   return {
     contentType,
+    csp,
     body() {
       cached ??= readFileSync(join(dirname(require.resolve('swagger-ui-dist/package.json')), name));
       return cached;
@@ -22,9 +26,9 @@ function file(name: string, contentType: string): StaticAsset {
   };
 }
 
-function text(content: string, contentType: string): StaticAsset {
+function text(content: string, contentType: string, csp?: string): StaticAsset {
   const buffer = Buffer.from(content);
-  return { contentType, body: () => buffer };
+  return { contentType, csp, body: () => buffer };
 }
 
 function escapeHtml(value: string): string {
@@ -32,10 +36,27 @@ function escapeHtml(value: string): string {
 }
 
 /**
+ * Content-Security-Policy of the docs pages: everything from this origin, nothing inline but
+ * styles; with sign-in, network calls to the token endpoint's origin too.
+ */
+export function docsCsp(oauth?: DocsOAuth): string {
+  const token = oauth === undefined ? '' : ` ${new URL(oauth.tokenUrl).origin}`;
+  return `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'${token}; frame-ancestors 'none'`;
+}
+
+/**
  * The Swagger UI page and its assets, served from the `swagger-ui-dist` package (no CDN), keyed by
  * path under `base` (`/docs`). The page's script is a file, not inline, so a strict CSP holds.
+ * With `oauth`, the Authorize button signs in with the authorization code flow and PKCE, and the
+ * page that receives the code (`oauth2-redirect.html`) is served too.
  */
-export function swaggerUiAssets(base: string, specUrl: string, title: string): ReadonlyMap<string, StaticAsset> {
+export function swaggerUiAssets(
+  base: string,
+  specUrl: string,
+  title: string,
+  oauth?: DocsOAuth,
+): ReadonlyMap<string, StaticAsset> {
+  const csp = docsCsp(oauth);
   const html = `<!doctype html>
 <html lang="en">
   <head>
@@ -51,6 +72,16 @@ export function swaggerUiAssets(base: string, specUrl: string, title: string): R
   </body>
 </html>
 `;
+  const signIn =
+    oauth === undefined
+      ? ''
+      : `  window.ui.initOAuth(${JSON.stringify({
+          clientId: oauth.clientId,
+          usePkceWithAuthorizationCodeGrant: true,
+          scopes: oauth.scopes ?? [],
+          additionalQueryStringParams: oauth.params ?? {},
+        })});
+`;
   const init = `window.onload = function () {
   window.ui = SwaggerUIBundle({
     url: ${JSON.stringify(specUrl)},
@@ -58,18 +89,20 @@ export function swaggerUiAssets(base: string, specUrl: string, title: string): R
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis],
     layout: 'BaseLayout',
+    oauth2RedirectUrl: window.location.origin + ${JSON.stringify(`${base}/oauth2-redirect.html`)},
   });
-};
+${signIn}};
 `;
-  return new Map([
-    [base, text(html, 'text/html; charset=utf-8')],
+  const assets = new Map<string, StaticAsset>([
+    [base, text(html, 'text/html; charset=utf-8', csp)],
     [`${base}/swagger-initializer.js`, text(init, 'text/javascript; charset=utf-8')],
     [`${base}/swagger-ui.css`, file('swagger-ui.css', 'text/css; charset=utf-8')],
     [`${base}/swagger-ui-bundle.js`, file('swagger-ui-bundle.js', 'text/javascript; charset=utf-8')],
     [`${base}/favicon-32x32.png`, file('favicon-32x32.png', 'image/png')],
   ]);
+  if (oauth !== undefined) {
+    assets.set(`${base}/oauth2-redirect.html`, file('oauth2-redirect.html', 'text/html; charset=utf-8', csp));
+    assets.set(`${base}/oauth2-redirect.js`, file('oauth2-redirect.js', 'text/javascript; charset=utf-8'));
+  }
+  return assets;
 }
-
-/** Content-Security-Policy of the docs page: everything from this origin, nothing inline but styles. */
-export const DOCS_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";

@@ -69,6 +69,49 @@ describe('errors over HTTP', () => {
     await app.stop();
   });
 
+  it('a 401 carries WWW-Authenticate: the challenge in the error details, else Bearer; a 403 only when given', async () => {
+    const challenged = implement(
+      defineContract({
+        name: 'challenged',
+        version: 1,
+        methods: {
+          go: {
+            input: z.object({ c: z.string().optional(), code: z.enum(['UNAUTHENTICATED', 'PERMISSION_DENIED']) }),
+            output: z.object({}),
+          },
+        },
+      }),
+      {
+        go({ c, code }) {
+          throw new WharfError(code, 'no', c === undefined ? undefined : { challenge: c });
+        },
+      },
+    );
+    const s = await serve([challenged]);
+    try {
+      const post = (body: object) =>
+        fetch(`${s.url}/v1/challenged/go`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const given = await post({ code: 'UNAUTHENTICATED', c: 'Bearer realm="shop", error="invalid_token"' });
+      expect(given.status).toBe(401);
+      expect(given.headers.get('www-authenticate')).toBe('Bearer realm="shop", error="invalid_token"');
+      const plain = await post({ code: 'UNAUTHENTICATED' });
+      expect(plain.headers.get('www-authenticate')).toBe('Bearer');
+      const unprintable = await post({ code: 'UNAUTHENTICATED', c: 'Bearer\r\nSet-Cookie: x=1' });
+      expect(unprintable.headers.get('www-authenticate')).toBe('Bearer');
+      expect(unprintable.headers.get('set-cookie')).toBeNull();
+      const scope = await post({ code: 'PERMISSION_DENIED', c: 'Bearer error="insufficient_scope"' });
+      expect(scope.status).toBe(403);
+      expect(scope.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"');
+      expect((await post({ code: 'PERMISSION_DENIED' })).headers.get('www-authenticate')).toBeNull();
+    } finally {
+      await s.app.stop();
+    }
+  });
+
   it('maps a non-Wharf error response (a proxy, another framework) by its status', async () => {
     const proxy = createServer((req, res) => {
       if (req.url?.includes('fail')) {

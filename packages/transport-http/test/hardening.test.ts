@@ -53,6 +53,35 @@ afterEach(async () => {
 });
 
 describe('HTTP hardening', () => {
+  it('onRequest runs before routing on every request: it may answer, or set headers and go on', async () => {
+    const seen: string[] = [];
+    const s = await serve([service], {
+      onRequest(req, res, next) {
+        seen.push(`${req.method} ${req.url}`);
+        if (req.url === '/v1/ok?refuse=1') {
+          res.writeHead(429, { 'retry-after': '1' }).end();
+          return;
+        }
+        res.setHeader('x-edge', 'yes');
+        setImmediate(next); // asynchronously, as a limiter backed by a store would
+      },
+    });
+    try {
+      const ok = await fetch(`${s.url}/v1/ok`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('x-edge')).toBe('yes');
+      expect(ok.headers.get('x-request-id')).not.toBeNull();
+      const refused = await fetch(`${s.url}/v1/ok?refuse=1`);
+      expect(refused.status).toBe(429);
+      const missing = await fetch(`${s.url}/nowhere`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('x-edge')).toBe('yes');
+      expect(seen).toEqual(['GET /v1/ok', 'GET /v1/ok?refuse=1', 'GET /nowhere']);
+    } finally {
+      await s.app.stop();
+    }
+  });
+
   it('an error whose details are not JSON is answered without them, and the process lives', async () => {
     served = await serve([service]);
     const res = await raw(served.port, 'POST', '/v1/bigint', { headers: { 'content-type': 'application/json' }, body: '{}' });

@@ -190,4 +190,28 @@ describe('OpenAPI 3.1', () => {
     expect((await raw(moved.port, 'HEAD', '/readyz')).status).toBe(200);
     await moved.app.stop();
   });
+
+  it('docs with OAuth sign-in: the page initialises PKCE sign-in, serves the redirect page, and lets the page call the token endpoint', async () => {
+    const signed = await serve([service], {
+      docs: {
+        oauth: { clientId: 'docs', tokenUrl: 'https://id.example.com/token', scopes: ['a'], params: { resource: 'urn:x' } },
+      },
+    });
+    const init = (await raw(signed.port, 'GET', '/docs/swagger-initializer.js')).text;
+    expect(init).toContain('"usePkceWithAuthorizationCodeGrant":true');
+    expect(init).toContain('"clientId":"docs"');
+    expect(init).toContain('/docs/oauth2-redirect.html');
+    const page = await fetch(`${signed.transport.address}/docs/oauth2-redirect.html`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("connect-src 'self' https://id.example.com;");
+    expect((await raw(signed.port, 'GET', '/docs/oauth2-redirect.js')).status).toBe(200);
+    await signed.app.stop();
+    // Without sign-in there is no redirect page, and the page may call its own origin only.
+    const plain = await serve([service]);
+    expect((await raw(plain.port, 'GET', '/docs/oauth2-redirect.html')).status).toBe(404);
+    expect((await fetch(`${plain.transport.address}/docs`)).headers.get('content-security-policy')).toContain(
+      "connect-src 'self';",
+    );
+    await plain.app.stop();
+  });
 });

@@ -11,30 +11,33 @@ import { probeEureka } from '../probes/others.js';
 
 /** @typedef {import('./part.js').Part} Part */
 
-const java = () => (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
+export const java = () => (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
 const javaPackages = [
   { pkg: 'default-jre-headless', present: () => has(java()) },
   { pkg: 'maven', present: () => has('mvn') },
 ];
 
 const KAFKA_SOURCE = join(TOOL_DIR, 'kafka');
-const kafkaLibs = () => join(CACHE_DIR, `kafka-${treeHash(KAFKA_SOURCE)}`, 'libs');
+export const kafkaLibs = () => join(CACHE_DIR, `kafka-${treeHash(KAFKA_SOURCE)}`, 'libs');
 
-/** `server.properties` for one combined broker+controller on loopback. */
-function kafkaProperties(dataDir) {
-  return `# Written by tools/services: a single-node KRaft broker on loopback for tests.
+/**
+ * `server.properties` for one combined broker+controller on loopback (ports 9092 and 9093 for the
+ * shared node; tests' private nodes pass free ones).
+ */
+export function kafkaProperties(dataDir, port = 9092, controllerPort = 9093, offsetsPartitions = 10) {
+  return `# Written by tools/real-parts: a single-node KRaft broker on loopback for tests.
 process.roles=broker,controller
 node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:9093
-listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093
-advertised.listeners=PLAINTEXT://127.0.0.1:9092
+controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${dataDir}
 num.partitions=1
 offsets.topic.replication.factor=1
-offsets.topic.num.partitions=10
+offsets.topic.num.partitions=${offsetsPartitions}
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
@@ -46,11 +49,44 @@ auto.create.topics.enable=true
 }
 
 /** A Kafka cluster id: 16 random bytes, base64url, never starting with "-" (Kafka's own rule). */
-function clusterId() {
+export function clusterId() {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
+}
+
+/** Formats a KRaft node's storage (a new cluster id, a standalone controller) for `properties`. */
+export function formatKafka(properties, log) {
+  const args = [
+    '-cp',
+    `${kafkaLibs()}/*`,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId(),
+    '-c',
+    properties,
+    '--standalone',
+  ];
+  return run(java(), args, { log });
+}
+
+/** The JVM arguments that run a Kafka node from `properties`, logging under `logDir`. */
+export function kafkaServerArgs(properties, logDir, maxHeap) {
+  return [
+    '-Xms256m',
+    `-Xmx${maxHeap}`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${join(KAFKA_SOURCE, 'log4j2.properties')}`,
+    `-Dkafka.logs.dir=${logDir}`,
+    '-cp',
+    `${kafkaLibs()}/*`,
+    'kafka.Kafka',
+    properties,
+  ];
 }
 
 /** @type {Part} */
@@ -86,31 +122,10 @@ export const kafka = {
     const dirs = serviceDirs('kafka');
     const properties = join(dirs.root, 'server.properties');
     writeFileSync(properties, kafkaProperties(dirs.data));
-    const classpath = `${kafkaLibs()}/*`;
-    if (!existsSync(join(dirs.data, 'meta.properties'))) {
-      await run(
-        java(),
-        ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties, '--standalone'],
-        {
-          log: join(dirs.log, 'format.log'),
-        },
-      );
-    }
+    if (!existsSync(join(dirs.data, 'meta.properties'))) await formatKafka(properties, join(dirs.log, 'format.log'));
     startDaemon({
       command: java(),
-      args: [
-        '-Xms256m',
-        '-Xmx1g',
-        '-XX:+UseG1GC',
-        '-XX:MaxGCPauseMillis=20',
-        '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${join(KAFKA_SOURCE, 'log4j2.properties')}`,
-        `-Dkafka.logs.dir=${dirs.log}`,
-        '-cp',
-        classpath,
-        'kafka.Kafka',
-        properties,
-      ],
+      args: kafkaServerArgs(properties, dirs.log, '1g'),
       logFile: join(dirs.log, 'console.log'),
       pidFile: join(dirs.root, 'daemon.pid'),
     });

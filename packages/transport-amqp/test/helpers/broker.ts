@@ -1,14 +1,9 @@
 // Test helpers for the shared RabbitMQ at 127.0.0.1:5672: availability, unique namespaces,
 // apps wired to the transport, and cleanup of what a test file declared.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { type App, createApp, memoryRegistry, type ServiceInstance } from '@wharf/core';
-import { requireService, serviceUrl } from '@wharf/real-parts';
+import { deleteAmqpNamespace, requireService, serviceUrl } from '@wharf/real-parts';
 import { type AmqpTransport, type AmqpTransportOptions, amqpTransport, type Log } from '@wharf/transport-amqp';
-import amqp from 'amqplib';
-
-const run = promisify(execFile);
 
 /** The shared broker the tests use: `AMQP_URL`, default `amqp://guest:guest@127.0.0.1:5672`. */
 export const BROKER_URL = serviceUrl('rabbitmq');
@@ -94,44 +89,11 @@ export function amqpInstances(server: App, service: string, version = '1.0.0'): 
     .map((address) => ({ id: `${server.instanceId}:${service}:${address}`, service, version, address }));
 }
 
-async function rabbitmqctl(args: readonly string[]): Promise<string> {
-  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
-  return stdout;
-}
-
 /**
  * Deletes every queue and exchange whose name starts with `namespace` (listed with rabbitmqctl,
  * deleted over AMQP). Best effort: without rabbitmqctl rights it only warns.
  */
-export async function deleteNamespace(namespace: string, url = BROKER_URL): Promise<void> {
-  let queues: string[];
-  let exchanges: string[];
-  try {
-    queues = (await rabbitmqctl(['list_queues', 'name'])).split('\n').map((l) => l.trim());
-    exchanges = (await rabbitmqctl(['list_exchanges', 'name'])).split('\n').map((l) => l.trim());
-  } catch (error) {
-    console.warn(`Cannot list queues to clean up ${namespace}: ${(error as Error).message}`);
-    return;
-  }
-  const connection = await amqp.connect(url);
-  connection.on('error', () => {});
-  try {
-    for (const queue of queues.filter((q) => q.startsWith(namespace))) {
-      const channel = await connection.createChannel();
-      channel.on('error', () => {});
-      await channel.deleteQueue(queue).catch(() => {});
-      await channel.close().catch(() => {});
-    }
-    for (const exchange of exchanges.filter((e) => e.startsWith(namespace))) {
-      const channel = await connection.createChannel();
-      channel.on('error', () => {});
-      await channel.deleteExchange(exchange).catch(() => {});
-      await channel.close().catch(() => {});
-    }
-  } finally {
-    await connection.close().catch(() => {});
-  }
-}
+export const deleteNamespace: (namespace: string, url?: string) => Promise<void> = deleteAmqpNamespace;
 
 /** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
 export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {

@@ -1,0 +1,127 @@
+import { type ClientMiddleware, MetadataKey, WharfError } from '@wharf/core';
+
+/** A service's own credentials at the authorization server (OAuth 2.0 client credentials, RFC 6749 §4.4). */
+export interface ClientCredentialsOptions {
+  /** The token endpoint, e.g. `https://id.example.com/token`. */
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Space-separated scopes to ask for; default the client's defaults. */
+  readonly scope?: string;
+  /** The API the token is for (RFC 8707 `resource`); the token's audience. */
+  readonly resource?: string;
+  /**
+   * Which called services get this token: a list of service names, or every call (`'all'`).
+   * Default `'all'`: the service calls as itself, not on behalf of its caller.
+   */
+  readonly services?: readonly string[] | 'all';
+  /** Refresh this long before the token expires (or at 80 % of its life, if sooner); default 30 000 ms. */
+  readonly refreshBeforeMs?: number;
+  /** Longest time a token request may take; default 5 000 ms. */
+  readonly timeoutMs?: number;
+}
+
+interface Cached {
+  readonly header: string;
+  readonly refreshAt: number;
+  readonly expiresAt: number;
+}
+
+/** The client middleware, with its token source for direct use. */
+export interface ClientCredentials extends ClientMiddleware {
+  /** The `Authorization` value to send now (fetched, cached, refreshed before expiry). */
+  authorization(): Promise<string>;
+  /** Token requests made so far. */
+  readonly fetches: number;
+}
+
+/**
+ * Client middleware that calls other services as this service: it gets an access token from the
+ * authorization server with the client-credentials grant, caches it, refreshes it before it
+ * expires (one request at a time, the old token serving meanwhile) and sets `authorization` on
+ * outbound calls and events, replacing the end user's forwarded token.
+ */
+export function clientCredentials(options: ClientCredentialsOptions): ClientCredentials {
+  const only = options.services === undefined || options.services === 'all' ? undefined : new Set(options.services);
+  const refreshBefore = options.refreshBeforeMs ?? 30_000;
+  let cached: Cached | undefined;
+  let pending: Promise<Cached> | undefined;
+  let fetches = 0;
+
+  async function request(): Promise<Cached> {
+    fetches++;
+    const body = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (options.scope !== undefined) body.set('scope', options.scope);
+    if (options.resource !== undefined) body.set('resource', options.resource);
+    const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString(
+      'base64',
+    );
+    let response: Response;
+    try {
+      response = await fetch(options.tokenUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${basic}`,
+          accept: 'application/json',
+        },
+        body,
+        redirect: 'error',
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+      });
+    } catch (error) {
+      throw new WharfError('UNAVAILABLE', `The token endpoint cannot be reached: ${(error as Error).message}`, undefined, {
+        cause: error,
+      });
+    }
+    const json = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
+    if (!response.ok || typeof json.access_token !== 'string') {
+      // A refused client is a configuration error here, not the end user's: do not make it look like a 401 of theirs.
+      throw new WharfError(
+        'INTERNAL',
+        `The token endpoint refused client ${options.clientId}: ${String(json.error ?? `HTTP ${response.status}`)}`,
+      );
+    }
+    const lifeMs = (typeof json.expires_in === 'number' ? json.expires_in : 60) * 1000;
+    const now = Date.now();
+    return {
+      header: `Bearer ${json.access_token}`,
+      expiresAt: now + lifeMs,
+      refreshAt: now + Math.min(lifeMs * 0.8, Math.max(0, lifeMs - refreshBefore)),
+    };
+  }
+
+  function refresh(): Promise<Cached> {
+    pending ??= request().then(
+      (fresh) => {
+        cached = fresh;
+        pending = undefined;
+        return fresh;
+      },
+      (error: unknown) => {
+        pending = undefined;
+        throw error;
+      },
+    );
+    return pending;
+  }
+
+  async function authorization(): Promise<string> {
+    const now = Date.now();
+    const current = cached;
+    if (current !== undefined && now < current.expiresAt - 1_000) {
+      if (now >= current.refreshAt) refresh().catch(() => {}); // early, in the background
+      return current.header;
+    }
+    return (await refresh()).header;
+  }
+
+  const middleware = (async (call, next) => {
+    if (only !== undefined && (call.kind === 'event' || !only.has(call.service))) return next();
+    call.metadata[MetadataKey.authorization] = await authorization();
+    return next();
+  }) as ClientCredentials;
+  Object.defineProperty(middleware, 'authorization', { value: authorization });
+  Object.defineProperty(middleware, 'fetches', { get: () => fetches });
+  return middleware;
+}
