@@ -3,9 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, DeclarationError, defineContract, On, Rpc, Service } from '@wharf/core';
+import { createApp, defineContract, On, Rpc, Service } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { problemsOf } from './problems.js';
 
 const users = defineContract({
   name: 'users',
@@ -17,16 +18,6 @@ const users = defineContract({
   },
 });
 
-function declarationProblems(make: () => unknown): readonly string[] {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeclarationError);
-    return (error as DeclarationError).problems;
-  }
-  throw new Error('expected a DeclarationError');
-}
-
 describe('start-up errors that say what to do', () => {
   it('a contract method left unimplemented is a start-up error listing the missing methods', () => {
     @Service(users)
@@ -36,7 +27,7 @@ describe('start-up errors that say what to do', () => {
         return { name: `user ${id}` };
       }
     }
-    expect(declarationProblems(() => createApp({ services: [new Users()] }))).toEqual([
+    expect(problemsOf(() => createApp({ services: [new Users()] }))).toEqual([
       'Users: @Service(users) leaves contract methods list, remove unimplemented (callers would get UNIMPLEMENTED); add @Rpc(users.methods.list), @Rpc(users.methods.remove)',
     ]);
   });
@@ -47,7 +38,7 @@ describe('start-up errors that say what to do', () => {
       @On('users.created', { input: z.object({}) })
       async created() {}
     }
-    expect(declarationProblems(() => createApp({ services: [Users] }))).toEqual([
+    expect(problemsOf(() => createApp({ services: [Users] }))).toEqual([
       'Users is the class, not an instance: pass new Users() in services',
     ]);
   });
@@ -55,7 +46,7 @@ describe('start-up errors that say what to do', () => {
   it('standard decorators (no experimentalDecorators) are named as such, not as "declares no handlers"', () => {
     // What TypeScript emits without experimentalDecorators: decorators called with a context object.
     const standard = { kind: 'method', name: 'get', static: false, private: false, addInitializer() {} };
-    expect(declarationProblems(() => (Rpc(users.methods.get) as (...args: unknown[]) => void)(() => {}, standard))[0]).toMatch(
+    expect(problemsOf(() => (Rpc(users.methods.get) as (...args: unknown[]) => void)(() => {}, standard))[0]).toMatch(
       /^@Rpc on get: Wharf's decorators are TypeScript's legacy \("experimental"\) decorators: set "experimentalDecorators": true/,
     );
   });

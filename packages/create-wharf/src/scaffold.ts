@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 /** The templates `create-wharf` knows, by name. */
 export const TEMPLATES = {
   service: 'one service over HTTP (and gRPC/AMQP by configuration), with a test that injects faults',
-  services: 'two services (users, orders) that find each other through a registry, one image for both',
+  services: 'two services (users, orders) behind a gateway, found through a registry; one image for all three',
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATES;

@@ -133,12 +133,20 @@ describe.concurrent('npm create wharf', () => {
     {
       template: 'services',
       tests: /Tests\s+3 passed \(3\)/,
-      ports: async () => ({ USERS_PORT: String(await freePort()), ORDERS_PORT: String(await freePort()) }),
+      ports: async () => ({
+        USERS_PORT: String(await freePort()),
+        ORDERS_PORT: String(await freePort()),
+        GATEWAY_PORT: String(await freePort()),
+      }),
       call: async (env: Record<string, string>) => {
         await waitForHttp(`http://127.0.0.1:${env.USERS_PORT}/health/ready`);
         await waitForHttp(`http://127.0.0.1:${env.ORDERS_PORT}/health/ready`);
-        // orders.place calls users.get over HTTP, found through the registry.
-        const answer = await post(`http://127.0.0.1:${env.ORDERS_PORT}/v1/orders/place`, { userId: 1, item: 'book', total: 120 });
+        const gateway = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+        await waitForHttp(`${gateway}/health/ready`);
+        const paths = Object.keys(((await (await fetch(`${gateway}/openapi.json`)).json()) as { paths: object }).paths).sort();
+        expect(paths).toEqual(['/v1/orders/place', '/v1/users/get']);
+        // Through the gateway: orders.place calls users.get over HTTP, both found through the registry.
+        const answer = await post(`${gateway}/v1/orders/place`, { userId: 1, item: 'book', total: 120 });
         return [answer, { status: 200, body: { orderId: 1, customer: 'Ada' } }];
       },
     },
