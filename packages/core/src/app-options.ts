@@ -3,7 +3,7 @@ import type { Balancer } from './balancer.js';
 import type { RequestLogOptions } from './middleware/request-log.js';
 import type { ClientMiddleware, EndpointMiddleware, ServerMiddleware, ServerMiddlewareEntry } from './pipeline.js';
 import type { Registry } from './registry.js';
-import type { Transport } from './transport.js';
+import type { Transport, TransportObserver } from './transport.js';
 
 /** The built-in server middleware, for reordering in `middleware.server`. */
 export interface ServerBuiltins {
@@ -28,6 +28,13 @@ export interface ShutdownOptions {
   readonly exit?: boolean;
 }
 
+/** Who an app is, for a logger built once the app has its instance id. */
+export interface AppIdentity {
+  readonly name: string;
+  /** Unique per running app; the prefix of the ids it registers. */
+  readonly instanceId: string;
+}
+
 /** What `createApp` takes. */
 export interface AppOptions {
   /** Names the app in logs and as the emitter of events sent outside handlers; default `wharf`. */
@@ -49,8 +56,13 @@ export interface AppOptions {
     readonly server?: readonly ServerMiddlewareEntry[] | ((builtins: ServerBuiltins) => readonly ServerMiddlewareEntry[]);
     readonly client?: readonly ClientMiddleware[] | ((builtins: ClientBuiltins) => readonly ClientMiddleware[]);
   };
-  /** A pino logger or pino options; default: pino at `LOG_LEVEL` or `info`. */
-  readonly logger?: Logger | LoggerOptions;
+  /**
+   * A pino logger, pino options, or a function building the logger from the app's name and
+   * instance id (e.g. an ECS logger naming the instance); default: pino at `LOG_LEVEL` or `info`.
+   */
+  readonly logger?: Logger | LoggerOptions | ((app: AppIdentity) => Logger);
+  /** Told what the transports do below the pipelines (refusals, event retries, dead letters), e.g. for metrics. */
+  readonly observers?: readonly TransportObserver[];
   /** Validate handler outputs against their schemas; default false. */
   readonly validateOutput?: boolean;
   /** Timeout of calls whose caller set none; default 30 000 ms. `null` for none. */

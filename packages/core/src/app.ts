@@ -9,7 +9,7 @@ import { checkServices } from './checks.js';
 import { bindClient } from './context.js';
 import type { MethodsOf } from './contract.js';
 import { throwIfProblems } from './declaration-error.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, LOCAL, type LocalHost } from './dispatcher.js';
 import type { Endpoint, EventEndpoint, EventRef, RpcRef, ServiceDefinition } from './endpoint.js';
 import { endpointsProblems } from './endpoints-check.js';
 import { WharfError } from './errors.js';
@@ -18,8 +18,9 @@ import { MemoryNetwork, memoryTransport } from './memory-transport.js';
 import { requestLog } from './middleware/request-log.js';
 import { resolve } from './middleware/resolve.js';
 import { validation } from './middleware/validation.js';
-import { Outbound, send } from './outbound.js';
-import { type ClientMiddleware, compose, type ServerMiddlewareEntry } from './pipeline.js';
+import { combineObservers } from './observer.js';
+import { Outbound, SEND } from './outbound.js';
+import { type ClientMiddleware, chain, type ServerMiddlewareEntry } from './pipeline.js';
 import { Readiness } from './readiness.js';
 import { memoryRegistry, type Registry, type ServiceInstance } from './registry.js';
 import { toServiceDefinition } from './service.js';
@@ -83,7 +84,12 @@ class WharfApp implements App {
     this.#options = options;
     this.name = options.name ?? 'wharf';
     this.instanceId = `${this.name}-${randomBytes(4).toString('hex')}`;
-    this.logger = createLogger(this.name, options.logger, logDefaults);
+    const logger = options.logger;
+    this.logger = createLogger(
+      this.name,
+      typeof logger === 'function' ? logger({ name: this.name, instanceId: this.instanceId }) : logger,
+      logDefaults,
+    );
     this.#readiness = new Readiness(this.logger);
     this.services = (options.services ?? []).map(toServiceDefinition);
     checkServices(this.services);
@@ -98,18 +104,20 @@ class WharfApp implements App {
     this.#memory = given.find((t) => t.name === 'memory') ?? memoryTransport({ network: new MemoryNetwork() });
     this.#transports = names.has('memory') ? given : [...given, this.#memory];
     this.#bus = this.#transports.find((t) => t.publish !== undefined);
+    const observer = combineObservers(options.observers ?? []);
     for (const transport of this.#transports) {
       transport.attach?.({
         appName: this.name,
         instanceId: this.instanceId,
         logger: this.logger.child({ transport: transport.name }),
+        observer,
       });
     }
     this.#registry = options.registry ?? memoryRegistry();
     this.#ownsRegistry = options.registry === undefined;
     this.#advertiser = new Advertiser(this.#registry, this.logger, () => this.#instances());
 
-    const client = compose(this.#clientMiddleware(), send);
+    const client = chain(this.#clientMiddleware(), SEND);
     const timeout = options.defaultTimeoutMs === undefined ? DEFAULT_TIMEOUT_MS : (options.defaultTimeoutMs ?? undefined);
     this.#outbound = new Outbound({ logger: this.logger, pipeline: client, appName: this.name, defaultTimeoutMs: timeout });
     const server = this.#serverMiddleware();
@@ -191,7 +199,9 @@ class WharfApp implements App {
   #host(transport: Transport): TransportHost {
     const app = this;
     const subscriptions: EventEndpoint[] = transport === this.#bus ? this.services.flatMap((s) => s.events) : [];
-    return {
+    const host: LocalHost = {
+      // Only the in-memory transport runs calls of this process straight into the dispatcher.
+      [LOCAL]: transport === this.#memory ? this.#dispatcher : undefined,
       services: this.services,
       rpcs: this.services.flatMap((s) => s.rpcs),
       subscriptions,
@@ -205,6 +215,7 @@ class WharfApp implements App {
       idle: (signal) => this.#idle(signal),
       health: () => this.health(),
     };
+    return host;
   }
 
   start(): Promise<void> {
@@ -322,7 +333,7 @@ class WharfApp implements App {
   client<C extends MethodsOf>(contract: C): Client<C> {
     let client = this.#clients.get(contract);
     if (client === undefined) {
-      client = bindClient(contract, (ref, input, options) => this.#outbound.call(ref, input, options, undefined));
+      client = bindClient(contract, this.#outbound, undefined);
       this.#clients.set(contract, client);
     }
     return client as Client<C>;

@@ -8,12 +8,16 @@ export interface Balancer {
 
 /** Round robin over the candidates: the default balancer. */
 export function roundRobin(): Balancer {
-  let next = 0;
-  return {
-    pick(instances) {
-      if (instances.length === 0) return undefined;
-      next = (next + 1) % 0x7fffffff;
-      return instances[next % instances.length];
-    },
-  };
+  return new RoundRobin();
+}
+
+// A class, not an object of closures: every app's picks then run the same method (see Layer).
+class RoundRobin implements Balancer {
+  #next = 0;
+
+  pick(instances: readonly ServiceInstance[]): ServiceInstance | undefined {
+    if (instances.length === 0) return undefined;
+    this.#next = (this.#next + 1) % 0x7fffffff;
+    return instances[this.#next % instances.length];
+  }
 }

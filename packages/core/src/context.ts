@@ -4,6 +4,7 @@ import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } 
 import type { MethodsOf } from './contract.js';
 import type { Endpoint, EventRef, RpcRef } from './endpoint.js';
 import { WharfError } from './errors.js';
+import { deadlineAfter, type Epoch } from './lazy-deadline.js';
 import type { Metadata } from './metadata.js';
 import type { Abortable } from './stream.js';
 import type { EventInfo, InboundRequest, ResponseChannel } from './transport.js';
@@ -80,16 +81,13 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   listed = false;
   readonly endpoint: Endpoint;
   input: unknown;
-  readonly service: string;
-  readonly method: string;
   readonly transport: string;
   readonly requestId: string;
   readonly metadata: Metadata;
-  readonly deadline: number | undefined;
   readonly response: ResponseChannel;
   readonly event: EventInfo | undefined;
   readonly #runtime: Runtime;
-  readonly #transportSignal: AbortSignal | undefined;
+  #transportSignal: AbortSignal | undefined;
   #controller: AbortController | undefined;
   #reason: WharfError | undefined;
   // Almost every call has at most one abort listener (the deadline middleware): a single slot
@@ -101,20 +99,61 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   #clients: Map<MethodsOf, unknown> | undefined;
   #unlink: (() => void) | undefined;
   #cancellable = false;
+  // The caller's promise, when the call can end before its handler does (see Dispatcher): an
+  // abort rejects it at once, with the reason mapped as the caller's transport maps errors.
+  #reject: ((reason: unknown) => void) | undefined;
+  #mapError: ((reason: unknown) => unknown) | undefined;
+  #deadline: number | undefined;
+  // While set, the deadline is pending (see lazy-deadline.ts): `#pendingMs` (> 0) from this epoch's end.
+  #epoch: Epoch | undefined;
+  readonly #pendingMs: number;
 
-  constructor(runtime: Runtime, endpoint: Endpoint, payload: unknown, request: InboundRequest, requestId: string) {
+  /** `request` is the transport's inbound request; absent for a call from this process (the in-memory transport). */
+  constructor(
+    runtime: Runtime,
+    endpoint: Endpoint,
+    payload: unknown,
+    metadata: Metadata,
+    requestId: string,
+    deadline: number | undefined,
+    epoch: Epoch | undefined,
+    pendingMs: number,
+    request: InboundRequest | undefined,
+  ) {
     this.#runtime = runtime;
     this.endpoint = endpoint;
     this.input = payload;
-    this.service = endpoint.service;
-    this.method = endpoint.name;
-    this.transport = request.transport;
+    this.transport = request === undefined ? 'memory' : request.transport;
     this.requestId = requestId;
-    this.metadata = request.metadata;
-    this.deadline = request.deadline;
-    this.response = request.response ?? NO_RESPONSE;
-    this.event = request.event;
-    const signal = request.signal;
+    this.metadata = metadata;
+    this.#deadline = deadline;
+    this.#epoch = epoch;
+    this.#pendingMs = pendingMs;
+    this.response = request?.response ?? NO_RESPONSE;
+    this.event = request?.event;
+  }
+
+  get deadline(): number | undefined {
+    const epoch = this.#epoch;
+    if (epoch !== undefined) {
+      this.#deadline = deadlineAfter(epoch, this.#pendingMs);
+      this.#epoch = undefined;
+    }
+    return this.#deadline;
+  }
+
+  /** @internal Whether the call has a deadline, pending or not (reading this fixes nothing). */
+  get bounded(): boolean {
+    return this.#deadline !== undefined || this.#epoch !== undefined;
+  }
+
+  /** @internal The deadline unless it is pending (reading this fixes nothing). */
+  get fixedDeadline(): number | undefined {
+    return this.#deadline;
+  }
+
+  /** Follows the caller's cancellation, given as a signal or as a transport's `onCancel`. */
+  follow(signal: AbortSignal | undefined, onCancel: InboundRequest['onCancel']): void {
     this.#transportSignal = signal;
     if (signal !== undefined) {
       const cancelled = () => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call'));
@@ -123,14 +162,23 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
         signal.addEventListener('abort', cancelled, { once: true });
         this.#unlink = () => signal.removeEventListener('abort', cancelled);
       }
-    } else if (request.onCancel !== undefined) {
+    } else if (onCancel !== undefined) {
       this.#cancellable = true;
-      this.#unlink = request.onCancel(() => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call')));
+      this.#unlink = onCancel(() => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call')));
     }
   }
 
   get side(): 'server' {
     return 'server';
+  }
+
+  // Derived rather than stored: fewer fields to fill on every request.
+  get service(): string {
+    return this.endpoint.service;
+  }
+
+  get method(): string {
+    return this.endpoint.name;
   }
 
   get kind(): 'rpc' | 'event' {
@@ -172,12 +220,21 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   }
 
   remainingMs(): number {
-    return this.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.deadline - Date.now());
+    const at = this.deadline;
+    return at === undefined ? Number.POSITIVE_INFINITY : Math.max(0, at - Date.now());
+  }
+
+  /** @internal Has an abort reject the caller's promise with the reason (mapped by `mapError`). */
+  answer(reject: (reason: unknown) => void, mapError: ((reason: unknown) => unknown) | undefined): void {
+    this.#reject = reject;
+    this.#mapError = mapError;
   }
 
   abort(reason: WharfError): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
+    const reject = this.#reject;
+    if (reject !== undefined) reject(this.#mapError === undefined ? reason : this.#mapError(reason));
     this.#controller?.abort(reason);
     const first = this.#listener;
     const more = this.#moreListeners;
@@ -219,7 +276,7 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
     this.#clients ??= new Map();
     let client = this.#clients.get(contract);
     if (client === undefined) {
-      client = bindClient(contract, (ref, input, options) => this.#runtime.call(ref, input, options, this));
+      client = bindClient(contract, this.#runtime, this);
       this.#clients.set(contract, client);
     }
     return client as Client<C>;
@@ -232,14 +289,11 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
 
 function noop(): void {}
 
-/** Builds a typed client whose methods forward to `call`. */
-export function bindClient<C extends MethodsOf>(
-  contract: C,
-  call: (ref: RpcRef, input: unknown, options: CallOptions | undefined) => unknown,
-): Client<C> {
+/** Builds a typed client whose methods call through `runtime`, on behalf of `parent` when set. */
+export function bindClient<C extends MethodsOf>(contract: C, runtime: Runtime, parent: ServerCallImpl | undefined): Client<C> {
   const client: Record<string, unknown> = {};
   for (const [key, ref] of Object.entries(contract.methods)) {
-    client[key] = (input: unknown, options?: CallOptions) => call(ref, input, options);
+    client[key] = (input: unknown, options?: CallOptions) => runtime.call(ref, input, options, parent);
   }
   return Object.freeze(client) as Client<C>;
 }

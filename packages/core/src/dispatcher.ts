@@ -1,26 +1,19 @@
 import { CallList } from './call-list.js';
-import { type Runtime, type ServerCall, ServerCallImpl } from './context.js';
-import { type Endpoint, hasOutputStream, type ServiceDefinition } from './endpoint.js';
-import { WharfError } from './errors.js';
+import { type Runtime, ServerCallImpl } from './context.js';
+import { copyOutput } from './copy.js';
+import type { Endpoint, ServiceDefinition } from './endpoint.js';
+import { throughWire, WharfError } from './errors.js';
 import { IdleGate, MAX_TIMER_MS } from './idle-gate.js';
-import { acceptRequestId, MetadataKey } from './metadata.js';
-import { compose, forEndpoint, type ServerMiddlewareEntry } from './pipeline.js';
+import { type Epoch, type EpochWatcher, ended, watchEpoch } from './lazy-deadline.js';
+import { acceptRequestId, MetadataKey, newRequestId } from './metadata.js';
+import { issuedClock } from './outbound.js';
+import { OutboundRpc } from './outbound-call.js';
+import { type ServerMiddlewareEntry, settled } from './pipeline.js';
+import { capture, captured, expired, expiredBefore, type Route, routeFor, stopped } from './route.js';
 import { wrapStream } from './stream.js';
-import type { InboundRequest } from './transport.js';
+import type { InboundRequest, OutboundCall } from './transport.js';
 
-interface Route {
-  readonly run: (call: ServerCall) => Promise<unknown>;
-  readonly streams: boolean;
-}
-
-function invokeHandler(call: ServerCall): Promise<unknown> {
-  const result = call.endpoint.handler(call.input as never, call);
-  return result instanceof Promise ? result : Promise.resolve(result);
-}
-
-function expired(call: ServerCall): WharfError {
-  return new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded while handling ${call.service}.${call.method}`);
-}
+export { LOCAL, type LocalHost, type Route } from './route.js';
 
 /**
  * Runs endpoints through the server pipeline: composed once per endpoint at start-up, one
@@ -38,7 +31,7 @@ function expired(call: ServerCall): WharfError {
  * sweep aborts what expired and re-arms for the next earliest. A request only re-arms the timer
  * when its deadline is earlier than the one armed.
  */
-export class Dispatcher {
+export class Dispatcher implements EpochWatcher {
   readonly #runtime: Runtime;
   readonly #routes = new Map<Endpoint, Route>();
   readonly #inFlight = new CallList<ServerCallImpl>();
@@ -46,15 +39,16 @@ export class Dispatcher {
   #closed = false;
   #sweepAt = Number.POSITIVE_INFINITY;
   #sweepTimer: NodeJS.Timeout | undefined;
+  // The current epoch, once a call with a deadline pending in it was admitted, and the soonest
+  // timeout among those calls (see lazy-deadline.ts).
+  #watching: Epoch | undefined;
+  #soonestPendingMs = Number.POSITIVE_INFINITY;
 
   constructor(runtime: Runtime, services: readonly ServiceDefinition[], middleware: readonly ServerMiddlewareEntry[]) {
     this.#runtime = runtime;
     for (const service of services) {
       for (const endpoint of [...service.rpcs, ...service.events]) {
-        this.#routes.set(endpoint, {
-          run: compose(forEndpoint(middleware, endpoint), invokeHandler),
-          streams: endpoint.kind === 'rpc' && hasOutputStream(endpoint.stream),
-        });
+        this.#routes.set(endpoint, routeFor(endpoint, middleware));
       }
     }
   }
@@ -64,48 +58,156 @@ export class Dispatcher {
     return this.#inFlight.size;
   }
 
+  /** @internal The route of an endpoint this app serves. */
+  route(endpoint: Endpoint): Route | undefined {
+    return this.#routes.get(endpoint);
+  }
+
   readonly dispatch = (endpoint: Endpoint, payload: unknown, request: InboundRequest): Promise<unknown> => {
     const route = this.#routes.get(endpoint);
     if (route === undefined) {
       return Promise.reject(new WharfError('UNIMPLEMENTED', `${endpoint.fullName} is not served by this app`));
     }
-    if (this.#closed) return Promise.reject(new WharfError('UNAVAILABLE', 'The server has stopped; retry on another instance'));
+    if (this.#closed) return Promise.reject(stopped());
     // Refused before a call object exists: it would subscribe to the caller's cancellation.
-    if (request.deadline !== undefined && request.deadline <= Date.now()) {
-      return Promise.reject(new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded before ${endpoint.fullName} started`));
-    }
+    if (request.deadline !== undefined && request.deadline <= Date.now()) return Promise.reject(expiredBefore(endpoint));
     const requestId = request.requestId ?? acceptRequestId(request.metadata[MetadataKey.requestId]);
-    const call = new ServerCallImpl(this.#runtime, endpoint, payload, request, requestId);
+    const { metadata, deadline } = request;
+    const call = new ServerCallImpl(this.#runtime, endpoint, payload, metadata, requestId, deadline, undefined, 0, request);
+    return this.#start(route, call, request.signal, request.onCancel);
+  };
+
+  /**
+   * @internal Runs a unary call from a client pipeline of this process, as `dispatch` would for
+   * the in-memory transport's request, and answers with a copy of the output or the error rebuilt
+   * from its wire form in the same step that ends the call (a promise hop fewer than a `.then` in
+   * the transport).
+   */
+  local(endpoint: Endpoint, route: Route, input: unknown, call: OutboundCall): Promise<unknown> {
+    if (this.#closed) return Promise.reject(throughWire(stopped()));
+    const outbound = call instanceof OutboundRpc ? call : undefined;
+    let epoch = outbound?.epoch;
+    let deadline: number | undefined;
+    let pendingMs = 0;
+    // One that has ended (the call waited in client middleware) is known: check it as any other.
+    if (epoch !== undefined && ended(epoch)) epoch = undefined;
+    if (epoch !== undefined) {
+      // A deadline pending in the current epoch is a positive timeout from a moment not yet past:
+      // it cannot have expired. It stays pending here too, fixed when the caller's is.
+      pendingMs = (outbound as OutboundRpc).pendingMs;
+      if (this.#watching !== epoch) {
+        this.#watching = epoch;
+        this.#soonestPendingMs = pendingMs;
+        watchEpoch(this);
+      } else if (pendingMs < this.#soonestPendingMs) this.#soonestPendingMs = pendingMs;
+    } else {
+      deadline = call.deadline;
+      const clock = outbound === undefined ? undefined : issuedClock(outbound);
+      if (deadline !== undefined && deadline <= (clock ?? Date.now())) {
+        return Promise.reject(throughWire(expiredBefore(endpoint)));
+      }
+    }
+    const metadata = call.metadata;
+    // Set by the caller's own process (generated, or given by its code): nothing to sanitise.
+    const requestId = metadata[MetadataKey.requestId] ?? newRequestId();
+    const server = new ServerCallImpl(this.#runtime, endpoint, input, metadata, requestId, deadline, epoch, pendingMs, undefined);
+    return this.#startLocal(route, server, call.signal);
+  }
+
+  /**
+   * @internal The epoch of pending deadlines admitted since `watchEpoch` ended: the soonest of
+   * them is due `#soonestPendingMs` after `end`, and the sweep must not miss it.
+   */
+  epochEnded(end: number): void {
+    this.#watching = undefined;
+    const at = end + this.#soonestPendingMs;
+    if (at < this.#sweepAt && !this.#closed) this.#armSweep(at);
+  }
+
+  #start(
+    route: Route,
+    call: ServerCallImpl,
+    signal: AbortSignal | undefined,
+    onCancel: InboundRequest['onCancel'],
+  ): Promise<unknown> {
+    call.follow(signal, onCancel);
     if (call.abortReason !== undefined) {
       // The caller went away before we began: answer, and run nothing on its behalf.
       call.release();
       return Promise.reject(call.abortReason);
     }
-    this.#inFlight.add(call);
-    this.#gate.enter();
-
+    this.#admit(call);
     // Nothing can abort the call early: no deadline, no caller cancellation. Skip the race.
-    if (call.deadline === undefined && request.signal === undefined && request.onCancel === undefined) {
-      return route.run(call).then(
-        (result) => (route.streams ? this.#stream(call, result) : this.#finish(call, result)),
-        (error: unknown) => {
-          this.#finish(call, undefined);
-          throw this.#normalise(call, error);
+    if (!call.bounded && signal === undefined && onCancel === undefined) {
+      return settled(route.top, call).then(
+        (result) => this.#done(route, call, result),
+        (cause: unknown) => {
+          throw this.#failed(call, cause);
         },
       );
     }
-    if (call.deadline !== undefined && call.deadline < this.#sweepAt) this.#armSweep(call.deadline);
-    return new Promise((resolve, reject) => {
-      call.onAbort(reject);
-      route.run(call).then(
-        (result) => resolve(route.streams ? this.#stream(call, result) : this.#finish(call, result)),
-        (error: unknown) => {
-          this.#finish(call, undefined);
-          reject(this.#normalise(call, error));
+    // The caller's promise, settled by whichever comes first: the pipeline, or an abort.
+    const answer = new Promise(capture);
+    const resolve = captured.resolve;
+    const reject = captured.reject;
+    call.answer(reject, undefined);
+    settled(route.top, call).then(
+      (result) => resolve(this.#done(route, call, result)),
+      (cause: unknown) => reject(this.#failed(call, cause)),
+    );
+    return answer;
+  }
+
+  // `#start` for `local`, apart so that each keeps its calls monomorphic: unary only, answers
+  // mapped as they cross back to the caller.
+  #startLocal(route: Route, call: ServerCallImpl, signal: AbortSignal | undefined): Promise<unknown> {
+    call.follow(signal, undefined);
+    if (call.abortReason !== undefined) {
+      call.release();
+      return Promise.reject(throughWire(call.abortReason));
+    }
+    this.#admit(call);
+    if (!call.bounded && signal === undefined) {
+      return settled(route.top, call).then(
+        (result) => copyOutput(this.#finish(call, result)),
+        (cause: unknown) => {
+          throw throughWire(this.#failed(call, cause));
         },
       );
-    });
-  };
+    }
+    const answer = new Promise(capture);
+    const resolve = captured.resolve;
+    const reject = captured.reject;
+    call.answer(reject, throughWire);
+    settled(route.top, call).then(
+      (result) => {
+        try {
+          resolve(copyOutput(this.#finish(call, result)));
+        } catch (cause) {
+          reject(cause);
+        }
+      },
+      (cause: unknown) => reject(throughWire(this.#failed(call, cause))),
+    );
+    return answer;
+  }
+
+  // A pending deadline arms the sweep when its epoch ends (epochEnded).
+  #admit(call: ServerCallImpl): void {
+    this.#inFlight.add(call);
+    this.#gate.enter();
+    const at = call.fixedDeadline;
+    if (at !== undefined && at < this.#sweepAt) this.#armSweep(at);
+  }
+
+  #done(route: Route, call: ServerCallImpl, result: unknown): unknown {
+    return route.streams ? this.#stream(call, result) : this.#finish(call, result);
+  }
+
+  #failed(call: ServerCallImpl, cause: unknown): WharfError {
+    this.#finish(call, undefined);
+    return this.#normalise(call, cause);
+  }
 
   #armSweep(at: number): void {
     if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);

@@ -205,3 +205,8 @@ export function toWharfError(error: unknown, internalMessage = 'Internal error')
   if (WharfError.is(error)) return error;
   return new WharfError('INTERNAL', internalMessage, undefined, { cause: error });
 }
+
+/** @internal The error rebuilt from its wire form, exactly as a remote caller would receive it. */
+export function throughWire(error: unknown): WharfError {
+  return WharfError.fromWire(toWharfError(error).toWire());
+}

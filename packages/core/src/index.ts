@@ -2,7 +2,7 @@
 // @wharf/core/transport (src/spi.ts).
 export type { Logger, LoggerOptions } from 'pino';
 export { type App, createApp } from './app.js';
-export type { AppOptions, ClientBuiltins, ServerBuiltins, ShutdownOptions } from './app-options.js';
+export type { AppIdentity, AppOptions, ClientBuiltins, ServerBuiltins, ShutdownOptions } from './app-options.js';
 export { type Balancer, roundRobin } from './balancer.js';
 export type { Caller, CallInput, CallOptions, CallResult, Client, ClientMethod, EmitOptions } from './caller.js';
 export type { Call, ClientCall, EventCall, RpcCall } from './client-call.js';
@@ -70,5 +70,14 @@ export {
 } from './service.js';
 // Types the user API refers to (App.state, ctx.event, ctx.response, AppOptions.transports,
 // App.dispatch); the rest of the transport SPI is in @wharf/core/transport.
-export type { AppHealth, AppState, EventInfo, InboundRequest, ResponseChannel, Transport } from './transport.js';
+export type {
+  AppHealth,
+  AppState,
+  EventDelivery,
+  EventInfo,
+  InboundRequest,
+  ResponseChannel,
+  Transport,
+  TransportObserver,
+} from './transport.js';
 export { fieldViolations, parseOrThrow, type Schema } from './validation.js';

@@ -1,116 +1,30 @@
-import { randomBytes } from 'node:crypto';
-import { copyValue } from './copy.js';
-import { type EventEndpoint, hasInputStream, hasOutputStream, type RpcEndpoint, type RpcRef, STREAM_KINDS } from './endpoint.js';
-import { toWharfError, WharfError } from './errors.js';
+import { assertSendable, copyOutput, copyValue } from './copy.js';
+import { LOCAL, type LocalHost, type Route } from './dispatcher.js';
+import { hasInputStream, hasOutputStream, STREAM_KINDS, type StreamKind } from './endpoint.js';
+import { throughWire, toWharfError, WharfError } from './errors.js';
+import { type Member, MemoryNetwork, MemoryNode, type NodeOwner } from './memory-network.js';
 import { MetadataKey } from './metadata.js';
 import { fromIterable, mapStream, wrapStream } from './stream.js';
-import { matchTopic } from './topic.js';
 import type { InboundRequest, OutboundCall, OutboundEvent, Transport, TransportContext, TransportHost } from './transport.js';
 
-interface Member {
-  readonly endpoint: EventEndpoint;
-  readonly node: MemoryNode;
-}
+export { MemoryNetwork };
 
-interface Group {
-  readonly pattern: string;
-  readonly members: Member[];
-  next: number;
-}
-
-/** One app attached to a network. */
-interface MemoryNode {
-  readonly host: TransportHost;
-  readonly context: TransportContext;
-  /** The endpoint serving a method, or undefined; two major versions can be served side by side. */
-  endpoint(ref: RpcRef): RpcEndpoint | undefined;
-  /** Why it refuses new top-level calls (draining, closed), or undefined while it accepts them. */
-  refusal(): WharfError | undefined;
-  /** Counts an event delivery that has not reached the dispatcher yet, so close waits for it. */
-  pending(delta: 1 | -1): void;
+function copyStream(output: unknown): AsyncIterable<unknown> {
+  return wrapStream(mapStream(output as AsyncIterable<unknown>, copyOutput), { done() {}, mapError: throughWire });
 }
 
 /**
- * A set of apps in one process that reach each other in memory. Share one network (and one
- * registry) between apps to connect them; each app gets a fresh one by default.
+ * The input as the server receives it: a copy, unless the server's pipeline parses it into a
+ * fresh value before anything else reads it; then only what a copy would refuse is refused.
  */
-export class MemoryNetwork {
-  readonly id = randomBytes(6).toString('hex');
-  readonly #nodes = new Map<string, MemoryNode>();
-  readonly #prefix = `memory://${this.id}/`;
-  // One group per service and handler: every handler whose pattern matches gets each event
-  // once, and the instances of one service share the work, as with a broker's queues.
-  readonly #groups = new Map<string, Group>();
-
-  attach(node: MemoryNode): string {
-    const address = `${this.#prefix}${node.context.instanceId}`;
-    this.#nodes.set(address, node);
-    for (const endpoint of node.host.subscriptions) {
-      const key = `${endpoint.service}:${endpoint.name}`;
-      let group = this.#groups.get(key);
-      if (group === undefined) {
-        group = { pattern: endpoint.pattern, members: [], next: 0 };
-        this.#groups.set(key, group);
-      }
-      group.members.push({ endpoint, node });
-    }
-    return address;
-  }
-
-  detach(node: MemoryNode): void {
-    this.#nodes.delete(`${this.#prefix}${node.context.instanceId}`);
-    for (const [key, group] of this.#groups) {
-      const kept = group.members.filter((m) => m.node !== node);
-      group.members.splice(0, group.members.length, ...kept);
-      if (kept.length === 0) this.#groups.delete(key);
-    }
-  }
-
-  node(address: string): MemoryNode | undefined {
-    return this.#nodes.get(address);
-  }
-
-  /** The members that receive an event: one per matching group, round robin within it. */
-  receivers(name: string): Member[] {
-    const out: Member[] = [];
-    for (const group of this.#groups.values()) {
-      if (group.members.length === 0 || !matchTopic(group.pattern, name)) continue;
-      group.next = (group.next + 1) % group.members.length;
-      out.push(group.members[group.next] as Member);
-    }
-    return out;
-  }
-}
-
-/** The error rebuilt from its wire form, exactly as a remote caller would receive it. */
-/** The error rebuilt from its wire form, exactly as a remote caller would receive it. */
-function toRemote(error: unknown): WharfError {
-  return WharfError.fromWire(toWharfError(error).toWire());
-}
-
-function throwRemote(error: unknown): never {
-  throw toRemote(error);
-}
-
-/** The output copied for the caller; a value that could not cross a network is the server's bug. */
-function copyOutput(output: unknown): unknown {
-  try {
-    return copyValue(output);
-  } catch (error) {
-    throw new WharfError('INTERNAL', `A handler returned a value that cannot be sent: ${(error as Error).message}`);
-  }
-}
-
-function copyStream(output: unknown): AsyncIterable<unknown> {
-  return wrapStream(mapStream(output as AsyncIterable<unknown>, copyOutput), { done() {}, mapError: toRemote });
-}
-
-function copyInput(call: OutboundCall): unknown {
+function inputFor(call: OutboundCall, route: Route | undefined): unknown {
   try {
     if (hasInputStream(call.ref.stream)) {
       return mapStream(fromIterable(call.input as AsyncIterable<unknown>), copyValue);
     }
-    return copyValue(call.input);
+    if (route?.copiesInput !== true) return copyValue(call.input);
+    assertSendable(call.input);
+    return call.input;
   } catch (error) {
     throw new WharfError('INVALID_ARGUMENT', `The input of ${call.ref.fullName} cannot be sent: ${(error as Error).message}`);
   }
@@ -128,148 +42,140 @@ export interface MemoryTransportOptions {
  * wire form. Events are delivered once per subscribing handler and not retried.
  */
 export function memoryTransport(options: MemoryTransportOptions = {}): Transport {
-  const network = options.network ?? new MemoryNetwork();
-  let self: MemoryNode | undefined;
-  let attached: TransportContext | undefined;
-  let closed = false;
-  let pendingEvents = 0;
-  let onSettled: (() => void) | undefined;
+  return new MemoryTransport(options.network ?? new MemoryNetwork());
+}
 
-  function deliver(member: Member, event: OutboundEvent, payload: unknown): void {
-    const { node, endpoint } = member;
-    const info = { id: event.id, name: event.name, emitter: event.emitter, timestamp: event.timestamp, attempt: 1 };
-    node.pending(1);
-    // Delivered on a later turn, as from a broker: the emitter never runs its subscribers' code.
-    setImmediate(() => {
-      node.host
-        .dispatch(endpoint, payload, {
-          transport: 'memory',
-          metadata: event.metadata,
-          requestId: event.metadata[MetadataKey.requestId],
-          deadline: undefined,
-          signal: undefined,
-          response: undefined,
-          event: info,
-        })
-        .catch((error: unknown) => {
-          node.context.logger.warn(
-            { err: toWharfError(error).toWire(), event: event.name, eventId: event.id, handler: endpoint.source },
-            'An event handler failed; the in-memory bus does not retry (the AMQP transport retries and dead-letters)',
-          );
-        });
-      node.pending(-1);
-    });
+// A class, not an object of closures: every app's calls then run the same methods (see Layer).
+class MemoryTransport implements Transport, NodeOwner {
+  readonly name = 'memory';
+  readonly streams: readonly StreamKind[] = STREAM_KINDS;
+  closed = false;
+  readonly #network: MemoryNetwork;
+  #self: MemoryNode | undefined;
+  #attached: TransportContext | undefined;
+  #pendingEvents = 0;
+  #onSettled: (() => void) | undefined;
+
+  constructor(network: MemoryNetwork) {
+    this.#network = network;
   }
 
-  return {
-    name: 'memory',
-    streams: STREAM_KINDS,
+  pending(delta: 1 | -1): void {
+    this.#pendingEvents += delta;
+    if (this.#pendingEvents === 0) this.#onSettled?.();
+  }
 
-    attach(context) {
-      attached = context;
-    },
+  attach(context: TransportContext): void {
+    this.#attached = context;
+  }
 
-    async listen(host) {
-      const context = attached;
-      if (context === undefined) throw new Error('The in-memory transport was not attached: pass it to createApp');
-      const byName = new Map(host.rpcs.map((endpoint) => [`${endpoint.fullName}@${endpoint.major}`, endpoint]));
-      // Cached per method reference: building and hashing a string key per call is measurable here.
-      const byRef = new WeakMap<RpcRef, RpcEndpoint | undefined>();
-      self = {
-        host,
-        context,
-        endpoint(ref) {
-          if (byRef.has(ref)) return byRef.get(ref);
-          const found = byName.get(`${ref.fullName}@${ref.major}`);
-          byRef.set(ref, found);
-          return found;
-        },
-        refusal() {
-          if (closed || host.state === 'draining' || host.state === 'stopped') {
-            return new WharfError('UNAVAILABLE', `${context.appName} is shutting down; retry on another instance`);
-          }
-          return undefined;
-        },
-        pending(delta) {
-          pendingEvents += delta;
-          if (pendingEvents === 0) onSettled?.();
-        },
-      };
-      return [network.attach(self)];
-    },
+  async listen(host: TransportHost): Promise<readonly string[]> {
+    const context = this.#attached;
+    if (context === undefined) throw new Error('The in-memory transport was not attached: pass it to createApp');
+    this.#self = new MemoryNode(host, context, (host as LocalHost)[LOCAL], this);
+    return [this.#network.attach(this.#self)];
+  }
 
-    reaches(address) {
-      return network.node(address) !== undefined;
-    },
+  reaches(address: string): boolean {
+    return this.#network.node(address) !== undefined;
+  }
 
-    call(call) {
-      const node = network.node(call.address);
-      if (node === undefined) {
-        return Promise.reject(
-          new WharfError('UNAVAILABLE', `Nothing listens at ${call.address} (stopped, or on another in-memory network)`),
-        );
-      }
-      const endpoint = node.endpoint(call.ref);
-      if (endpoint === undefined) {
-        return Promise.reject(
-          new WharfError('UNIMPLEMENTED', `${call.address} does not serve ${call.ref.fullName} v${call.ref.major}`),
-        );
-      }
-      // While draining, calls made by in-flight requests (they have a parent) are still served,
-      // so handlers can finish; new top-level calls are refused.
-      const refusal = call.parent === undefined ? node.refusal() : undefined;
-      if (refusal !== undefined) return Promise.reject(refusal);
-      let input: unknown;
-      try {
-        input = copyInput(call);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      const request: InboundRequest = {
+  call(call: OutboundCall): Promise<unknown> {
+    const node = this.#network.node(call.address);
+    if (node === undefined) {
+      return Promise.reject(
+        new WharfError('UNAVAILABLE', `Nothing listens at ${call.address} (stopped, or on another in-memory network)`),
+      );
+    }
+    const target = node.target(call.ref);
+    if (target === undefined) {
+      return Promise.reject(
+        new WharfError('UNIMPLEMENTED', `${call.address} does not serve ${call.ref.fullName} v${call.ref.major}`),
+      );
+    }
+    // While draining, calls made by in-flight requests (they have a parent) are still served,
+    // so handlers can finish; new top-level calls are refused.
+    const refusal = call.parent === undefined ? node.refusal() : undefined;
+    if (refusal !== undefined) return Promise.reject(refusal);
+    const { endpoint, route } = target;
+    let input: unknown;
+    try {
+      input = inputFor(call, route);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (route !== undefined && node.dispatcher !== undefined) {
+      return node.dispatcher.local(endpoint, route, input, call);
+    }
+    const request: InboundRequest = {
+      transport: 'memory',
+      metadata: call.metadata,
+      // Set by the caller's own process (generated, or given by its code): nothing to sanitise.
+      requestId: call.metadata[MetadataKey.requestId],
+      deadline: call.deadline,
+      signal: call.signal,
+      response: undefined,
+      event: undefined,
+    };
+    return node.host
+      .dispatch(endpoint, input, request)
+      .then(hasOutputStream(endpoint.stream) ? copyStream : copyOutput, (error: unknown) => {
+        throw throughWire(error);
+      });
+  }
+
+  async publish(event: OutboundEvent): Promise<void> {
+    if (this.closed) throw new WharfError('UNAVAILABLE', 'The in-memory event bus is closed');
+    let payload: unknown;
+    try {
+      payload = copyValue(event.payload);
+    } catch (error) {
+      throw new WharfError('INVALID_ARGUMENT', `The payload of event ${event.name} cannot be sent: ${(error as Error).message}`);
+    }
+    let first = true;
+    for (const member of this.#network.receivers(event.name)) {
+      deliver(member, event, first ? payload : copyValue(payload)); // each subscriber its own copy
+      first = false;
+    }
+  }
+
+  async close(signal: AbortSignal): Promise<void> {
+    // The app closes this transport last, after its dispatcher is idle; only event deliveries
+    // not yet handed to a dispatcher remain to wait for.
+    if (this.#pendingEvents > 0 && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        this.#onSettled = resolve;
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    this.closed = true;
+    if (this.#self !== undefined) this.#network.detach(this.#self);
+    this.#self = undefined;
+  }
+}
+
+function deliver(member: Member, event: OutboundEvent, payload: unknown): void {
+  const { node, endpoint } = member;
+  const info = { id: event.id, name: event.name, emitter: event.emitter, timestamp: event.timestamp, attempt: 1 };
+  node.owner.pending(1);
+  // Delivered on a later turn, as from a broker: the emitter never runs its subscribers' code.
+  setImmediate(() => {
+    node.host
+      .dispatch(endpoint, payload, {
         transport: 'memory',
-        metadata: call.metadata,
-        // Set by the caller's own process (generated, or given by its code): nothing to sanitise.
-        requestId: call.metadata[MetadataKey.requestId],
-        deadline: call.deadline,
-        signal: call.signal,
+        metadata: event.metadata,
+        requestId: event.metadata[MetadataKey.requestId],
+        deadline: undefined,
+        signal: undefined,
         response: undefined,
-        event: undefined,
-      };
-      return node.host
-        .dispatch(endpoint, input, request)
-        .then(hasOutputStream(endpoint.stream) ? copyStream : copyOutput, throwRemote);
-    },
-
-    async publish(event) {
-      if (closed) throw new WharfError('UNAVAILABLE', 'The in-memory event bus is closed');
-      let payload: unknown;
-      try {
-        payload = copyValue(event.payload);
-      } catch (error) {
-        throw new WharfError(
-          'INVALID_ARGUMENT',
-          `The payload of event ${event.name} cannot be sent: ${(error as Error).message}`,
+        event: info,
+      })
+      .catch((error: unknown) => {
+        node.context.logger.warn(
+          { err: toWharfError(error).toWire(), event: event.name, eventId: event.id, handler: endpoint.source },
+          'An event handler failed; the in-memory bus does not retry (the AMQP transport retries and dead-letters)',
         );
-      }
-      let first = true;
-      for (const member of network.receivers(event.name)) {
-        deliver(member, event, first ? payload : copyValue(payload)); // each subscriber its own copy
-        first = false;
-      }
-    },
-
-    async close(signal) {
-      // The app closes this transport last, after its dispatcher is idle; only event deliveries
-      // not yet handed to a dispatcher remain to wait for.
-      if (pendingEvents > 0 && !signal.aborted) {
-        await new Promise<void>((resolve) => {
-          onSettled = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-      }
-      closed = true;
-      if (self !== undefined) network.detach(self);
-      self = undefined;
-    },
-  };
+      });
+    node.owner.pending(-1);
+  });
 }

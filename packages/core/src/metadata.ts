@@ -36,11 +36,26 @@ export const PROPAGATED_KEYS: readonly string[] = [
 // than randomUUID on the hot path of an in-process call.
 const PREFIX = randomBytes(6).toString('base64url');
 let counter = 0;
+// In base 36 the counter is its high digits followed by two low ones. The low two come from a
+// table and the high part changes once in 1296 ids, so an id costs one concatenation instead of a
+// radix conversion (most of an id's cost on the in-process path). The ids are as they always were.
+const LOW = 36 * 36;
+const PADDED = Array.from({ length: LOW }, (_, n) => n.toString(36).padStart(2, '0'));
+let low = 0;
+let high = 0;
+let highPrefix = `${PREFIX}-`;
 
-/** A new request id, unique across processes. */
+/** A new request id, unique across processes: `<prefix>-<counter in base 36>`. */
 export function newRequestId(): string {
-  counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${PREFIX}-${counter.toString(36)}`;
+  // Not `% MAX_SAFE_INTEGER`: a modulo by a non-small integer is a floating-point call in V8.
+  if (++counter === Number.MAX_SAFE_INTEGER) counter = 0;
+  if (++low === LOW || counter === 0) {
+    high = Math.floor(counter / LOW);
+    low = counter - high * LOW;
+    highPrefix = `${PREFIX}-${high.toString(36)}`;
+  }
+  // Below 36², the id has no high part to pad against.
+  return high === 0 ? `${PREFIX}-${counter.toString(36)}` : highPrefix + (PADDED[low] as string);
 }
 
 // Characters allowed in an inbound request id: letters, digits and `_ . : @ / + = -`.

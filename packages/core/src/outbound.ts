@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { CallOptions, EmitOptions } from './caller.js';
-import type { ClientCall, EventCall, RpcCall } from './client-call.js';
+import type { ClientCall, EventCall } from './client-call.js';
 import type { Runtime, ServerCallImpl } from './context.js';
 import { type EventRef, hasOutputStream, type RpcRef } from './endpoint.js';
 import { WharfError } from './errors.js';
 import { eventKey } from './event-key.js';
 import { acceptRequestId, type Metadata, MetadataKey, newRequestId, propagate } from './metadata.js';
 import { eventNameProblem } from './names.js';
+import { OutboundRpc } from './outbound-call.js';
+import { type Layer, settled } from './pipeline.js';
 import { lazyStream } from './stream.js';
 import type { OutboundCall, OutboundEvent } from './transport.js';
 import { parseOrThrow } from './validation.js';
@@ -14,8 +16,8 @@ import { parseOrThrow } from './validation.js';
 /** What the outbound side of an app is built from. */
 export interface OutboundOptions {
   readonly logger: Logger;
-  /** The composed client pipeline, ending in `send`. */
-  readonly pipeline: (call: ClientCall) => Promise<unknown>;
+  /** The composed client pipeline, ending in `SEND`. */
+  readonly pipeline: Layer<ClientCall>;
   /** Emitter name of events published outside any handler. */
   readonly appName: string;
   /** Timeout for calls whose caller set none. */
@@ -26,7 +28,16 @@ export interface OutboundOptions {
  * The end of every client pipeline: hands the call to the transport `resolve` chose. Deadlines
  * are the transport's to enforce (it sends the remaining time and keeps its own timer).
  */
-export function send(call: ClientCall): Promise<unknown> {
+class Send implements Layer<ClientCall> {
+  run(call: ClientCall): Promise<unknown> {
+    return send(call);
+  }
+}
+
+/** The end of every client pipeline. */
+export const SEND: Layer<ClientCall> = new Send();
+
+function send(call: ClientCall): Promise<unknown> {
   if (call.signal?.aborted) return Promise.reject(new WharfError('CANCELLED', 'The call was cancelled before it was sent'));
   const transport = call.via;
   if (call.kind === 'rpc') {
@@ -60,20 +71,36 @@ function requestIdFor(parent: ServerCallImpl | undefined, explicit: Metadata | u
   return parent?.requestId ?? newRequestId();
 }
 
+// The call being issued right now. A transport that receives this same call before
+// `Outbound.call` returns (the in-memory one, through a synchronous client pipeline) knows no
+// time has passed since its deadline was computed, so it can check expiry against the clock
+// reading that deadline came from instead of reading the clock again.
+let issuing: OutboundRpc | undefined;
+
+/** The clock reading `call`'s deadline was computed from, while it is still being issued. */
+export function issuedClock(call: OutboundRpc): number | undefined {
+  return call === issuing ? call.clock : undefined;
+}
+
 /** The outbound half of an app: builds each call's context and runs the client pipeline. */
 export class Outbound implements Runtime {
   readonly logger: Logger;
   readonly #options: OutboundOptions;
+  #now: number | undefined;
 
   constructor(options: OutboundOptions) {
     this.#options = options;
     this.logger = options.logger;
   }
 
+  /** Sets `#now` to the clock when it had to be read, undefined otherwise. */
   #deadline(timeoutMs: number | undefined, deadline: number | undefined, parent: ServerCallImpl | undefined): number | undefined {
     let at = deadline;
+    this.#now = undefined;
     if (timeoutMs !== undefined) {
-      const fromTimeout = Date.now() + timeoutMs;
+      const now = Date.now();
+      this.#now = now;
+      const fromTimeout = now + timeoutMs;
       if (at === undefined || fromTimeout < at) at = fromTimeout;
     }
     const inherited = parent?.deadline;
@@ -81,28 +108,36 @@ export class Outbound implements Runtime {
     return at;
   }
 
+  #run(call: OutboundRpc): Promise<unknown> {
+    const outer = issuing;
+    issuing = call;
+    try {
+      return this.#options.pipeline.run(call);
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      issuing = outer;
+    }
+  }
+
   call(ref: RpcRef, input: unknown, options: CallOptions | undefined, parent: ServerCallImpl | undefined): unknown {
-    const metadata = propagate(parent?.metadata, options?.metadata);
-    metadata[MetadataKey.requestId] = requestIdFor(parent, options?.metadata);
-    const call: RpcCall = {
-      side: 'client',
-      kind: 'rpc',
-      ref,
-      service: ref.service,
-      method: ref.name,
-      input,
-      metadata,
-      deadline: this.#deadline(options?.timeoutMs ?? ref.timeoutMs ?? this.#options.defaultTimeoutMs, options?.deadline, parent),
-      signal: options?.signal ?? parent?.cancellation(),
-      parent,
-      address: options?.address,
-      transport: undefined,
-      via: undefined,
-      locals: {},
-    };
+    let metadata: Record<string, string>;
+    if (parent === undefined && options?.metadata === undefined) metadata = { 'x-request-id': newRequestId() };
+    else {
+      metadata = propagate(parent?.metadata, options?.metadata);
+      metadata[MetadataKey.requestId] = requestIdFor(parent, options?.metadata);
+    }
+    const timeoutMs = options?.timeoutMs ?? ref.timeoutMs ?? this.#options.defaultTimeoutMs;
+    // Only a timeout counting from now, with nothing sooner to respect, can start pending.
+    const pending = timeoutMs !== undefined && timeoutMs > 0 && options?.deadline === undefined && parent?.deadline === undefined;
+    const deadline = pending ? undefined : this.#deadline(timeoutMs, options?.deadline, parent);
+    const clock = pending ? undefined : this.#now;
+    const signal = options?.signal ?? parent?.cancellation();
+    const pendingMs = pending ? (timeoutMs as number) : 0;
+    const call = new OutboundRpc(ref, input, metadata, deadline, clock, pendingMs, signal, parent, options?.address);
     // Transports reject with WharfError by contract (docs/writing-a-transport.md); not wrapping
     // the promise again saves a microtask hop on every call.
-    const result = this.#options.pipeline(call);
+    const result = this.#run(call);
     return hasOutputStream(ref.stream) ? lazyStream(result as Promise<AsyncIterable<unknown>>) : result;
   }
 
@@ -149,6 +184,6 @@ export class Outbound implements Runtime {
       via: undefined,
       locals: {},
     };
-    return this.#options.pipeline(call) as Promise<void>;
+    return settled(this.#options.pipeline, call) as Promise<void>;
   }
 }

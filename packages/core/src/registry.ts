@@ -42,44 +42,53 @@ const EMPTY: readonly ServiceInstance[] = Object.freeze([]);
  * apps to let them find each other; seed it with remote instances to call fixed addresses.
  */
 export function memoryRegistry(seed: readonly ServiceInstance[] = []): Registry {
-  const byService = new Map<string, readonly ServiceInstance[]>();
-  const watchers = new Map<string, Set<(instances: readonly ServiceInstance[]) => void>>();
+  const registry = new MemoryRegistry();
+  for (const instance of seed) registry.add(instance);
+  return registry;
+}
 
-  function update(service: string, instances: readonly ServiceInstance[]): void {
-    if (instances.length === 0) byService.delete(service);
-    else byService.set(service, Object.freeze(instances));
-    for (const listener of watchers.get(service) ?? []) listener(byService.get(service) ?? EMPTY);
-  }
-  function add(instance: ServiceInstance): void {
-    const current = byService.get(instance.service) ?? EMPTY;
-    update(instance.service, [...current.filter((i) => i.id !== instance.id), Object.freeze({ ...instance })]);
-  }
-  for (const instance of seed) add(instance);
+// A class, not an object of closures: every app's lookups then run the same method (see Layer).
+class MemoryRegistry implements Registry {
+  readonly #byService = new Map<string, readonly ServiceInstance[]>();
+  readonly #watchers = new Map<string, Set<(instances: readonly ServiceInstance[]) => void>>();
 
-  return {
-    async register(instance) {
-      add(instance);
-    },
-    async deregister(id) {
-      for (const [service, instances] of byService) {
-        if (instances.some((i) => i.id === id))
-          update(
-            service,
-            instances.filter((i) => i.id !== id),
-          );
+  #update(service: string, instances: readonly ServiceInstance[]): void {
+    if (instances.length === 0) this.#byService.delete(service);
+    else this.#byService.set(service, Object.freeze(instances));
+    for (const listener of this.#watchers.get(service) ?? []) listener(this.#byService.get(service) ?? EMPTY);
+  }
+
+  add(instance: ServiceInstance): void {
+    const current = this.#byService.get(instance.service) ?? EMPTY;
+    this.#update(instance.service, [...current.filter((i) => i.id !== instance.id), Object.freeze({ ...instance })]);
+  }
+
+  async register(instance: ServiceInstance): Promise<void> {
+    this.add(instance);
+  }
+
+  async deregister(id: string): Promise<void> {
+    for (const [service, instances] of this.#byService) {
+      if (instances.some((i) => i.id === id)) {
+        this.#update(
+          service,
+          instances.filter((i) => i.id !== id),
+        );
       }
-    },
-    lookup(service) {
-      return byService.get(service) ?? EMPTY;
-    },
-    watch(service, listener) {
-      let set = watchers.get(service);
-      if (set === undefined) {
-        set = new Set();
-        watchers.set(service, set);
-      }
-      set.add(listener);
-      return () => set.delete(listener);
-    },
-  };
+    }
+  }
+
+  lookup(service: string): readonly ServiceInstance[] {
+    return this.#byService.get(service) ?? EMPTY;
+  }
+
+  watch(service: string, listener: (instances: readonly ServiceInstance[]) => void): () => void {
+    let set = this.#watchers.get(service);
+    if (set === undefined) {
+      set = new Set();
+      this.#watchers.set(service, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
 }

@@ -60,6 +60,7 @@ export {
   type AppHealth,
   type AppState,
   carriesStream,
+  type EventDelivery,
   type EventInfo,
   type InboundRequest,
   type OutboundCall,
@@ -68,5 +69,6 @@ export {
   type Transport,
   type TransportContext,
   type TransportHost,
+  type TransportObserver,
 } from './transport.js';
 export { fieldViolations, formatPath } from './validation.js';

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Context } from './context.js';
 import type { Endpoint, EventEndpoint, RpcEndpoint, RpcRef, ServiceDefinition, StreamKind } from './endpoint.js';
+import type { ErrorCode } from './errors.js';
 import type { Metadata } from './metadata.js';
 import type { RegistryStatus } from './registry.js';
 
@@ -109,6 +110,37 @@ export interface TransportContext {
   readonly instanceId: string;
   /** A pino logger tagged with the transport's name. */
   readonly logger: Logger;
+  /** Where to report what no middleware sees (refusals, retries, dead letters); every hook is safe to call. */
+  readonly observer: Required<TransportObserver>;
+}
+
+/** One event delivery a transport reports to its observer: the subscribing endpoint and the attempt. */
+export interface EventDelivery {
+  readonly transport: string;
+  /** The subscriber it was delivered to (its service and handler name label metrics, never the routing key). */
+  readonly endpoint: EventEndpoint;
+  /** 1 on first delivery, 2, 3, … on retries. */
+  readonly attempt: number;
+}
+
+/**
+ * What happens inside a transport, below the pipelines, reported for metrics: requests refused
+ * before they reached `dispatch`, and what the event bus did with each delivery. Given to
+ * `createApp({ observers })`; every hook is optional, called synchronously, and must not throw.
+ */
+export interface TransportObserver {
+  /** A request refused before dispatch: no route, a body too large or malformed, the server draining. */
+  requestRefused?(transport: string, code: ErrorCode): void;
+  /** An event delivery taken from the broker, before deduplication. */
+  eventReceived?(delivery: EventDelivery): void;
+  /** A delivery skipped because its id was seen already. */
+  eventDuplicate?(delivery: EventDelivery): void;
+  /** A failed delivery scheduled for another attempt. */
+  eventRetried?(delivery: EventDelivery): void;
+  /** A delivery moved to the dead-letter queue. */
+  eventDeadLettered?(delivery: EventDelivery): void;
+  /** A lost connection (to a broker, a peer) re-established. */
+  reconnected?(transport: string): void;
 }
 
 /** One outbound RPC, as the client pipeline hands it to a transport. */

@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { type FieldViolation, WharfError } from './errors.js';
+import { FAILED, failure, type Parser } from './schema-plan.js';
 
 /** Any zod 4 schema. */
 export type Schema = z.ZodType;
@@ -28,6 +29,11 @@ function summary(what: string, violations: readonly FieldViolation[]): string {
   return `Invalid ${what}: ${shown.join('; ')}${more}`;
 }
 
+function invalid(what: string, error: z.ZodError): WharfError {
+  const violations = fieldViolations(error);
+  return new WharfError('INVALID_ARGUMENT', summary(what, violations), { fieldViolations: violations });
+}
+
 /**
  * Parses `value` with `schema`. On failure throws INVALID_ARGUMENT listing every failing field
  * path in `details.fieldViolations`; `what` names the value in the message ("input", "event payload").
@@ -35,8 +41,14 @@ function summary(what: string, violations: readonly FieldViolation[]): string {
 export function parseOrThrow<S extends Schema>(schema: S, value: unknown, what = 'input'): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const violations = fieldViolations(result.error);
-  throw new WharfError('INVALID_ARGUMENT', summary(what, violations), { fieldViolations: violations });
+  throw invalid(what, result.error);
+}
+
+/** `parseOrThrow` with a parser prepared once (compiled where zod can) for a parse on every request. */
+export function parseWith(parser: Parser, value: unknown, what: string): unknown {
+  const output = parser.parse(value);
+  if (output === FAILED) throw invalid(what, failure.error as z.ZodError);
+  return output;
 }
 
 /** True when `value` looks like a zod 4 schema (checked structurally so two zod copies interoperate). */

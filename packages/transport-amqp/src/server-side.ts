@@ -1,4 +1,4 @@
-import type { EventEndpoint, RpcEndpoint, TransportHost } from '@wharf/core/transport';
+import type { EventEndpoint, RpcEndpoint, TransportHost, TransportObserver } from '@wharf/core/transport';
 import { IdleGate } from '@wharf/core/transport';
 import { addressOf } from './connection/broker-address.js';
 import type { LazyConnection } from './connection/lazy-connection.js';
@@ -24,6 +24,8 @@ export interface ServerSideOptions {
   readonly stats: AmqpStats;
   /** Carries the event consumers' retries and dead letters. */
   readonly bus: EventBus;
+  /** The app's transport observers, known once the transport is attached. */
+  readonly observer: () => Required<TransportObserver> | undefined;
 }
 
 /**
@@ -129,6 +131,7 @@ export class ServerSide {
       readiness,
       deliveries: this.#deliveries,
       stats,
+      observer: this.#options.observer(),
     });
   }
 

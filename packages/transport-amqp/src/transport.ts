@@ -1,4 +1,4 @@
-import type { Transport } from '@wharf/core/transport';
+import type { Transport, TransportObserver } from '@wharf/core/transport';
 import { WharfError } from '@wharf/core/transport';
 import { brokerMatcher } from './connection/broker-address.js';
 import { LazyConnection } from './connection/lazy-connection.js';
@@ -45,7 +45,8 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
   const connection = new LazyConnection(config, log);
   const bus = new EventBus({ config, names, connection, logger: log });
   const client = new ClientSide({ config, connection, logger: log, reaches });
-  const server = new ServerSide({ config, policy, names, connection, logger: log, stats, bus });
+  let observer: Required<TransportObserver> | undefined;
+  const server = new ServerSide({ config, policy, names, connection, logger: log, stats, bus, observer: () => observer });
   let closing: Promise<void> | undefined;
   let closed = false;
 
@@ -77,6 +78,8 @@ export function amqpTransport(options: AmqpTransportOptions = {}): AmqpTransport
     attach(context) {
       connection.nameAfter(context.appName);
       if (config.logger === undefined) log.use(context.logger);
+      observer = context.observer;
+      connection.onReconnect(() => context.observer.reconnected('amqp'));
     },
     names,
     stats: () => ({ ...stats, reconnects: connection.reconnects }),

@@ -7,6 +7,7 @@ export {
   type DocsOAuth,
   HTTP_METHODS,
   type HttpClientOptions,
+  type HttpExtraRoute,
   type HttpMethod,
   type HttpRouteOptions,
   type HttpServerOptions,

@@ -69,6 +69,19 @@ export interface DocsOAuth {
   readonly params?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A route served beside the RPCs, such as `/metrics` from `@wharf/observability`. It answers while
+ * the server drains, as the health routes do, so the last scrape still sees the final counts.
+ */
+export interface HttpExtraRoute {
+  /** Default `GET` (which also answers `HEAD`). */
+  readonly method?: HttpMethod;
+  /** The path as served, after the server's `prefix`: `/metrics`. */
+  readonly path: string;
+  /** Answers the request; it owns the response. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
 /** Server settings. Every timeout is in milliseconds. */
 export interface HttpServerOptions {
   /** Port to listen on; default 3000. `0` picks a free port (see `transport.port`). */
@@ -110,6 +123,8 @@ export interface HttpServerOptions {
    * preflight); default none.
    */
   readonly onRequest?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+  /** More routes to serve, e.g. `[metricsRoute(metrics)]` from `@wharf/observability`. */
+  readonly routes?: readonly HttpExtraRoute[];
 }
 
 /** Client settings (the half that sends `ctx.call`s to `http://` addresses). */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   acceptRequestId,
+  type ErrorCode,
   hasInputStream,
   hasOutputStream,
   httpStatusOf,
@@ -37,6 +38,8 @@ export interface RpcServerContext {
   readonly defaultTimeoutMs: number | undefined;
   /** True while the server drains: answers ask the client to close the connection. */
   readonly draining: () => boolean;
+  /** Reports a request refused before dispatch (to the app's transport observers). */
+  readonly refused: (code: ErrorCode) => void;
 }
 
 // Keys that would reach Object.prototype if merged into a plain object; never merged.
@@ -77,7 +80,7 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
   const unsupported = hasInputStream(endpoint.stream) ? unimplemented(endpoint) : undefined;
   const status = route.status;
   const params = route.params;
-  const { host, logger, bodyLimit, draining } = server;
+  const { host, logger, bodyLimit, draining, refused } = server;
   const notAnObject = `The request body must be a JSON object: the input of ${endpoint.fullName} is an object`;
 
   /** A handler's bug (a non-JSON output, a stream RPC without a stream): logged here, opaque to the caller. */
@@ -125,11 +128,13 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
     // From arrival, not from when the body was read: a slow upload spends the caller's time too.
     const deadline = inboundDeadline(headers, timeoutMs);
     if (unsupported !== undefined) {
+      refused(unsupported.code);
       sendProblem(res, 501, unsupported, requestId, draining());
       return;
     }
     readJsonBody(req, bodyLimit, (refusal, body) => {
       if (refusal !== undefined) {
+        refused(refusal.error.code);
         if (refusal.close) lingerOnClose(req.socket);
         sendProblem(res, refusal.status, refusal.error, requestId, refusal.close || draining());
         return;
@@ -137,6 +142,7 @@ export function rpcHandler(endpoint: RpcEndpoint, route: HttpRoute, server: RpcS
       let input: unknown = body;
       if (objectInput) {
         if (body !== undefined && !isPlainObject(body)) {
+          refused('INVALID_ARGUMENT');
           sendProblem(res, 400, new WharfError('INVALID_ARGUMENT', notAnObject), requestId, draining());
           return;
         }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { DeclarationError, type Schema } from '@wharf/core';
 import {
   acceptRequestId,
+  type ErrorCode,
   hasInputStream,
   MetadataKey,
   type TransportContext,
@@ -29,7 +30,7 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 /** What a route carries besides its handler. */
 interface RouteStore {
-  /** Health routes answer while draining, when everything else is refused. */
+  /** Health (and extra operational) routes answer while draining, when everything else is refused. */
   readonly health?: boolean;
 }
 const HEALTH: RouteStore = { health: true };
@@ -47,6 +48,7 @@ export class HttpServer {
   readonly #router: RouterInstance;
   #server: Server | undefined;
   #host: TransportHost | undefined;
+  #refused: (code: ErrorCode) => void = () => {};
   #closing = false;
   #port: number | undefined;
 
@@ -71,6 +73,8 @@ export class HttpServer {
   async listen(host: TransportHost, context: TransportContext): Promise<string> {
     if (this.#server !== undefined) throw new Error('This HTTP transport is already listening; create one transport per app');
     this.#host = host;
+    const observer = context.observer;
+    this.#refused = (code) => observer.requestRefused('http', code);
     this.#routeRpcs(host, context);
     this.#routeExtras(host, context);
     this.#router.compile();
@@ -130,6 +134,7 @@ export class HttpServer {
       defaultTimeoutMs:
         this.#options.defaultTimeoutMs === null ? undefined : (this.#options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs),
       draining: this.#draining,
+      refused: this.#refused,
     };
     for (const endpoint of host.rpcs) {
       const found = routeProblems(endpoint, endpoint.source);
@@ -175,6 +180,11 @@ export class HttpServer {
   #routeExtras(host: TransportHost, app: TransportContext): void {
     const o = this.#options;
     const prefix = this.#prefix;
+    for (const route of o.routes ?? []) {
+      const method = route.method ?? 'GET';
+      if (method === 'GET') this.#get(prefix + route.path, route.handler, HEALTH);
+      else this.#on(method, prefix + route.path, route.handler as RouteHandler, HEALTH);
+    }
     if (o.health !== false) {
       const live = prefix + (o.health?.live ?? DEFAULTS.livePath);
       const ready = prefix + (o.health?.ready ?? DEFAULTS.readyPath);
@@ -238,6 +248,7 @@ export class HttpServer {
     if (this.#draining() && !this.#isHealth(found)) {
       // New work is refused while draining; the client should go to another instance.
       const error = new WharfError('UNAVAILABLE', 'The server is shutting down; retry on another instance');
+      this.#refused(error.code);
       if (!req.complete) lingerOnClose(req.socket);
       sendProblem(res, 503, error, requestIdOf(req), true);
       return;
@@ -261,6 +272,7 @@ export class HttpServer {
       const error = new WharfError('NOT_FOUND', `No route for ${method} ${shown}${this.#routesHint}`, {
         reason: 'NO_ROUTE',
       });
+      this.#refused(error.code);
       sendProblem(res, 404, error, requestIdOf(req), false);
       return;
     }
@@ -271,6 +283,7 @@ export class HttpServer {
       res.end();
       return;
     }
+    this.#refused('UNIMPLEMENTED');
     const error = new WharfError('UNIMPLEMENTED', `${shown} does not accept ${method}; use ${allow}`, {
       reason: 'METHOD_NOT_ALLOWED',
       allow: allowed,

@@ -3,7 +3,7 @@ import type { ClientCall, RpcCall } from '../client-call.js';
 import type { RpcRef } from '../endpoint.js';
 import { WharfError } from '../errors.js';
 import { majorOf } from '../names.js';
-import type { ClientMiddleware } from '../pipeline.js';
+import { type ClientMiddleware, DIRECT, type Fusable, type Layer } from '../pipeline.js';
 import type { Registry, ServiceInstance } from '../registry.js';
 import type { Transport } from '../transport.js';
 
@@ -43,45 +43,62 @@ export function schemeOf(address: string): string | undefined {
  * lookup and one balancer pick.
  */
 export function resolve(options: ResolveOptions): ClientMiddleware {
-  const byScheme = new Map<string, Transport>();
-  for (const transport of options.transports) if (!byScheme.has(transport.name)) byScheme.set(transport.name, transport);
-  // Lower is preferred: in-process first, then the app's transport order; unusable is Infinity.
-  const rank = (instance: ServiceInstance): number => {
-    const scheme = schemeOf(instance.address);
-    const transport = scheme === undefined ? undefined : byScheme.get(scheme);
-    if (transport === undefined || transport.reaches?.(instance.address) === false) return Number.POSITIVE_INFINITY;
-    return scheme === 'memory' ? -1 : options.transports.indexOf(transport);
-  };
-  const cache = new WeakMap<RpcRef, Candidates>();
+  const resolver = new Resolver(options);
+  const middleware: Fusable<ClientCall> = (call, next) => new ResolveLayer(resolver, { run: next }).run(call);
+  middleware[DIRECT] = (inner) => new ResolveLayer(resolver, inner);
+  return middleware;
+}
 
-  function candidates(ref: RpcRef, source: readonly ServiceInstance[]): Candidates {
-    const hit = cache.get(ref);
+/** What `resolve` knows of an app: its transports by scheme, and the candidates cached per method. */
+class Resolver {
+  readonly options: ResolveOptions;
+  readonly #byScheme = new Map<string, Transport>();
+  readonly #cache = new WeakMap<RpcRef, Candidates>();
+
+  constructor(options: ResolveOptions) {
+    this.options = options;
+    for (const transport of options.transports) {
+      if (!this.#byScheme.has(transport.name)) this.#byScheme.set(transport.name, transport);
+    }
+  }
+
+  // Lower is preferred: in-process first, then the app's transport order; unusable is Infinity.
+  #rank(instance: ServiceInstance): number {
+    const scheme = schemeOf(instance.address);
+    const transport = scheme === undefined ? undefined : this.#byScheme.get(scheme);
+    if (transport === undefined || transport.reaches?.(instance.address) === false) return Number.POSITIVE_INFINITY;
+    return scheme === 'memory' ? -1 : this.options.transports.indexOf(transport);
+  }
+
+  #candidates(ref: RpcRef, source: readonly ServiceInstance[]): Candidates {
+    const hit = this.#cache.get(ref);
     if (hit !== undefined && hit.source === source) return hit;
+    const rank = (i: ServiceInstance) => this.#rank(i);
     const usable = source.filter((i) => majorOf(i.version) === ref.major && rank(i) !== Number.POSITIVE_INFINITY);
     const best = Math.min(...usable.map(rank));
     const instances = usable.filter((i) => rank(i) === best);
     const scheme = instances[0] === undefined ? undefined : schemeOf(instances[0].address);
-    const entry = { source, instances, transport: scheme === undefined ? undefined : byScheme.get(scheme) };
-    cache.set(ref, entry);
+    const entry = { source, instances, transport: scheme === undefined ? undefined : this.#byScheme.get(scheme) };
+    this.#cache.set(ref, entry);
     return entry;
   }
 
-  function choose(call: RpcCall, source: readonly ServiceInstance[]): void {
-    const found = candidates(call.ref, source);
-    const instance = options.balancer.pick(found.instances, call);
+  choose(call: RpcCall, source: readonly ServiceInstance[]): void {
+    const found = this.#candidates(call.ref, source);
+    const instance = this.options.balancer.pick(found.instances, call);
     if (instance === undefined) {
       throw new WharfError(
         'UNAVAILABLE',
-        `No instance of ${call.ref.service} v${call.ref.major} is reachable over ${[...byScheme.keys()].join(', ')}: start one, register it, or pass an address`,
+        `No instance of ${call.ref.service} v${call.ref.major} is reachable over ${[...this.#byScheme.keys()].join(', ')}: start one, register it, or pass an address`,
       );
     }
     call.address = instance.address;
     if (call.via === undefined) via(call, found.transport);
   }
 
-  function transportFor(address: string): Transport {
+  transportFor(address: string): Transport {
     const scheme = schemeOf(address);
-    const transport = scheme === undefined ? undefined : byScheme.get(scheme);
+    const transport = scheme === undefined ? undefined : this.#byScheme.get(scheme);
     if (transport === undefined) {
       throw new WharfError(
         'UNAVAILABLE',
@@ -90,24 +107,35 @@ export function resolve(options: ResolveOptions): ClientMiddleware {
     }
     return transport;
   }
+}
 
-  return (call, next) => {
+class ResolveLayer implements Layer<ClientCall> {
+  readonly #resolver: Resolver;
+  readonly #inner: Layer<ClientCall>;
+
+  constructor(resolver: Resolver, inner: Layer<ClientCall>) {
+    this.#resolver = resolver;
+    this.#inner = inner;
+  }
+
+  run(call: ClientCall): Promise<unknown> {
+    const resolver = this.#resolver;
     if (call.kind === 'event') {
-      if (call.via === undefined) via(call, options.bus);
-      return next();
+      if (call.via === undefined) via(call, resolver.options.bus);
+      return this.#inner.run(call);
     }
     if (call.address !== undefined) {
-      if (call.via === undefined) via(call, transportFor(call.address));
-      return next();
+      if (call.via === undefined) via(call, resolver.transportFor(call.address));
+      return this.#inner.run(call);
     }
-    const found = options.registry.lookup(call.ref.service);
+    const found = resolver.options.registry.lookup(call.ref.service);
     if (Array.isArray(found)) {
-      choose(call, found);
-      return next();
+      resolver.choose(call, found);
+      return this.#inner.run(call);
     }
     return (found as Promise<readonly ServiceInstance[]>).then((source) => {
-      choose(call, source);
-      return next();
+      resolver.choose(call, source);
+      return this.#inner.run(call);
     });
-  };
+  }
 }

@@ -12,6 +12,7 @@ export class LazyConnection {
   readonly #logger: Log;
   #appName: string | undefined;
   #connection: Connection | undefined;
+  #reconnected: (() => void) | undefined;
 
   constructor(config: ResolvedOptions, logger: Log) {
     this.#config = config;
@@ -23,15 +24,28 @@ export class LazyConnection {
     this.#appName ??= appName;
   }
 
+  /** Calls `listener` each time a lost connection is re-established. */
+  onReconnect(listener: () => void): void {
+    this.#reconnected = listener;
+  }
+
   get(): Connection {
-    this.#connection ??= new Connection({
+    if (this.#connection !== undefined) return this.#connection;
+    const connection = new Connection({
       url: this.#config.url,
       heartbeatSeconds: this.#config.heartbeatSeconds,
       reconnect: this.#config.reconnect,
       name: this.#config.connectionName ?? this.#appName ?? 'wharf',
       logger: this.#logger,
     });
-    return this.#connection;
+    let seen = 0;
+    connection.onUp(() => {
+      if (connection.reconnects === seen) return;
+      seen = connection.reconnects;
+      this.#reconnected?.();
+    });
+    this.#connection = connection;
+    return connection;
   }
 
   /** Connections opened after the first; 0 while none was made. */

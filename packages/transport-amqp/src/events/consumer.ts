@@ -1,4 +1,12 @@
-import type { EventEndpoint, EventInfo, IdleGate, TransportHost, WireError } from '@wharf/core/transport';
+import type {
+  EventDelivery,
+  EventEndpoint,
+  EventInfo,
+  IdleGate,
+  TransportHost,
+  TransportObserver,
+  WireError,
+} from '@wharf/core/transport';
 import { toWharfError, type WharfError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Connection } from '../connection/connection.js';
@@ -35,6 +43,8 @@ export interface EventConsumerOptions {
   readonly readiness: Readiness;
   readonly deliveries: IdleGate;
   readonly stats: AmqpStats;
+  /** The app's transport observers: what `stats` counts, per handler, for metrics. */
+  readonly observer?: Required<TransportObserver>;
 }
 
 /** How long a message whose retry could not be published waits before it is returned to its queue. */
@@ -80,6 +90,7 @@ export class EventConsumer {
       declare: this.#declare,
       handle: (channel, message) => {
         options.stats.delivered++;
+        options.observer?.eventReceived(this.#delivery(attemptOf(message)));
         return this.#handle(channel, message);
       },
       // The broker requeues what this channel had unacked. Handlers still running are left to
@@ -91,6 +102,10 @@ export class EventConsumer {
 
   get name(): string {
     return this.#options.queue;
+  }
+
+  #delivery(attempt: number): EventDelivery {
+    return { transport: 'amqp', endpoint: this.#options.endpoint, attempt };
   }
 
   start(deadline: number): Promise<void> {
@@ -132,11 +147,12 @@ export class EventConsumer {
   async #process(channel: Channel, message: ConsumeMessage, key: string | undefined): Promise<void> {
     const { properties } = message;
     const headers = properties.headers;
-    const attempt = Math.max(1, intHeader(headers, Header.attempt) ?? 1);
+    const attempt = attemptOf(message);
     const copy = key === undefined ? undefined : `${key}#${attempt}`;
     if (copy !== undefined && message.fields.redelivered && this.#forwarded.delete(copy)) {
       // Its retry or dead-letter copy is already confirmed; only the ack was lost with its channel.
       this.#options.stats.duplicates++;
+      this.#options.observer?.eventDuplicate(this.#delivery(attempt));
       ack(channel, message);
       return;
     }
@@ -150,6 +166,7 @@ export class EventConsumer {
       const info = { id, event: name, handler: endpoint.fullName };
       if (dedupe !== undefined && (await dedupe.seen(dedupeKey, info))) {
         this.#options.stats.duplicates++;
+        this.#options.observer?.eventDuplicate(this.#delivery(attempt));
         ack(channel, message);
         return;
       }
@@ -208,6 +225,7 @@ export class EventConsumer {
       return;
     }
     this.#options.stats.retried++;
+    this.#options.observer?.eventRetried(this.#delivery(attempt));
     this.#options.logger.info(
       { queue: this.name, event: name, eventId: message.properties.messageId, attempt, retryInMs: delay, err: error.toWire() },
       'An event handler failed; retrying after a delay',
@@ -242,6 +260,7 @@ export class EventConsumer {
       return;
     }
     this.#options.stats.deadLettered++;
+    this.#options.observer?.eventDeadLettered(this.#delivery(attempts));
     this.#options.logger.warn(
       { queue: this.name, dlq, event: name, eventId: message.properties.messageId, attempts, err: reason },
       `Dead-lettered an event: ${reason.code}: ${reason.message}`,
@@ -297,4 +316,9 @@ export class EventConsumer {
         this.#redeclaring = false;
       });
   }
+}
+
+/** The delivery attempt a message carries: 1 for the first, then what its retry copy says. */
+function attemptOf(message: ConsumeMessage): number {
+  return Math.max(1, intHeader(message.properties.headers, Header.attempt) ?? 1);
 }

@@ -1,7 +1,7 @@
 // Test helpers for the shared RabbitMQ at 127.0.0.1:5672: availability, unique namespaces,
 // apps wired to the transport, and cleanup of what a test file declared.
 import { randomBytes } from 'node:crypto';
-import { type App, createApp, memoryRegistry, type ServiceInstance } from '@wharf/core';
+import { type App, createApp, memoryRegistry, type ServiceInstance, type TransportObserver } from '@wharf/core';
 import { deleteAmqpNamespace, requireService, serviceUrl } from '@wharf/real-parts';
 import { type AmqpTransport, type AmqpTransportOptions, amqpTransport, type Log } from '@wharf/transport-amqp';
 
@@ -61,6 +61,7 @@ export class Apps {
     instances?: readonly ServiceInstance[];
     /** Drain time on stop; default 5 000 ms. */
     shutdownMs?: number;
+    observers?: readonly TransportObserver[];
   }): Promise<App> {
     const transport = amqpTransport({ url: options.url ?? BROKER_URL, namespace: options.namespace, ...FAST, ...options.amqp });
     const app = createApp({
@@ -70,6 +71,7 @@ export class Apps {
       registry: memoryRegistry(options.instances ?? []),
       logger: { level: process.env.LOG_LEVEL ?? 'silent' },
       shutdown: { signals: false, timeoutMs: options.shutdownMs ?? 5_000 },
+      observers: options.observers,
     });
     this.#apps.push(app);
     this.transports.push(transport);

@@ -1,0 +1,69 @@
+// The servers the observability benchmark compares: the greeter's Greet over Wharf's HTTP and gRPC
+// transports, with nothing on, with metrics, with tracing (100 % sampled, batch exporter to a
+// no-op exporter: the cost of making and batching spans, not of a network), and with both.
+import { createApp, implement, type Transport, WharfError } from '@wharf/core';
+import { greeter } from '@wharf/example-greeter';
+import { observability } from '@wharf/observability';
+import { startTracing } from '@wharf/observability/otel';
+import { grpcTransport } from '@wharf/transport-grpc';
+import { httpTransport } from '@wharf/transport-http';
+import { pino } from 'pino';
+import type { RunningTarget } from '../lib/target-process.js';
+
+export const MODES = ['off', 'metrics', 'tracing', 'both'] as const;
+export type Mode = (typeof MODES)[number];
+export const PROTOCOLS = ['http', 'grpc'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+export const TARGETS = PROTOCOLS.flatMap((p) => MODES.map((m) => `${p}-${m}` as const));
+export type TargetName = (typeof TARGETS)[number];
+
+const GREETINGS: Readonly<Record<string, string>> = { fr: 'Bonjour', en: 'Hello' };
+
+const service = implement(greeter, {
+  greet: ({ name, language }) => {
+    const greeting = GREETINGS[language];
+    if (greeting === undefined) throw new WharfError('NOT_FOUND', `No greeting for language "${language}"`);
+    return { message: `${greeting}, ${name}!` };
+  },
+  language: ({ code }) => ({ code, name: code, greeting: GREETINGS[code] ?? '' }),
+  async *countdown({ from }) {
+    for (let n = from; n >= 0; n--) yield { n };
+  },
+  stats: () => ({ greeted: 0 }),
+});
+
+/** Spans are made, sampled and batched as in production; the exporter drops them. */
+const dropAll = {
+  export(_spans: unknown[], done: (result: { code: number }) => void) {
+    done({ code: 0 });
+  },
+  async shutdown() {},
+};
+
+export async function startTarget(name: TargetName, log: string): Promise<RunningTarget> {
+  const [protocol, mode] = name.split('-') as [Protocol, Mode];
+  const tracing = mode === 'tracing' || mode === 'both' ? startTracing({ exporter: dropAll as never }) : undefined;
+  const obs = observability({
+    metrics: mode === 'metrics' || mode === 'both' ? {} : false,
+    tracing: tracing === undefined ? false : {},
+    logs: false,
+  });
+  const transport: Transport = protocol === 'http' ? httpTransport({ port: 0, routes: obs.routes }) : grpcTransport({ port: 0 });
+  const app = createApp({
+    ...(mode === 'off' ? {} : obs.app),
+    name: 'bench',
+    services: [service],
+    transports: [transport],
+    logger: pino({ level: 'info' }, pino.destination({ dest: log, sync: false })),
+    shutdown: { signals: false },
+  });
+  await app.start();
+  const address = app.addresses.find((a) => a.startsWith(`${protocol}://`)) as string;
+  return {
+    port: Number(new URL(address).port),
+    close: async () => {
+      await app.stop();
+      await tracing?.shutdown();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import {
+  context,
+  type Exception,
+  type Context as OtelContext,
+  ProxyTracerProvider,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import type { Call, CallMiddleware, ClientCall, Next, ServerCall } from '@wharf/core';
+import { hasOutputStream } from '@wharf/core/transport';
+import { codeOf, errorOf, type ResultCode, whenDone } from '../outcome.js';
+import { clientAttributes, resolvedAttributes, resultAttributes, serverAttributes } from './attributes.js';
+import { metadataGetter, metadataSetter } from './carrier.js';
+import { adoptable, TRACE_CONTEXT, withTransaction } from './spans.js';
+
+/** Options of `tracingMiddleware`. */
+export interface TracingOptions {
+  /** The tracer; default `trace.getTracer('@wharf/observability')` from the global provider. */
+  readonly tracer?: Tracer;
+}
+
+// Codes that are the server's fault: a server span is an error only for these (OpenTelemetry's
+// RPC conventions); a client or producer span is an error for any code but OK.
+const SERVER_FAULTS = new Set<ResultCode>([
+  'UNKNOWN',
+  'DEADLINE_EXCEEDED',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+]);
+
+// The delegate the global provider has before any SDK registers: tracing is off while it is this.
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** True once an OpenTelemetry SDK registered a tracer provider. */
+function tracingOn(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+}
+
+/**
+ * OpenTelemetry tracing for both pipelines, as one `CallMiddleware`. Server side: a SERVER span
+ * (CONSUMER for an event) whose parent is the caller's `traceparent` from the metadata, active
+ * while the handler runs, so its logs, its own spans and its `ctx.call`/`ctx.emit` continue the
+ * trace. Client side: a CLIENT span (PRODUCER for an emit) under the calling handler's span, its
+ * context injected into the outgoing metadata, which every transport carries. Costs one check
+ * per call while no SDK is registered.
+ *
+ * With OpenTelemetry's http, grpc-js or amqplib instrumentations enabled as well, no hop is traced
+ * twice: outgoing transport I/O runs with tracing suppressed (Wharf's client span is the one),
+ * and a server span such an instrumentation opened for the request is adopted (renamed, given
+ * Wharf's attributes) instead of getting a second SERVER span under it.
+ */
+export function tracingMiddleware(options: TracingOptions = {}): CallMiddleware {
+  // A proxy tracer: it finds the SDK's tracer once one is registered, so it can be made now.
+  let proxy: Tracer | undefined;
+  const tracer = () => {
+    proxy ??= options.tracer ?? trace.getTracer('@wharf/observability');
+    return proxy;
+  };
+  return (call: Call, next: Next) => {
+    if (options.tracer === undefined && !tracingOn()) return next();
+    return call.side === 'server' ? traceServer(tracer(), call, next) : traceClient(tracer(), call, next);
+  };
+}
+
+function traceServer(tracer: Tracer, call: ServerCall, next: Next): Promise<unknown> {
+  const event = call.kind === 'event';
+  const active = context.active();
+  const ambient = trace.getSpan(active);
+  const name = event ? `process ${call.event?.name ?? call.method}` : `${call.service}/${call.method}`;
+  if (ambient !== undefined && adoptable(ambient, active)) {
+    // An auto-instrumentation already opened the server span of this request: make it Wharf's.
+    ambient.updateName(name);
+    ambient.setAttributes(serverAttributes(call));
+    const handlerContext = withTransaction(active, ambient);
+    call.locals[TRACE_CONTEXT] = handlerContext;
+    return settle(call, ambient, context.with(handlerContext, next), false);
+  }
+  const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
+  const span = tracer.startSpan(
+    name,
+    { kind: event ? SpanKind.CONSUMER : SpanKind.SERVER, attributes: serverAttributes(call) },
+    parent,
+  );
+  const handlerContext = withTransaction(trace.setSpan(parent, span), span);
+  call.locals[TRACE_CONTEXT] = handlerContext;
+  return settle(call, span, context.with(handlerContext, next), true);
+}
+
+function traceClient(tracer: Tracer, call: ClientCall, next: Next): Promise<unknown> {
+  const parent = parentContext(call);
+  const event = call.kind === 'event';
+  const span = tracer.startSpan(
+    event ? `publish ${call.name}` : `${call.service}/${call.method}`,
+    { kind: event ? SpanKind.PRODUCER : SpanKind.CLIENT, attributes: clientAttributes(call) },
+    parent,
+  );
+  const callContext = trace.setSpan(parent, span);
+  propagation.inject(callContext, call.metadata, metadataSetter);
+  // The transport's own I/O (undici, grpc-js, amqplib) is this span's: auto-instrumentations skip it.
+  const sent = context.with(suppressTracing(callContext), next);
+  return settle(call, span, sent, true);
+}
+
+/**
+ * The context a call continues: the calling handler's, kept in its `locals`; else the active one
+ * (a span of the caller's own code); else a `traceparent` the caller put in the call's metadata
+ * (a gateway forwarding its request's).
+ */
+function parentContext(call: ClientCall): OtelContext {
+  const kept = call.parent?.locals[TRACE_CONTEXT] as OtelContext | undefined;
+  if (kept !== undefined) return kept;
+  const active = context.active();
+  if (trace.getSpan(active) !== undefined || call.metadata.traceparent === undefined) return active;
+  return propagation.extract(active, call.metadata, metadataGetter);
+}
+
+/** Ends `span` with the call's outcome once the result (or its stream) is complete. */
+function settle(call: Call, span: Span, result: Promise<unknown>, own: boolean): Promise<unknown> {
+  const streams =
+    call.side === 'server'
+      ? call.endpoint.kind === 'rpc' && hasOutputStream(call.endpoint.stream)
+      : call.kind === 'rpc' && hasOutputStream(call.ref.stream);
+  const end = (failure?: unknown) => {
+    const code = codeOf(call, failure);
+    const transport = call.transport;
+    if (call.side === 'client') resolvedAttributes(span, call);
+    const okStatus = call.side === 'server' ? ((call.endpoint as { http?: { status?: number } }).http?.status ?? 200) : 200;
+    resultAttributes(span, transport, code, okStatus);
+    if (code !== 'OK' && (call.side === 'client' || SERVER_FAULTS.has(code))) {
+      const error = errorOf(call, failure);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message ?? code });
+      if (error !== undefined) span.recordException({ name: code, message: error.message } as Exception);
+    }
+    if (own) span.end();
+  };
+  return whenDone(result, streams, end);
+}
