@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { codeBlocks, isTypeScript, ROOT } from '@wharf/registry-check';
+import { codeBlocks, isTypeScript, publishedWorkspaces, ROOT } from '@wharf/registry-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -105,5 +105,21 @@ describe('docs/configuration.md', () => {
     const documented = [...page.matchAll(/^\|\s*`(WHARF_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
     for (const v of variables) expect(documented, v.name).toContain(v.name);
     expect(documented.filter((name) => name !== 'WHARF_REGISTRY').sort()).toEqual(variables.map((v) => v.name).sort());
+  });
+});
+
+describe('versions and changelogs', () => {
+  it('the Changesets configuration is valid and releases every published package together', async () => {
+    const out = join(work, 'changeset-status.json');
+    await run(process.execPath, [join(ROOT, 'node_modules/@changesets/cli/bin.js'), 'status', `--output=${out}`], { cwd: ROOT });
+    const { releases } = JSON.parse(readFileSync(out, 'utf8')) as { releases: { name: string }[] };
+    const published = publishedWorkspaces().map((p) => p.name);
+    // Every published package is released together (one version for the framework); the private
+    // workspaces that depend on them may be listed, and are never published.
+    for (const name of published)
+      expect(
+        releases.map((r) => r.name),
+        name,
+      ).toContain(name);
   });
 });
