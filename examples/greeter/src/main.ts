@@ -17,9 +17,11 @@ transports.push(grpcTransport({ port: Number(process.env.GRPC_PORT ?? 50051), ho
 if (process.env.KAFKA_BROKERS) {
   transports.push(kafkaTransport({ brokers: process.env.KAFKA_BROKERS, namespace: process.env.KAFKA_NAMESPACE }));
 }
-// AMQP when AMQP_URL is set (e.g. amqp://guest:guest@127.0.0.1:5672): RPC over RabbitMQ and the event
-// bus (confirmed publishes, retries, dead letters). AMQP_NAMESPACE prefixes its exchanges and queues.
-if (process.env.AMQP_URL) transports.push(amqpTransport({ url: process.env.AMQP_URL, namespace: process.env.AMQP_NAMESPACE }));
+// AMQP when WHARF_AMQP_URL (or AMQP_URL) is set, e.g. amqp://guest:guest@127.0.0.1:5672: RPC over
+// RabbitMQ and the event bus (confirmed publishes, retries, dead letters). WHARF_AMQP_NAMESPACE (or
+// AMQP_NAMESPACE) prefixes its exchanges and queues.
+const amqpUrl = process.env.WHARF_AMQP_URL ?? process.env.AMQP_URL;
+if (amqpUrl) transports.push(amqpTransport({ url: amqpUrl, namespace: process.env.AMQP_NAMESPACE }));
 
 const app = createApp({ name: 'greeter', services: [new Greeter()], transports });
 await app.start();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Advertiser } from './advertiser.js';
+import { appOptionsWithEnv } from './app-env.js';
 import type { AppOptions, ClientBuiltins, ServerBuiltins } from './app-options.js';
 import { roundRobin } from './balancer.js';
 import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } from './caller.js';
@@ -78,7 +79,8 @@ class WharfApp implements App {
   #stopping: Promise<void> | undefined;
   #removeSignals: (() => void) | undefined;
 
-  constructor(options: AppOptions) {
+  constructor(fromCode: AppOptions) {
+    const [options, logDefaults] = appOptionsWithEnv(fromCode);
     this.#options = options;
     this.name = options.name ?? 'wharf';
     this.instanceId = `${this.name}-${randomBytes(4).toString('hex')}`;
@@ -86,6 +88,7 @@ class WharfApp implements App {
     this.logger = createLogger(
       this.name,
       typeof logger === 'function' ? logger({ name: this.name, instanceId: this.instanceId }) : logger,
+      logDefaults,
     );
     this.#readiness = new Readiness(this.logger);
     this.services = (options.services ?? []).map(toServiceDefinition);

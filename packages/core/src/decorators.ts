@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type * as z from 'zod';
 import type { Context } from './context.js';
 import type { Contract } from './contract.js';
+import { DeclarationError } from './declaration-error.js';
 import type { EventRef, OnOptions, RpcOptions, StreamKind } from './endpoint.js';
 import type { RpcHandler } from './handler.js';
 import type { Schema } from './validation.js';
@@ -17,6 +18,27 @@ export interface ServiceOptions {
   readonly description?: string;
 }
 
+/** What `@Service` records: its options and, for `@Service(contract)`, the contract's method names. */
+export interface ServiceRecord extends ServiceOptions {
+  readonly contractMethods?: readonly string[];
+}
+
+const LEGACY =
+  'Wharf\'s decorators are TypeScript\'s legacy ("experimental") decorators: set "experimentalDecorators": true in ' +
+  'compilerOptions of the tsconfig.json that compiles this file (and the one your test runner or tsx reads). Without it the ' +
+  'compiler emits standard decorators, which Wharf cannot read.';
+
+/**
+ * Standard (TC39) decorators receive a context object where legacy ones receive a property key:
+ * that is how a missing `experimentalDecorators` shows at run time, before it can mislead.
+ */
+function refuseStandardDecorators(decorator: string, second: unknown): void {
+  if (typeof second === 'object' && second !== null && 'kind' in second) {
+    const name = (second as { name?: unknown }).name;
+    throw new DeclarationError([`${decorator}${typeof name === 'string' ? ` on ${name}` : ''}: ${LEGACY}`]);
+  }
+}
+
 /** One recorded `@Rpc` or `@On`. */
 export type HandlerRecord =
   | { readonly kind: 'rpc'; readonly property: string | symbol; readonly options: RpcOptions }
@@ -30,12 +52,16 @@ interface MethodOf<F> {
 
 /** Marks a class as a service: `@Service({ name: 'greeter', version: '1.0.0' })` or `@Service(contract)`. */
 export function Service(options: ServiceOptions | Contract): ClassDecorator {
-  return (target) => {
-    Reflect.defineMetadata(
-      SERVICE_KEY,
-      { name: options.name, version: String(options.version), description: options.description },
-      target,
-    );
+  return (target, ...rest: unknown[]) => {
+    refuseStandardDecorators('@Service', rest[0]);
+    const methods = (options as Partial<Contract>).methods;
+    const record: ServiceRecord = {
+      name: options.name,
+      version: String(options.version),
+      description: options.description,
+      contractMethods: methods === undefined ? undefined : Object.keys(methods),
+    };
+    Reflect.defineMetadata(SERVICE_KEY, record, target);
   };
 }
 
@@ -45,6 +71,7 @@ export function Service(options: ServiceOptions | Contract): ClassDecorator {
  */
 export function Rpc<I extends Schema, O extends Schema, S extends StreamKind = 'unary'>(options: RpcOptions<I, O, S>) {
   return (target: object, property: string | symbol, _descriptor: MethodOf<RpcHandler<I, O, S>>): void => {
+    refuseStandardDecorators('@Rpc', property);
     record(target, { kind: 'rpc', property, options: options as RpcOptions });
   };
 }
@@ -64,6 +91,7 @@ export function On<P extends Schema>(
 ): (target: object, property: string | symbol, descriptor: MethodOf<(payload: z.output<P>, ctx: Context) => unknown>) => void;
 export function On(event: EventRef | string, options?: Partial<OnOptions>) {
   return (target: object, property: string | symbol): void => {
+    refuseStandardDecorators('@On', property);
     if (typeof event === 'string') {
       record(target, { kind: 'event', property, pattern: event, options: options as OnOptions });
     } else {
@@ -84,7 +112,7 @@ function record(prototype: object, entry: HandlerRecord): void {
 }
 
 /** The `@Service` options of a class (inherited ones included), or undefined. */
-export function serviceMetadata(ctor: object): ServiceOptions | undefined {
+export function serviceMetadata(ctor: object): ServiceRecord | undefined {
   return Reflect.getMetadata(SERVICE_KEY, ctor);
 }
 

@@ -27,6 +27,7 @@ export type {
   StreamKind,
 } from './endpoint.js';
 export type { EndpointsCheck } from './endpoints-check.js';
+export { APP_ENV, ConfigError, type EnvKind, type EnvVar } from './env-config.js';
 export {
   ERROR_CODES,
   type ErrorCode,

@@ -147,6 +147,14 @@ export function implement<C extends Contract>(
 
 /** Reads a decorated service instance into a definition. Throws DeclarationError naming the class and method. */
 export function serviceFromInstance(instance: object): ServiceDefinition {
+  if (typeof instance === 'function') {
+    const name = instance.name || 'an anonymous class';
+    throw new DeclarationError([
+      serviceMetadata(instance) === undefined
+        ? `${name} is a function, not a service: pass an instance of a class decorated with @Service, or defineService(...)`
+        : `${name} is the class, not an instance: pass new ${name}() in services`,
+    ]);
+  }
   const ctor = instance.constructor;
   const className = ctor?.name || 'an anonymous class';
   const meta = ctor === undefined ? undefined : serviceMetadata(ctor);
@@ -185,7 +193,13 @@ export function serviceFromInstance(instance: object): ServiceDefinition {
       );
     }
   }
-  if (rpcs.length === 0 && events.length === 0) {
+  const missing = (meta.contractMethods ?? []).filter((name) => !rpcs.some((r) => r.name === name));
+  if (missing.length > 0) {
+    problems.push(
+      `${className}: @Service(${meta.name}) leaves contract method${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ` +
+        `unimplemented (callers would get UNIMPLEMENTED); add ${missing.map((m) => `@Rpc(${meta.name}.methods.${m})`).join(', ')}`,
+    );
+  } else if (rpcs.length === 0 && events.length === 0) {
     problems.push(`${className}: service "${meta.name}" declares no handlers; decorate methods with @Rpc or @On`);
   }
   throwIfProblems(problems);

@@ -21,6 +21,7 @@ export {
   STREAM_KINDS,
   type StreamKind,
 } from './endpoint.js';
+export { ConfigError, type EnvKind, type EnvVar, optionsFromEnv, withEnv } from './env-config.js';
 export {
   codeFromGrpcStatus,
   codeFromHttpStatus,

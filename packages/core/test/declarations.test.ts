@@ -1,6 +1,6 @@
 import {
   createApp,
-  DeclarationError,
+  type DeclarationError,
   defineContract,
   defineService,
   implement,
@@ -14,18 +14,9 @@ import {
 } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { problemsOf } from './problems.js';
 
 const io = { input: z.object({}), output: z.object({}) };
-
-function problemsOf(make: () => unknown): readonly string[] {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeclarationError);
-    return (error as DeclarationError).problems;
-  }
-  throw new Error('expected a DeclarationError');
-}
 
 const start =
   (...services: object[]) =>
@@ -188,6 +179,7 @@ describe('start-up checks', () => {
     }
     expect(problemsOf(() => serviceFromInstance(new Wrong()))).toEqual([
       'Wrong.a: implements other.a from another contract, but the class is service "c"',
+      'Wrong: @Service(c) leaves contract method b unimplemented (callers would get UNIMPLEMENTED); add @Rpc(c.methods.b)',
     ]);
   });
 

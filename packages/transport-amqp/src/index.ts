@@ -1,5 +1,6 @@
 // The whole public surface of @wharf/transport-amqp.
 export type { BackoffOptions } from './connection/backoff.js';
+export { AMQP_ENV, amqpTransport } from './env.js';
 export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './events/dedupe.js';
 export type { RetryOptions } from './events/retry-policy.js';
 export type { Log } from './log.js';
@@ -15,4 +16,4 @@ export {
   type ReplayResult,
   replayDeadLetters,
 } from './tools/dead-letters.js';
-export { type AmqpTransport, amqpTransport } from './transport.js';
+export type { AmqpTransport } from './transport.js';

@@ -10,6 +10,7 @@ import { type QueueFeatures, queueFeatures } from './events/topology.js';
 import type { Log } from './log.js';
 import type { TopologyNames } from './names.js';
 import type { ResolvedOptions } from './options.js';
+import { claimServiceName } from './rpc/name-claim.js';
 import { RpcServer } from './rpc/server.js';
 import type { AmqpStats } from './stats.js';
 
@@ -50,7 +51,7 @@ export class ServerSide {
     const { config, names, logger } = this.#options;
     const deadline = Date.now() + config.connectTimeoutMs;
     const connection = this.#options.connection.get();
-    await connection.connected(deadline);
+    const model = await connection.connected(deadline);
     const features = queueFeatures(connection.serverVersion, config.queueType, config.deliveryLimit);
 
     const rpcQueues = new Map<string, RpcEndpoint[]>();
@@ -69,7 +70,11 @@ export class ServerSide {
       ...rpcQueues.keys(),
       ...host.subscriptions.map((endpoint) => names.handlerQueue(endpoint.service, endpoint.name)),
     ]);
-    for (const [queue, endpoints] of rpcQueues) this.#servers.push(this.#rpcServer(host, queue, endpoints, readiness));
+    for (const [queue, endpoints] of rpcQueues) {
+      const { service, version } = endpoints[0] as RpcEndpoint;
+      await claimServiceName(model, queue, { service, version, methods: endpoints.map((e) => e.name).sort() });
+      this.#servers.push(this.#rpcServer(host, queue, endpoints, readiness));
+    }
     for (const endpoint of host.subscriptions) this.#consumers.push(this.#eventConsumer(host, endpoint, features, readiness));
 
     // One consumer at a time: their declarations overlap (the shared delay and dead-letter

@@ -1,5 +1,6 @@
 // The whole public surface of @wharf/transport-http.
 export { isJsonContentType } from './body.js';
+export { HTTP_ENV, httpTransport } from './env.js';
 export { type OpenApiDocument, type OpenApiService, openApiDocument } from './openapi.js';
 export {
   DEFAULTS,
@@ -21,5 +22,5 @@ export {
   type Problem,
   problemOf,
 } from './problem.js';
-export { type HttpRoute, routeOf as httpRouteOf } from './route.js';
-export { type HttpTransport, httpTransport } from './transport.js';
+export { exactPaths, type HttpRoute, routeOf as httpRouteOf } from './route.js';
+export type { HttpTransport } from './transport.js';

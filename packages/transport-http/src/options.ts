@@ -8,14 +8,19 @@ export const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH
 
 /**
  * How one RPC is exposed over HTTP: `@Rpc({ …, http: { method: 'GET', path: '/languages/:code' } })`.
- * The path is relative to the service's major version (`/v1`); `:name` or `{name}` segments are path
- * parameters, which must be fields of the input.
+ * The path is relative to the service's major version (`/v1`) unless `exact`; `:name` or `{name}`
+ * segments are path parameters, which must be fields of the input.
  */
 export interface HttpRouteOptions {
   /** Default `POST`. */
   readonly method?: HttpMethod;
   /** Default `/<service>/<method>`. */
   readonly path?: string;
+  /**
+   * Serve `path` exactly as written, without the `/v<major>` prefix: for an existing API whose
+   * URLs must not change. Default false. (`exactPaths(methods)` sets it on every method of a contract.)
+   */
+  readonly exact?: boolean;
   /** The success status: 200 (default), 201 or 202. */
   readonly status?: 200 | 201 | 202;
   /**

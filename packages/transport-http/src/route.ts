@@ -1,3 +1,4 @@
+import type { RpcOptions } from '@wharf/core';
 import type { RpcRef } from '@wharf/core/transport';
 import { HTTP_METHODS, type HttpMethod, type HttpRouteOptions } from './options.js';
 
@@ -30,12 +31,15 @@ export function routeProblems(ref: RpcRef, where: string): string[] {
   if (http.method !== undefined && !HTTP_METHODS.includes(http.method)) {
     problems.push(`${where}: http.method ${JSON.stringify(http.method)} is not one of ${HTTP_METHODS.join(', ')}`);
   }
+  if (http.exact !== undefined && typeof http.exact !== 'boolean') problems.push(`${where}: http.exact must be true or false`);
   if (http.status !== undefined && ![200, 201, 202].includes(http.status)) {
     problems.push(`${where}: http.status must be 200, 201 or 202`);
   }
   if (http.path !== undefined) {
     if (typeof http.path !== 'string' || !http.path.startsWith('/')) {
-      problems.push(`${where}: http.path ${JSON.stringify(http.path)} must start with "/" (it is relative to /v${ref.major})`);
+      problems.push(
+        `${where}: http.path ${JSON.stringify(http.path)} must start with "/" (${http.exact ? 'it is served as written' : `it is relative to /v${ref.major}`})`,
+      );
     } else {
       const seen = new Set<string>();
       for (const segment of http.path.split('/').slice(1)) {
@@ -55,6 +59,17 @@ export function routeProblems(ref: RpcRef, where: string): string[] {
   return problems;
 }
 
+/**
+ * Marks every method of a contract (or of `defineService`'s rpcs) to be served at its exact path,
+ * without the `/v<major>` prefix: `defineContract({ name, version, methods: exactPaths({ … }) })`.
+ * A method without a path gets `/<service>/<method>`.
+ */
+export function exactPaths<const M extends { readonly [name: string]: RpcOptions }>(methods: M): M {
+  const out: Record<string, RpcOptions> = {};
+  for (const [name, options] of Object.entries(methods)) out[name] = { ...options, http: { ...options.http, exact: true } };
+  return out as M;
+}
+
 /** The route of an RPC: its `http` options, or the default `POST /v<major>/<service>/<method>`. */
 export function routeOf(ref: RpcRef): HttpRoute {
   const http = ref.http as HttpRouteOptions | undefined;
@@ -67,7 +82,7 @@ export function routeOf(ref: RpcRef): HttpRoute {
     params.push(name);
     return `:${name}`;
   });
-  let path = `/v${ref.major}${segments.join('/')}`;
+  let path = http?.exact === true ? segments.join('/') : `/v${ref.major}${segments.join('/')}`;
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return { method: http?.method ?? 'POST', path, params, status: http?.status ?? 200, declared: http !== undefined };
 }

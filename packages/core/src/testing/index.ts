@@ -4,7 +4,7 @@ import type { AppOptions } from '../app-options.js';
 import type { CallInput, CallResult } from '../caller.js';
 import type { EventCall } from '../client-call.js';
 import { copyValue } from '../copy.js';
-import type { Endpoint, RpcRef } from '../endpoint.js';
+import type { Endpoint, EventRef, PayloadOf, RpcRef } from '../endpoint.js';
 import { hasOutputStream } from '../endpoint.js';
 import { WharfError } from '../errors.js';
 import { MemoryNetwork, memoryTransport } from '../memory-transport.js';
@@ -13,7 +13,16 @@ import type { ClientMiddleware } from '../pipeline.js';
 import { memoryRegistry } from '../registry.js';
 import { lazyStream } from '../stream.js';
 import { matchTopic } from '../topic.js';
+import { type FaultTransport, faultTransport } from './fault-transport.js';
 
+export {
+  type FaultControls,
+  type FaultRecord,
+  type FaultTimes,
+  type FaultTransport,
+  faultTransport,
+  type Selector,
+} from './fault-transport.js';
 export { MemoryNetwork, memoryRegistry, memoryTransport };
 
 /** Options of `invoke` and `deliver`. */
@@ -23,10 +32,16 @@ export interface InvokeOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of `deliver`: besides those of `invoke`, the event's id and attempt, to play a redelivery. */
+export interface DeliverOptions extends InvokeOptions {
+  readonly id?: string;
+  readonly attempt?: number;
+}
+
 /** An event the app emitted, as recorded by a test app. */
-export interface EmittedEvent {
+export interface EmittedEvent<P = unknown> {
   readonly name: string;
-  readonly payload: unknown;
+  readonly payload: P;
   readonly id: string;
   readonly emitter: string;
   readonly metadata: Readonly<Record<string, string>>;
@@ -36,15 +51,30 @@ export interface EmittedEvent {
 export interface TestApp extends App {
   /** Calls a handler through the full server pipeline (validation, deadline, your middleware), without the client side. */
   invoke<R extends RpcRef>(ref: R | string, input: CallInput<R>, options?: InvokeOptions): CallResult<R>;
-  /** Delivers an event to every local handler whose pattern matches and waits for all of them. */
-  deliver(name: string, payload: unknown, options?: InvokeOptions): Promise<void>;
+  /**
+   * Delivers an event to every local handler whose pattern matches and resolves when all of them
+   * have handled it. With an event ref, the payload is typed by its schema.
+   */
+  deliver<E extends EventRef>(event: E, payload: PayloadOf<E>, options?: DeliverOptions): Promise<void>;
+  deliver(name: string, payload: unknown, options?: DeliverOptions): Promise<void>;
   /** Every event the app emitted, in order. */
   readonly emitted: readonly EmittedEvent[];
+  /** The events of one kind the app emitted, in order, their payloads typed by the ref's schema. */
+  emittedOf<E extends EventRef>(event: E): EmittedEvent<PayloadOf<E>>[];
+  /**
+   * Resolves when everything emitted so far has been delivered and handled, including what those
+   * handlers emitted in turn, and no request is in flight: `await app.settled()` after a call whose
+   * handler emits, then assert on the subscribers' effects.
+   */
+  settled(): Promise<void>;
+  /** The fault-injecting transport the app runs on: duplicate, reorder, delay, drop events; break connections. */
+  readonly faults: FaultTransport;
 }
 
 /**
  * Creates and starts an app for a test: a fresh in-memory network and registry, logs off unless
- * `LOG_LEVEL` is set, no signal handlers, and a record of emitted events.
+ * `LOG_LEVEL` is set, no signal handlers, and a record of emitted events. It runs on a
+ * fault-injecting in-memory transport (`app.faults`) unless `transports` has one named `memory`.
  */
 export async function createTestApp(options: AppOptions = {}): Promise<TestApp> {
   const emitted: EmittedEvent[] = [];
@@ -62,11 +92,14 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
     return next();
   };
   const userClient = options.middleware?.client;
+  const given = options.transports ?? [];
+  const memory = given.find((t) => t.name === 'memory');
+  const faults = (memory ?? faultTransport()) as FaultTransport;
   const app = createApp({
-    logger: { level: process.env.LOG_LEVEL ?? 'silent' },
-    transports: [memoryTransport({ network: new MemoryNetwork() })],
+    logger: { level: process.env.WHARF_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'silent' },
     registry: memoryRegistry(),
     ...options,
+    transports: memory === undefined ? [...given, faults] : given,
     shutdown: { signals: false, ...options.shutdown },
     middleware: {
       ...options.middleware,
@@ -93,6 +126,16 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
 
   return Object.assign(app, {
     emitted,
+    faults,
+    emittedOf: (event: EventRef) => emitted.filter((e) => e.name === event.name),
+    settled: () =>
+      typeof faults.settled === 'function'
+        ? faults.settled()
+        : Promise.reject(
+            new Error(
+              'settled() needs the test app to run on faultTransport(): pass faultTransport({ network }) instead of memoryTransport(), or no memory transport at all',
+            ),
+          ),
     invoke<R extends RpcRef>(ref: R | string, input: CallInput<R>, o?: InvokeOptions): CallResult<R> {
       const name = typeof ref === 'string' ? ref : `${ref.fullName}@${ref.major}`;
       const endpoint = endpoints.get(name);
@@ -103,9 +146,10 @@ export async function createTestApp(options: AppOptions = {}): Promise<TestApp> 
       const result = app.dispatch(endpoint, copyValue(input), request(o));
       return (hasOutputStream(endpoint.stream) ? lazyStream(result as Promise<AsyncIterable<unknown>>) : result) as CallResult<R>;
     },
-    async deliver(name: string, payload: unknown, o?: InvokeOptions): Promise<void> {
+    async deliver(ref: EventRef | string, payload: unknown, o?: DeliverOptions): Promise<void> {
+      const name = typeof ref === 'string' ? ref : ref.name;
       const targets = [...new Set(endpoints.values())].filter((e) => e.kind === 'event' && matchTopic(e.pattern, name));
-      const event = { id: crypto.randomUUID(), name, attempt: 1, timestamp: Date.now() };
+      const event = { id: o?.id ?? crypto.randomUUID(), name, attempt: o?.attempt ?? 1, timestamp: Date.now() };
       await Promise.all(targets.map((e) => app.dispatch(e, copyValue(payload), { ...request(o), event })));
     },
   }) as TestApp;

@@ -4,6 +4,7 @@ import type { Log } from '../log.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { redactUrl } from './broker-address.js';
 import { timeoutAt } from './deadline-timer.js';
+import { refusalOf } from './refusal.js';
 import { settledOrAborted } from './settled-or-aborted.js';
 
 /** What a connection is made from. */
@@ -142,6 +143,13 @@ export class Connection {
       } catch (error) {
         if (this.#closed) return;
         this.#lastError = error as Error;
+        const refusal = refusalOf(error, redactUrl(this.#options.url));
+        if (refusal !== undefined) {
+          this.#options.logger.error({ err: refusal }, refusal.message);
+          for (const waiter of this.#waiters) waiter.reject(refusal);
+          this.#waiters.clear();
+          return;
+        }
         const delay = backoffDelay(attempt, this.#options.reconnect);
         this.#options.logger.warn(
           { err: error, attempt: attempt + 1, retryInMs: delay },

@@ -22,11 +22,11 @@ export interface LoadedProto {
 
 const loaded = new WeakMap<ProtoBinding, LoadedProto>();
 
-/** Loads (once per binding object) the .proto files of a binding; throws DeclarationError saying what is wrong. */
-export function loadProto(binding: ProtoBinding, where: string): LoadedProto {
-  const hit = loaded.get(binding);
-  if (hit !== undefined) return hit;
-  const includeDirs = (binding.includeDirs ?? []).map((dir) => resolve(dir));
+/**
+ * Loads .proto files as protoc would with `-I` for each include dir (then relative to the
+ * importing file), field names as written; throws what protobufjs says when one cannot be parsed.
+ */
+export function loadRoot(files: readonly string[], includeDirs: readonly string[]): protobuf.Root {
   const root = new protobuf.Root();
   root.resolvePath = (origin, target) => {
     if (isAbsolute(target)) return target;
@@ -36,10 +36,30 @@ export function loadProto(binding: ProtoBinding, where: string): LoadedProto {
     }
     return origin === '' ? resolve(target) : join(dirname(origin), target);
   };
+  root.loadSync([...files], { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
+/** Every service declared in a loaded root. */
+export function servicesIn(root: protobuf.NamespaceBase): protobuf.Service[] {
+  const services: protobuf.Service[] = [];
+  for (const nested of root.nestedArray) {
+    if (nested instanceof protobuf.Service) services.push(nested);
+    else if (nested instanceof protobuf.Namespace) services.push(...servicesIn(nested));
+  }
+  return services;
+}
+
+/** Loads (once per binding object) the .proto files of a binding; throws DeclarationError saying what is wrong. */
+export function loadProto(binding: ProtoBinding, where: string): LoadedProto {
+  const hit = loaded.get(binding);
+  if (hit !== undefined) return hit;
+  const includeDirs = (binding.includeDirs ?? []).map((dir) => resolve(dir));
   const files = typeof binding.files === 'string' ? [binding.files] : binding.files;
+  let root: protobuf.Root;
   try {
-    root.loadSync([...files], { keepCase: true });
-    root.resolveAll();
+    root = loadRoot(files, includeDirs);
   } catch (error) {
     throw new DeclarationError([
       `${where}: cannot load ${files.join(', ')} (include dirs: ${includeDirs.join(', ') || 'none'}): ${(error as Error).message}`,
@@ -48,14 +68,7 @@ export function loadProto(binding: ProtoBinding, where: string): LoadedProto {
   // protobufjs also finds a bare `Chat` deep in the tree; the binding names the service exactly.
   const found = root.lookup(binding.service);
   if (!(found instanceof protobuf.Service) || found.fullName !== `.${binding.service}`) {
-    const services: string[] = [];
-    const collect = (ns: protobuf.NamespaceBase) => {
-      for (const nested of ns.nestedArray) {
-        if (nested instanceof protobuf.Service) services.push(nested.fullName.slice(1));
-        else if (nested instanceof protobuf.Namespace) collect(nested);
-      }
-    };
-    collect(root);
+    const services = servicesIn(root).map((s) => s.fullName.slice(1));
     throw new DeclarationError([
       `${where}: ${files.join(', ')} has no service "${binding.service}"; services found: ${services.join(', ') || 'none'} (use the fully-qualified name)`,
     ]);
