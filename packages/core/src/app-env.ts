@@ -1,4 +1,4 @@
-import type { AppOptions } from './app-options.js';
+import type { AppOptions } from './app-types.js';
 import { APP_ENV, optionsFromEnv } from './env-config.js';
 import type { LogDefaults } from './logger.js';
 

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Advertiser } from './advertiser.js';
 import { appOptionsWithEnv } from './app-env.js';
-import type { AppOptions, ClientBuiltins, ServerBuiltins } from './app-options.js';
+import type { App, AppOptions } from './app-types.js';
 import { roundRobin } from './balancer.js';
-import type { Caller, CallInput, CallOptions, CallResult, Client, EmitOptions } from './caller.js';
+import type { CallInput, CallOptions, CallResult, Client, EmitOptions } from './caller.js';
 import { checkServices } from './checks.js';
 import { bindClient } from './context.js';
 import type { MethodsOf } from './contract.js';
@@ -15,39 +15,15 @@ import { endpointsProblems } from './endpoints-check.js';
 import { WharfError } from './errors.js';
 import { createLogger } from './logger.js';
 import { MemoryNetwork, memoryTransport } from './memory-transport.js';
-import { requestLog } from './middleware/request-log.js';
-import { resolve } from './middleware/resolve.js';
-import { validation } from './middleware/validation.js';
 import { combineObservers } from './observer.js';
 import { Outbound, SEND } from './outbound.js';
-import { type ClientMiddleware, chain, type ServerMiddlewareEntry } from './pipeline.js';
+import { chain } from './pipeline.js';
+import { clientPipeline, serverPipeline } from './pipelines.js';
 import { Readiness } from './readiness.js';
 import { memoryRegistry, type Registry, type ServiceInstance } from './registry.js';
 import { toServiceDefinition } from './service.js';
 import { handleShutdownSignals } from './shutdown-signals.js';
 import type { AppHealth, AppState, InboundRequest, Transport, TransportHost } from './transport.js';
-
-/** A running (or runnable) set of services with its transports. */
-export interface App extends Caller {
-  readonly name: string;
-  /** Unique per app instance; part of the addresses it registers. */
-  readonly instanceId: string;
-  readonly logger: Logger;
-  readonly services: readonly ServiceDefinition[];
-  readonly state: AppState;
-  /** The addresses the transports listen on, once started. */
-  readonly addresses: readonly string[];
-  /** Starts every transport and registers the services. */
-  start(): Promise<void>;
-  /** Graceful stop: not ready, deregister, stop accepting, drain up to the timeout, close. */
-  stop(): Promise<void>;
-  isReady(): boolean;
-  onReadinessChange(listener: (ready: boolean) => void): () => void;
-  /** Readiness with its reasons: what holds the app back, and how its registry is doing. */
-  health(): AppHealth;
-  /** Runs an endpoint through the server pipeline, as a transport would. */
-  dispatch(endpoint: Endpoint, payload: unknown, request: InboundRequest): Promise<unknown>;
-}
 
 /** Creates an app. Declarations are checked here: a bad one throws DeclarationError at once. */
 export function createApp(options: AppOptions = {}): App {
@@ -117,39 +93,21 @@ class WharfApp implements App {
     this.#ownsRegistry = options.registry === undefined;
     this.#advertiser = new Advertiser(this.#registry, this.logger, () => this.#instances());
 
-    const client = chain(this.#clientMiddleware(), SEND);
-    const timeout = options.defaultTimeoutMs === undefined ? DEFAULT_TIMEOUT_MS : (options.defaultTimeoutMs ?? undefined);
-    this.#outbound = new Outbound({ logger: this.logger, pipeline: client, appName: this.name, defaultTimeoutMs: timeout });
-    const server = this.#serverMiddleware();
-    const endpoints = this.services.flatMap((s) => [...s.rpcs, ...s.events]);
-    throwIfProblems(endpointsProblems(server, endpoints));
-    this.#dispatcher = new Dispatcher(this.#outbound, this.services, server);
-  }
-
-  #serverMiddleware(): readonly ServerMiddlewareEntry[] {
-    const o = this.#options;
-    const builtins: ServerBuiltins = {
-      requestLog: o.requestLog === false ? undefined : requestLog(o.requestLog),
-      validation: validation({ output: o.validateOutput ?? false }),
-    };
-    const server = o.middleware?.server;
-    if (typeof server === 'function') return server(builtins);
-    const head = builtins.requestLog ? [builtins.requestLog] : [];
-    return [...head, ...(server ?? []), builtins.validation];
-  }
-
-  #clientMiddleware(): readonly ClientMiddleware[] {
-    const builtins: ClientBuiltins = {
-      resolve: resolve({
+    const client = chain(
+      clientPipeline(this.#options, {
         registry: this.#registry,
         balancer: this.#options.balancer ?? roundRobin(),
         transports: this.#transports.filter((t) => t.call !== undefined),
         bus: this.#bus,
       }),
-    };
-    const client = this.#options.middleware?.client;
-    if (typeof client === 'function') return client(builtins);
-    return [...(client ?? []), builtins.resolve];
+      SEND,
+    );
+    const timeout = options.defaultTimeoutMs === undefined ? DEFAULT_TIMEOUT_MS : (options.defaultTimeoutMs ?? undefined);
+    this.#outbound = new Outbound({ logger: this.logger, pipeline: client, appName: this.name, defaultTimeoutMs: timeout });
+    const server = serverPipeline(this.#options);
+    const endpoints = this.services.flatMap((s) => [...s.rpcs, ...s.events]);
+    throwIfProblems(endpointsProblems(server, endpoints));
+    this.#dispatcher = new Dispatcher(this.#outbound, this.services, server);
   }
 
   /** One registry entry per service and address, each with the app's metadata. */

@@ -1,8 +1,8 @@
 // The whole public surface of @wharf/core: the user's API. Transport authors also import
 // @wharf/core/transport (src/spi.ts).
 export type { Logger, LoggerOptions } from 'pino';
-export { type App, createApp } from './app.js';
-export type { AppIdentity, AppOptions, ClientBuiltins, ServerBuiltins, ShutdownOptions } from './app-options.js';
+export { createApp } from './app.js';
+export type { App, AppIdentity, AppOptions, ClientBuiltins, ServerBuiltins, ShutdownOptions } from './app-types.js';
 export { type Balancer, roundRobin } from './balancer.js';
 export type { Caller, CallInput, CallOptions, CallResult, Client, ClientMethod, EmitOptions } from './caller.js';
 export type { Call, ClientCall, EventCall, RpcCall } from './client-call.js';

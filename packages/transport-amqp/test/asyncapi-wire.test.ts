@@ -150,6 +150,7 @@ describe.skipIf(!nodeAvailable)('the AsyncAPI document against the wire', () => 
         return undefined;
       }
       if (m.exchange === '' && m.routingKey === `${P}ledger.v1.rpc`) return `${m.type}.request`;
+      if (m.exchange === '' && m.routingKey === `${P}ledger.v1.rpc.methods`) return 'serviceRecord';
       if (m.exchange === '' && m.routingKey.startsWith('amq.rabbitmq.reply-to'))
         return m.headers['x-wharf-status'] === 'error' ? 'error' : 'book.reply';
       if (m.exchange === `${P}wharf.events`) return `event.${m.routingKey}`;
@@ -193,6 +194,7 @@ describe.skipIf(!nodeAvailable)('the AsyncAPI document against the wire', () => 
         'on.onBooked',
         'on.onVoided',
         'retry',
+        'serviceRecord',
       ].sort(),
     );
     // And the headers the issue found missing are on the wire and declared.

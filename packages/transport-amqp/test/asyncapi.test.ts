@@ -88,7 +88,15 @@ describe('AsyncAPI 3 document', () => {
         .map((o) => o.id()) ?? [];
     // The server stream is not on AMQP; the handler and the emitted event are, and where the
     // handler's failures go (retries, dead letters).
-    expect(operations.sort()).toEqual(['deadLetter', 'emit.catalog.price_changed', 'get', 'on.onStock', 'retry', 'tree']);
+    expect(operations.sort()).toEqual([
+      'deadLetter',
+      'emit.catalog.price_changed',
+      'get',
+      'on.onStock',
+      'recordService',
+      'retry',
+      'tree',
+    ]);
     const channels = Object.fromEntries(
       parsed
         ?.channels()
@@ -97,6 +105,7 @@ describe('AsyncAPI 3 document', () => {
     );
     expect(channels).toMatchObject({
       rpc: 'prod.catalog.v2.rpc',
+      serviceRecord: 'prod.catalog.v2.rpc.methods',
       'event.catalog.price_changed': 'catalog.price_changed',
       'on.onStock': 'prod.catalog.on.onStock',
       deadLetters: 'prod.catalog.dlq',
@@ -128,7 +137,7 @@ describe('AsyncAPI 3 document', () => {
         .all()
         .map((o) => o.id())
         .sort(),
-    ).toEqual(['deadLetter', 'emit.greeter.greeted', 'greet', 'language', 'on.onGreeted', 'retry', 'stats']);
+    ).toEqual(['deadLetter', 'emit.greeter.greeted', 'greet', 'language', 'on.onGreeted', 'recordService', 'retry', 'stats']);
     expect(parsed?.channels().get('rpc')?.address()).toBe('staging.greeter.v1.rpc');
   });
 });

@@ -1,6 +1,6 @@
 // @wharf/core/testing: what a user needs to unit-test their own services in one process.
-import { type App, createApp } from '../app.js';
-import type { AppOptions } from '../app-options.js';
+import { createApp } from '../app.js';
+import type { App, AppOptions } from '../app-types.js';
 import type { CallInput, CallResult } from '../caller.js';
 import type { EventCall } from '../client-call.js';
 import { copyValue } from '../copy.js';

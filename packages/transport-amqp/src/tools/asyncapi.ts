@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { DIRECT_REPLY_TO, Header, topologyNames } from '../names.js';
 import { BINDING_VERSION, failureChannels, type Json, ref } from './asyncapi-failures.js';
 import { deliveryHeaders, eventHeaders, replyHeaders, requestHeaders } from './asyncapi-headers.js';
+import { recordChannel } from './asyncapi-record.js';
 
 /** A contract, as far as the document needs it (a `defineContract` result fits). */
 export interface ContractLike {
@@ -166,6 +167,7 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
         },
       },
     };
+    recordChannel(head.name, head.major, queue, url, channels, operations, messages);
     channels.rpcReply = {
       address: null,
       title: 'RPC replies',

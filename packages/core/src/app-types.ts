@@ -1,9 +1,11 @@
 import type { Logger, LoggerOptions } from 'pino';
 import type { Balancer } from './balancer.js';
+import type { Caller } from './caller.js';
+import type { Endpoint, ServiceDefinition } from './endpoint.js';
 import type { RequestLogOptions } from './middleware/request-log.js';
 import type { ClientMiddleware, EndpointMiddleware, ServerMiddleware, ServerMiddlewareEntry } from './pipeline.js';
 import type { Registry } from './registry.js';
-import type { Transport, TransportObserver } from './transport.js';
+import type { AppHealth, AppState, InboundRequest, Transport, TransportObserver } from './transport.js';
 
 /** The built-in server middleware, for reordering in `middleware.server`. */
 export interface ServerBuiltins {
@@ -75,4 +77,26 @@ export interface AppOptions {
    * `{ release: '2', zone: 'a' }`; version routing matches `release` when present.
    */
   readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** A running (or runnable) set of services with its transports. */
+export interface App extends Caller {
+  readonly name: string;
+  /** Unique per app instance; part of the addresses it registers. */
+  readonly instanceId: string;
+  readonly logger: Logger;
+  readonly services: readonly ServiceDefinition[];
+  readonly state: AppState;
+  /** The addresses the transports listen on, once started. */
+  readonly addresses: readonly string[];
+  /** Starts every transport and registers the services. */
+  start(): Promise<void>;
+  /** Graceful stop: not ready, deregister, stop accepting, drain up to the timeout, close. */
+  stop(): Promise<void>;
+  isReady(): boolean;
+  onReadinessChange(listener: (ready: boolean) => void): () => void;
+  /** Readiness with its reasons: what holds the app back, and how its registry is doing. */
+  health(): AppHealth;
+  /** Runs an endpoint through the server pipeline, as a transport would. */
+  dispatch(endpoint: Endpoint, payload: unknown, request: InboundRequest): Promise<unknown>;
 }
