@@ -13,6 +13,7 @@ import { Pool } from 'undici';
 import { DEADLINE_HEADER } from './deadline.js';
 import { headersFromMetadata } from './headers.js';
 import { readNdjson } from './ndjson.js';
+import { networkError } from './network-error.js';
 import { DEFAULTS, type HttpClientOptions } from './options.js';
 import { errorFromProblem, isWharfProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 import { type ClientRoute, clientRoute, encode } from './request-encoding.js';
@@ -27,22 +28,6 @@ interface Target {
   readonly pool: Pool;
 }
 
-// Codes of errors that mean "the request did not get an answer from this peer": retryable elsewhere.
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-]);
-
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 /** Drops a response body we will not read; undici reports the abort as an error nobody needs. */
@@ -50,30 +35,6 @@ function discard(body: ResponseBody): void {
   if (body.destroyed) return;
   body.on('error', () => {});
   body.destroy();
-}
-
-function networkError(error: unknown, origin: string): WharfError {
-  const err = error as { code?: string; message?: string; cause?: { code?: string } };
-  const code = err.code ?? err.cause?.code;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new WharfError('DEADLINE_EXCEEDED', `${origin} did not answer in time (${code})`);
-  }
-  if (code !== undefined && UNREACHABLE.has(code)) {
-    return new WharfError(
-      'UNAVAILABLE',
-      `Cannot reach ${origin} (${code}); it may be down or restarting, retry on another instance`,
-    );
-  }
-  if (code === 'UND_ERR_ABORTED' || (error as Error)?.name === 'AbortError') {
-    return new WharfError('CANCELLED', 'The call was cancelled');
-  }
-  if (code === 'UND_ERR_INVALID_ARG') {
-    return new WharfError('INVALID_ARGUMENT', `The call cannot be sent to ${origin}: ${err.message ?? code}`);
-  }
-  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
-    return new WharfError('UNAVAILABLE', `${origin} ended the response early (${code})`);
-  }
-  return new WharfError('UNKNOWN', `HTTP call to ${origin} failed: ${err.message ?? String(error)}`);
 }
 
 async function readText(body: ResponseBody, declared: string | string[] | undefined, limit: number): Promise<string> {

@@ -16,9 +16,11 @@ import { intHeader, metadataFromHeaders } from '../headers.js';
 import type { Log } from '../log.js';
 import { Header, type TopologyNames } from '../names.js';
 import type { AmqpStats } from '../stats.js';
+import { BoundedSet } from './bounded-set.js';
 import type { Deduplicator } from './dedupe.js';
 import { deadLetterCopy, retryCopy } from './failure-copies.js';
 import { type InspectContext, inspectEvent } from './inspect-event.js';
+import { OneAtATime } from './one-at-a-time.js';
 import { type Publisher, UnroutableError } from './publisher.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { declareEventTopology, declareHandlerQueue, type QueueFeatures } from './topology.js';
@@ -63,9 +65,9 @@ export class EventConsumer {
   readonly #queue: QueueConsumer;
   readonly #dead = new WeakSet<Channel>();
   /** Keys being handled here, so a duplicate delivered alongside its original waits for it. */
-  readonly #running = new Map<string, Promise<void>>();
+  readonly #running = new OneAtATime();
   /** `<key>#<attempt>` of messages whose failure copy is confirmed but whose ack was lost. */
-  readonly #forwarded = new Set<string>();
+  readonly #forwarded = new BoundedSet(FORWARDED_KEYS);
   readonly #inspect: InspectContext;
   readonly #declare: (channel: Channel) => Promise<void>;
   #redeclaring = false;
@@ -128,20 +130,7 @@ export class EventConsumer {
     // delivered alongside its original waits for it (and is then skipped), and a redelivery waits
     // for the failure copy of its original (see #settled).
     const key = `${this.#options.endpoint.fullName}:${id}`;
-    for (let prior = this.#running.get(key); prior !== undefined; prior = this.#running.get(key)) await prior;
-    let finish!: () => void;
-    this.#running.set(
-      key,
-      new Promise<void>((resolve) => {
-        finish = resolve;
-      }),
-    );
-    try {
-      await this.#process(channel, message, key);
-    } finally {
-      this.#running.delete(key);
-      finish();
-    }
+    return this.#running.run(key, () => this.#process(channel, message, key));
   }
 
   async #process(channel: Channel, message: ConsumeMessage, key: string | undefined): Promise<void> {
@@ -151,10 +140,7 @@ export class EventConsumer {
     const copy = key === undefined ? undefined : `${key}#${attempt}`;
     if (copy !== undefined && message.fields.redelivered && this.#forwarded.delete(copy)) {
       // Its retry or dead-letter copy is already confirmed; only the ack was lost with its channel.
-      this.#options.stats.duplicates++;
-      this.#options.observer?.eventDuplicate(this.#delivery(attempt));
-      ack(channel, message);
-      return;
+      return this.#duplicate(channel, message, attempt);
     }
     const inspection = inspectEvent(message, this.#inspect);
     if (!inspection.ok) return this.#deadLetter(channel, message, inspection.reason, attempt, inspection.name, copy);
@@ -164,12 +150,7 @@ export class EventConsumer {
     const dedupeKey = key ?? `${endpoint.fullName}:${id}`;
     try {
       const info = { id, event: name, handler: endpoint.fullName };
-      if (dedupe !== undefined && (await dedupe.seen(dedupeKey, info))) {
-        this.#options.stats.duplicates++;
-        this.#options.observer?.eventDuplicate(this.#delivery(attempt));
-        ack(channel, message);
-        return;
-      }
+      if (dedupe !== undefined && (await dedupe.seen(dedupeKey, info))) return this.#duplicate(channel, message, attempt);
       const timestampMs = intHeader(headers, Header.timestampMs);
       const seconds = typeof properties.timestamp === 'number' ? properties.timestamp : undefined;
       const event: EventInfo = {
@@ -192,6 +173,12 @@ export class EventConsumer {
     } catch (error) {
       await this.#failed(channel, message, toWharfError(error), attempt, name, copy);
     }
+  }
+
+  #duplicate(channel: Channel, message: ConsumeMessage, attempt: number): void {
+    this.#options.stats.duplicates++;
+    this.#options.observer?.eventDuplicate(this.#delivery(attempt));
+    ack(channel, message);
   }
 
   async #failed(
@@ -275,14 +262,7 @@ export class EventConsumer {
    */
   #settled(channel: Channel, message: ConsumeMessage, copy: string | undefined): void {
     if (this.#dead.has(channel)) {
-      if (copy === undefined) return;
-      this.#forwarded.add(copy);
-      if (this.#forwarded.size > FORWARDED_KEYS) {
-        for (const oldest of this.#forwarded) {
-          this.#forwarded.delete(oldest);
-          break;
-        }
-      }
+      if (copy !== undefined) this.#forwarded.add(copy);
       return;
     }
     ack(channel, message);
