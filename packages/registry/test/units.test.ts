@@ -105,6 +105,20 @@ describe('what counts', () => {
     expect(neverReachedHandler(new WharfError('UNAVAILABLE', 'read ECONNRESET'))).toBe(false);
   });
 
+  it("with the call, only failures of the call's own hop count (not a dependency's, rethrown by a handler)", () => {
+    const call = { ref: { fullName: 'orders.place', service: 'orders', major: 1 }, address: 'http://h:1' } as unknown as RpcCall;
+    const ran = (message: string, details?: Record<string, unknown>) =>
+      neverReachedHandler(new WharfError('UNAVAILABLE', message, details), call);
+    expect(ran('Cannot reach http://h:1 (ECONNREFUSED)')).toBe(true);
+    expect(ran('Cannot reach http://db:5 (ECONNREFUSED)')).toBe(false);
+    expect(ran('No instance of orders v1 is reachable over http')).toBe(true);
+    expect(ran('No instance of payments v1 is reachable over http')).toBe(false);
+    expect(ran('open', { breaker: 'orders.place @ http://h:1', handlerRan: false })).toBe(true);
+    expect(ran('open', { breaker: 'payments.charge @ http://p:2', handlerRan: false })).toBe(false);
+    expect(ran('full', { bulkhead: 'orders.place', handlerRan: false })).toBe(true);
+    expect(ran('full', { bulkhead: 'payments.charge', handlerRan: false })).toBe(false);
+  });
+
   it('the static list format, and a clear error for a bad entry', () => {
     expect(parseStaticList('greeter@1.2.0=http://a:1,grpc://a:2; billing=http://b:3')).toEqual([
       { id: 'static:greeter:http://a:1', service: 'greeter', version: '1.2.0', address: 'http://a:1' },
