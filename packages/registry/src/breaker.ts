@@ -56,13 +56,29 @@ const stateOf = (breaker: CircuitBreaker): BreakerState => (breaker.opened ? 'op
 /**
  * Circuit breakers on opossum, one per endpoint and instance: only transient failures count, an
  * open breaker fails fast with UNAVAILABLE naming it (and `details.handlerRan: false`, so the
- * retry middleware may try another instance), half-open lets one probe through. Put it after
- * `resolve`, which chooses the instance.
+ * retry middleware may try another instance), half-open lets one probe through. A breaker not
+ * called for longer than its rolling window and reset time is shut down and forgotten. Put it
+ * after `resolve`, which chooses the instance.
  */
 export function breakers(options: BreakerOptions = {}): Breakers {
   const all = new Map<string, CircuitBreaker<Parameters<Action>, unknown>>();
+  const lastUsed = new Map<string, number>();
   const listeners = new Set<(change: BreakerStateChange) => void>();
   const skipInProcess = options.skipInProcess !== false;
+  // Instances come and go with every deploy, and each breaker keeps an interval timer: one nobody
+  // called for longer than its window and its reset time holds nothing worth keeping.
+  const idleMs = Math.max(options.rollingWindowMs ?? 10_000, options.resetTimeoutMs ?? 5_000);
+  let sweepAt = 0;
+
+  function sweep(now: number): void {
+    sweepAt = now + idleMs;
+    for (const [key, at] of lastUsed) {
+      if (now - at <= idleMs) continue;
+      all.get(key)?.shutdown();
+      all.delete(key);
+      lastUsed.delete(key);
+    }
+  }
 
   function create(key: string, call: RpcCall): CircuitBreaker<Parameters<Action>, unknown> {
     const action: Action = (_call, next) => next();
@@ -94,6 +110,9 @@ export function breakers(options: BreakerOptions = {}): Breakers {
   const middleware = ((call, next) => {
     if (call.kind !== 'rpc' || call.address === undefined || (skipInProcess && call.transport === 'memory')) return next();
     const key = `${call.ref.fullName} @ ${call.address}`;
+    const now = Date.now();
+    if (now >= sweepAt) sweep(now);
+    lastUsed.set(key, now);
     let breaker = all.get(key);
     if (breaker === undefined) {
       breaker = create(key, call);
@@ -115,6 +134,7 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     close() {
       for (const breaker of all.values()) breaker.shutdown();
       all.clear();
+      lastUsed.clear();
     },
   });
   return middleware;
