@@ -80,7 +80,7 @@ describe('retry budget', () => {
   it('allows retries up to the ratio of calls in the window, then frees them as the window slides', () => {
     vi.useFakeTimers({ now: 1_000_000 });
     try {
-      const budget = new RetryBudget({ ratio: 0.1, windowMs: 10_000 });
+      const budget = new RetryBudget({ ratio: 0.1, windowMs: 10_000, minPerWindow: 0 });
       for (let i = 0; i < 100; i++) budget.recordCall();
       let granted = 0;
       while (budget.tryRetry()) granted++;
@@ -89,6 +89,12 @@ describe('retry budget', () => {
       expect(budget.tryRetry()).toBe(false);
       for (let i = 0; i < 20; i++) budget.recordCall();
       expect(budget.tryRetry()).toBe(true);
+      // By default a quiet client still has 10 retries per window.
+      const quiet = new RetryBudget();
+      quiet.recordCall();
+      let floor = 0;
+      while (quiet.tryRetry()) floor++;
+      expect(floor).toBe(10);
     } finally {
       vi.useRealTimers();
     }
