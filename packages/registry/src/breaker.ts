@@ -82,7 +82,7 @@ export function breakers(options: BreakerOptions = {}): Breakers {
 
   function create(key: string, call: RpcCall): CircuitBreaker<Parameters<Action>, unknown> {
     const action: Action = (_call, next) => next();
-    const breaker = new CircuitBreaker(action, {
+    const breaker: CircuitBreaker<Parameters<Action>, unknown> = new CircuitBreaker(action, {
       name: key,
       // Deadlines are the transport's: a breaker timeout would abandon a call without cancelling it.
       timeout: false,
@@ -91,7 +91,9 @@ export function breakers(options: BreakerOptions = {}): Breakers {
       resetTimeout: options.resetTimeoutMs ?? 5_000,
       rollingCountTimeout: options.rollingWindowMs ?? 10_000,
       // True means "not a failure": business errors (NOT_FOUND, INVALID_ARGUMENT…) never open it.
-      errorFilter: (error: unknown) => !isTransient(error),
+      // But opossum closes a half-open breaker on any call that is not a failure, and a probe its
+      // caller cancelled says nothing about the instance: that one opens it again for another probe.
+      errorFilter: (error: unknown): boolean => !isTransient(error) && !(breaker.halfOpen && isCancelled(error)),
     });
     if (options.fallback !== undefined) {
       const fallback = options.fallback;
@@ -138,6 +140,10 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     },
   });
   return middleware;
+}
+
+function isCancelled(error: unknown): boolean {
+  return WharfError.is(error) && error.code === 'CANCELLED';
 }
 
 /** opossum's "Breaker is open" as the UNAVAILABLE a caller (and the retry middleware) understands. */
