@@ -14,7 +14,11 @@ const dep = defineContract({
   methods: { get: { idempotent: true, input: z.object({}), output: z.object({ ok: z.boolean() }) } },
 });
 
-const quiet = { logger: { level: 'silent' as const }, requestLog: false, shutdown: { signals: false as const, timeoutMs: 500 } };
+const quiet = {
+  logger: { level: 'silent' as const },
+  requestLog: false as const,
+  shutdown: { signals: false as const, timeoutMs: 500 },
+};
 
 describe('breaker half-open probe', () => {
   it('a probe cancelled by its caller re-opens the breaker instead of closing it', async () => {

@@ -20,7 +20,7 @@ const orders = defineContract({
   methods: { place: { input: z.object({}), output: z.object({ ok: z.boolean() }) } }, // not idempotent
 });
 
-const quiet = { logger: { level: 'silent' as const }, requestLog: false, shutdown: { signals: false as const } };
+const quiet = { logger: { level: 'silent' as const }, requestLog: false as const, shutdown: { signals: false as const } };
 const apps: App[] = [];
 
 async function started(app: App): Promise<App> {
