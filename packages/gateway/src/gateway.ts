@@ -1,6 +1,6 @@
 import { type AuthGuard, authGuard } from '@wharf/auth';
 import { type App, createApp } from '@wharf/core';
-import { type HttpServerOptions, httpTransport } from '@wharf/transport-http';
+import { DEFAULTS, type HttpServerOptions, httpTransport } from '@wharf/transport-http';
 import { edge } from './edge.js';
 import { forwardingService } from './forwarding.js';
 import type { GatewayOptions } from './options.js';
@@ -19,6 +19,17 @@ export interface Gateway {
   start(): Promise<void>;
   /** Graceful: stops accepting, lets calls in flight finish, closes the rate-limit store. */
   stop(): Promise<void>;
+}
+
+/**
+ * The health routes as the server serves them: its prefix normalised as it does (`/api/` and `api`
+ * are `/api`) and the paths its `health` option gives, so that probes are never rate limited.
+ */
+function healthPaths(http: NonNullable<GatewayOptions['http']>): ReadonlySet<string> {
+  if (http.health === false) return new Set();
+  const trimmed = (http.prefix ?? '').replace(/^\/+|\/+$/g, '');
+  const prefix = trimmed === '' ? '' : `/${trimmed}`;
+  return new Set([prefix + (http.health?.live ?? DEFAULTS.livePath), prefix + (http.health?.ready ?? DEFAULTS.readyPath)]);
 }
 
 function isGuard(value: GatewayOptions['auth']): value is AuthGuard {
@@ -53,8 +64,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       };
   const title = (options.docs === false ? undefined : options.docs?.title) ?? options.name ?? 'gateway';
   const http = options.http ?? {};
-  const prefix = http.prefix ?? '';
-  const health = (path: string) => path.startsWith(`${prefix}/health/`);
+  const health = healthPaths(http);
   const resilient = resilience(options.registry, options, options.client ?? []);
   // The edge needs the app's logger, and the app needs the transport: the hook is set once both exist.
   let hook: OnRequest = (_req, _res, next) => next();
@@ -96,7 +106,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     limits: options.limits,
     limiter,
     guard,
-    exempt: health,
+    // As the router matches them: with or without a trailing slash.
+    exempt: (path) => health.has(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path),
     logger: app.logger,
   });
 

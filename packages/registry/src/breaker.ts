@@ -56,17 +56,33 @@ const stateOf = (breaker: CircuitBreaker): BreakerState => (breaker.opened ? 'op
 /**
  * Circuit breakers on opossum, one per endpoint and instance: only transient failures count, an
  * open breaker fails fast with UNAVAILABLE naming it (and `details.handlerRan: false`, so the
- * retry middleware may try another instance), half-open lets one probe through. Put it after
- * `resolve`, which chooses the instance.
+ * retry middleware may try another instance), half-open lets one probe through. A breaker not
+ * called for longer than its rolling window and reset time is shut down and forgotten. Put it
+ * after `resolve`, which chooses the instance.
  */
 export function breakers(options: BreakerOptions = {}): Breakers {
   const all = new Map<string, CircuitBreaker<Parameters<Action>, unknown>>();
+  const lastUsed = new Map<string, number>();
   const listeners = new Set<(change: BreakerStateChange) => void>();
   const skipInProcess = options.skipInProcess !== false;
+  // Instances come and go with every deploy, and each breaker keeps an interval timer: one nobody
+  // called for longer than its window and its reset time holds nothing worth keeping.
+  const idleMs = Math.max(options.rollingWindowMs ?? 10_000, options.resetTimeoutMs ?? 5_000);
+  let sweepAt = 0;
+
+  function sweep(now: number): void {
+    sweepAt = now + idleMs;
+    for (const [key, at] of lastUsed) {
+      if (now - at <= idleMs) continue;
+      all.get(key)?.shutdown();
+      all.delete(key);
+      lastUsed.delete(key);
+    }
+  }
 
   function create(key: string, call: RpcCall): CircuitBreaker<Parameters<Action>, unknown> {
     const action: Action = (_call, next) => next();
-    const breaker = new CircuitBreaker(action, {
+    const breaker: CircuitBreaker<Parameters<Action>, unknown> = new CircuitBreaker(action, {
       name: key,
       // Deadlines are the transport's: a breaker timeout would abandon a call without cancelling it.
       timeout: false,
@@ -75,7 +91,9 @@ export function breakers(options: BreakerOptions = {}): Breakers {
       resetTimeout: options.resetTimeoutMs ?? 5_000,
       rollingCountTimeout: options.rollingWindowMs ?? 10_000,
       // True means "not a failure": business errors (NOT_FOUND, INVALID_ARGUMENT…) never open it.
-      errorFilter: (error: unknown) => !isTransient(error),
+      // But opossum closes a half-open breaker on any call that is not a failure, and a probe its
+      // caller cancelled says nothing about the instance: that one opens it again for another probe.
+      errorFilter: (error: unknown): boolean => !isTransient(error) && !(breaker.halfOpen && isCancelled(error)),
       // Both default on in opossum, and neither is read here: every call's latency kept for the
       // window, concatenated and sorted once a second for a snapshot event and on every failure —
       // at 15,000 calls/s that was most of the breaker's cost over HTTP (bench:registry).
@@ -99,6 +117,9 @@ export function breakers(options: BreakerOptions = {}): Breakers {
   const middleware = ((call, next) => {
     if (call.kind !== 'rpc' || call.address === undefined || (skipInProcess && call.transport === 'memory')) return next();
     const key = `${call.ref.fullName} @ ${call.address}`;
+    const now = Date.now();
+    if (now >= sweepAt) sweep(now);
+    lastUsed.set(key, now);
     let breaker = all.get(key);
     if (breaker === undefined) {
       breaker = create(key, call);
@@ -120,9 +141,14 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     close() {
       for (const breaker of all.values()) breaker.shutdown();
       all.clear();
+      lastUsed.clear();
     },
   });
   return middleware;
+}
+
+function isCancelled(error: unknown): boolean {
+  return WharfError.is(error) && error.code === 'CANCELLED';
 }
 
 /** opossum's "Breaker is open" as the UNAVAILABLE a caller (and the retry middleware) understands. */

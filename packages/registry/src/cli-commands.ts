@@ -1,6 +1,7 @@
 import type { ServiceInstance } from '@wharf/core';
 import type { RouteRule } from './backend.js';
 import type { WharfRegistry } from './cached-registry.js';
+import { isProcessLocal } from './memory-rules.js';
 import { releaseOf } from './routing.js';
 
 /** Where a command writes. */
@@ -24,7 +25,8 @@ function requireList(registry: WharfRegistry): () => Promise<readonly ServiceIns
 }
 
 function requireRules(registry: WharfRegistry) {
-  if (registry.rules === undefined)
+  // Rules kept in this command's own process would reach no caller: as good as none.
+  if (registry.rules === undefined || isProcessLocal(registry.rules))
     throw new UsageError('This registry keeps no routing rules; use etcd, or eureka with ?rules=etcd://…');
   return registry.rules;
 }

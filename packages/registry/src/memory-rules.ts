@@ -1,11 +1,19 @@
 import type { RouteRule, RuleStore } from './backend.js';
 import { entryOf } from './map-entry.js';
 
+// Stores whose rules no other process sees: the command line must not write to one and report success.
+const local = new WeakSet<RuleStore>();
+
+/** True for a store made by `memoryRules`. */
+export function isProcessLocal(store: RuleStore): boolean {
+  return local.has(store);
+}
+
 /** Routing rules in this process: for one-process apps and unit tests. */
 export function memoryRules(): RuleStore {
   const rules = new Map<string, RouteRule>();
   const listeners = new Map<string, Set<(rule: RouteRule | undefined) => void>>();
-  return {
+  const store: RuleStore = {
     async get(service) {
       return rules.get(service);
     },
@@ -24,4 +32,6 @@ export function memoryRules(): RuleStore {
       return new Map(rules);
     },
   };
+  local.add(store);
+  return store;
 }

@@ -2,7 +2,11 @@
 export interface RetryBudgetOptions {
   /** Retries allowed per call made, over the window; default 0.1 (10 %). */
   readonly ratio?: number;
-  /** Retries always allowed per window, for clients that call rarely; default 0. */
+  /**
+   * Retries always allowed per window, for clients that call rarely; default 10. With none, the
+   * ratio alone allows no retry before the tenth call of a window: a quiet client's calls to a
+   * killed instance would fail although another instance is up.
+   */
   readonly minPerWindow?: number;
   /** The sliding window, in ms (ten buckets); default 10 000. */
   readonly windowMs?: number;
@@ -26,7 +30,7 @@ export class RetryBudget {
 
   constructor(options: RetryBudgetOptions = {}) {
     this.#ratio = options.ratio ?? 0.1;
-    this.#min = options.minPerWindow ?? 0;
+    this.#min = options.minPerWindow ?? 10;
     this.#bucketMs = (options.windowMs ?? 10_000) / BUCKETS;
   }
 

@@ -40,7 +40,7 @@ export function retry(options: RetryOptions = {}): ClientMiddleware {
     let error = first;
     for (let attempt = 1; ; attempt++) {
       if (attempt >= maxAttempts || call.signal?.aborted) throw error;
-      if (!(neverReachedHandler(error) || (idempotent && isTransient(error)))) throw error;
+      if (!(neverReachedHandler(error, call) || (idempotent && isTransient(error)))) throw error;
       const delay = Math.random() * Math.min(capMs, baseMs * 2 ** (attempt - 1));
       if (call.deadline !== undefined && Date.now() + delay >= call.deadline) throw error;
       if (!budget.tryRetry()) throw error;

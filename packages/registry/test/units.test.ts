@@ -80,7 +80,7 @@ describe('retry budget', () => {
   it('allows retries up to the ratio of calls in the window, then frees them as the window slides', () => {
     vi.useFakeTimers({ now: 1_000_000 });
     try {
-      const budget = new RetryBudget({ ratio: 0.1, windowMs: 10_000 });
+      const budget = new RetryBudget({ ratio: 0.1, windowMs: 10_000, minPerWindow: 0 });
       for (let i = 0; i < 100; i++) budget.recordCall();
       let granted = 0;
       while (budget.tryRetry()) granted++;
@@ -89,6 +89,12 @@ describe('retry budget', () => {
       expect(budget.tryRetry()).toBe(false);
       for (let i = 0; i < 20; i++) budget.recordCall();
       expect(budget.tryRetry()).toBe(true);
+      // By default a quiet client still has 10 retries per window.
+      const quiet = new RetryBudget();
+      quiet.recordCall();
+      let floor = 0;
+      while (quiet.tryRetry()) floor++;
+      expect(floor).toBe(10);
     } finally {
       vi.useRealTimers();
     }
@@ -103,6 +109,20 @@ describe('what counts', () => {
     expect(neverReachedHandler(new WharfError('UNAVAILABLE', 'Cannot reach http://h:1 (ECONNREFUSED)'))).toBe(true);
     expect(neverReachedHandler(new WharfError('RESOURCE_EXHAUSTED', 'full', { handlerRan: false }))).toBe(true);
     expect(neverReachedHandler(new WharfError('UNAVAILABLE', 'read ECONNRESET'))).toBe(false);
+  });
+
+  it("with the call, only failures of the call's own hop count (not a dependency's, rethrown by a handler)", () => {
+    const call = { ref: { fullName: 'orders.place', service: 'orders', major: 1 }, address: 'http://h:1' } as unknown as RpcCall;
+    const ran = (message: string, details?: Record<string, unknown>) =>
+      neverReachedHandler(new WharfError('UNAVAILABLE', message, details), call);
+    expect(ran('Cannot reach http://h:1 (ECONNREFUSED)')).toBe(true);
+    expect(ran('Cannot reach http://db:5 (ECONNREFUSED)')).toBe(false);
+    expect(ran('No instance of orders v1 is reachable over http')).toBe(true);
+    expect(ran('No instance of payments v1 is reachable over http')).toBe(false);
+    expect(ran('open', { breaker: 'orders.place @ http://h:1', handlerRan: false })).toBe(true);
+    expect(ran('open', { breaker: 'payments.charge @ http://p:2', handlerRan: false })).toBe(false);
+    expect(ran('full', { bulkhead: 'orders.place', handlerRan: false })).toBe(true);
+    expect(ran('full', { bulkhead: 'payments.charge', handlerRan: false })).toBe(false);
   });
 
   it('the static list format, and a clear error for a bad entry', () => {

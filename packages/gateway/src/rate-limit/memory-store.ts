@@ -18,11 +18,12 @@ export function memoryStore(options: { readonly maxKeys?: number } = {}): RateLi
     take(key: string, policy: BucketPolicy): Decision {
       const now = Date.now();
       if (now >= sweepAt || buckets.size >= maxKeys) sweep(now);
-      const current = buckets.get(key) ?? { tokens: policy.burst, at: now, fullAt: now };
-      const next = takeToken(current, policy, now);
       // Under a flood of distinct keys (spoofed identities cannot get here: keys are verified
-      // subjects or socket addresses) the table is capped: new keys share one bucket.
+      // subjects or socket addresses) the table is capped: new keys share one bucket. The take is
+      // from that shared bucket too, or each new key would start full on every call.
       const slot = buckets.size >= maxKeys && !buckets.has(key) ? '\0overflow' : key;
+      const current = buckets.get(slot) ?? { tokens: policy.burst, at: now, fullAt: now };
+      const next = takeToken(current, policy, now);
       buckets.set(slot, { tokens: next.tokens, at: next.at, fullAt: now + ((policy.burst - next.tokens) / policy.rate) * 1000 });
       return next.decision;
     },

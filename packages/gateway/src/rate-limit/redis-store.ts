@@ -46,8 +46,11 @@ export interface RedisStoreOptions {
 export function redisStore(options: RedisStoreOptions): RateLimitStore {
   const owned = typeof options.redis === 'string';
   const client: Client = typeof options.redis === 'string' ? createClient({ url: options.redis }) : options.redis;
-  if (owned) client.on('error', () => {}); // reconnects by itself; a take meanwhile fails and the limiter decides
-  const connecting = owned ? client.connect().then(() => undefined) : Promise.resolve();
+  if (owned) {
+    client.on('error', () => {}); // reconnects by itself; a take meanwhile fails and the limiter decides
+    // Never awaited: while Redis is unreachable it stays pending, and a take must not wait on it.
+    client.connect().catch(() => {});
+  }
   const prefix = options.prefix ?? 'wharf:ratelimit:';
 
   async function run(key: string, policy: BucketPolicy): Promise<unknown> {
@@ -62,12 +65,18 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
 
   return {
     async take(key, policy): Promise<Decision> {
-      await connecting;
+      // node-redis queues commands while it (re)connects, so a take would wait for Redis to come
+      // back (forever if it never was up) and the call with it: fail now, the limiter applies
+      // `onStoreError`.
+      if (!client.isReady) throw new Error('Redis is not connected; the rate-limit store cannot take a token');
       const [allowed, tokens, wait] = (await run(key, policy)) as [number, string, number];
       return { allowed: allowed === 1, remaining: Math.floor(Number(tokens)), retryAfterMs: Number(wait) };
     },
     async close() {
-      if (owned) await client.quit().catch(() => client.destroy());
+      if (!owned) return;
+      // QUIT would be queued behind a reconnection that may never succeed.
+      if (client.isReady) await client.quit().catch(() => client.destroy());
+      else client.destroy();
     },
   };
 }
