@@ -51,6 +51,9 @@ export function bulkhead(options: BulkheadOptions = {}): EndpointMiddleware {
       };
 
       return (call: ServerCall, next) => {
+        // Aborted on its way here (middleware before this one took its time): its caller has its
+        // answer, and an abort listener added now would never fire, leaving it queued.
+        if (call.abortReason !== undefined) return Promise.reject(call.abortReason);
         if (running < max) {
           running++;
           return run(next);

@@ -19,7 +19,18 @@ export interface RetryOptions {
 // `call.locals` key: the caller gave an address, so every try goes there.
 const PINNED = 'wharf.registry.pinned';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less if `signal` aborts first: a caller that cancels is answered at once. */
+function backoff(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Retries only where it is safe: methods declared `idempotent` (on any transient failure), or
@@ -53,7 +64,7 @@ export function retry(options: RetryOptions = {}): ClientMiddleware {
         call.via = undefined;
         call.transport = undefined;
       }
-      if (delay >= 1) await sleep(delay);
+      if (delay >= 1) await backoff(delay, call.signal);
       if (call.signal?.aborted) throw WharfError.is(error) ? error : new WharfError('CANCELLED', 'The call was cancelled');
       try {
         return await next();

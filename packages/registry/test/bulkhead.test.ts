@@ -71,4 +71,47 @@ describe('bulkhead (server side, per endpoint)', () => {
       await app.stop();
     }
   });
+
+  it('a call aborted before it reaches the bulkhead is answered and never queued or run', async () => {
+    const ran: number[] = [];
+    const app = createApp({
+      services: [
+        implement(work, {
+          async slow({ ms }) {
+            ran.push(ms);
+            await sleep(ms);
+            return { ok: true };
+          },
+          quick: () => ({ ok: true }),
+        }),
+      ],
+      middleware: {
+        server: [
+          // Slow work before the bulkhead that ignores the call's signal (a token fetch, say).
+          async (_call, next) => {
+            await sleep(100);
+            return next();
+          },
+          bulkhead({ maxConcurrent: 1, maxQueue: 4 }),
+        ],
+      },
+      logger: { level: 'silent' },
+      requestLog: false,
+      shutdown: { signals: false },
+    });
+    await app.start();
+    try {
+      const client = app.client(work);
+      const hold = client.slow({ ms: 300 });
+      await sleep(10);
+      // Its deadline passes while the middleware before the bulkhead still holds it.
+      await expect(client.slow({ ms: 7 }, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+      await hold;
+      await sleep(50);
+      expect(ran).toEqual([300]);
+      expect(await client.slow({ ms: 1 })).toEqual({ ok: true });
+    } finally {
+      await app.stop();
+    }
+  });
 });

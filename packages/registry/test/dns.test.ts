@@ -113,6 +113,18 @@ describe('DNS backend (a DNS server of the test’s own on loopback)', () => {
     }
   });
 
+  it('a service the options do not name has no instances, whatever its name (`constructor` too)', async () => {
+    const registry = createRegistry(dnsBackend({ servers: [address], services: {} }));
+    try {
+      for (const service of ['absent', 'constructor', 'tostring', '__proto__']) {
+        expect(await registry.lookup(service)).toEqual([]);
+      }
+      expect(registry.status()).toMatchObject({ reachable: true });
+    } finally {
+      await registry.close();
+    }
+  });
+
   it('an unreachable DNS server keeps the last known instances and shows in the status', async () => {
     const other = zoneServer();
     await other.server.listen({ udp: { port: 0, address: '127.0.0.1' } });

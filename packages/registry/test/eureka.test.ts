@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceInstance } from '@wharf/core';
 import { requireService, serviceUrl } from '@wharf/real-parts';
@@ -74,6 +76,19 @@ describe.skipIf(!available)('Eureka backend (the shared Eureka server, a namespa
     } finally {
       await server.close();
       await client.close();
+    }
+  });
+
+  it('listing from something that is not a Eureka server fails with its HTTP status, not a JSON parse error', async () => {
+    const server = createServer((_req, res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<h1>down</h1>'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const backend = eurekaBackend({ url: `http://127.0.0.1:${port}/eureka` });
+    try {
+      await expect(backend.list()).rejects.toThrow(/HTTP 503/);
+    } finally {
+      await backend.close();
+      server.close();
     }
   });
 });

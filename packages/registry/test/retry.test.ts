@@ -105,4 +105,28 @@ describe('retries', () => {
       await server.app.stop();
     }
   });
+
+  it('a caller that cancels during a backoff is answered at once, not after the backoff', async () => {
+    const server = await startFlaky('down', 'unavailable');
+    // Backoffs up to 5 s: a cancellation 50 ms in must not wait for them.
+    const { app, client } = await flakyClient([server], {
+      breaker: false,
+      retry: { maxAttempts: 5, baseMs: 5_000, capMs: 5_000, budget: { ratio: 1 } },
+    });
+    try {
+      const tooLong: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const controller = new AbortController();
+        const started = performance.now();
+        setTimeout(() => controller.abort(), 50);
+        await expect(client.read({}, { signal: controller.signal })).rejects.toMatchObject({ code: expect.any(String) });
+        const took = performance.now() - started;
+        if (took > 1_000) tooLong.push(Math.round(took));
+      }
+      expect(tooLong).toEqual([]);
+    } finally {
+      await app.stop();
+      await server.app.stop();
+    }
+  });
 });

@@ -89,7 +89,8 @@ export function dnsBackend(options: DnsOptions): RegistryBackend {
     async register() {},
     async deregister() {},
     watch(service, sink: WatchSink) {
-      const name = options.services[service];
+      // Own keys only: `constructor` is a valid service name, and not one the options name.
+      const name = Object.hasOwn(options.services, service) ? options.services[service] : undefined;
       if (name === undefined) {
         sink.update([]);
         return () => {};

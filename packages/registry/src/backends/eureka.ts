@@ -169,6 +169,7 @@ export function eurekaBackend(options: EurekaOptions = {}): RegistryBackend {
     },
     async list() {
       const response = await request('GET', '/apps');
+      if (!response.ok) throw new Error(`Eureka answered GET /apps with HTTP ${response.status}; is ${base} its /eureka URL?`);
       const { instances } = instancesOf(await response.json());
       return instances.flatMap((record) => list(fromEureka(record)));
     },
