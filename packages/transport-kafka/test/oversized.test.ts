@@ -1,0 +1,62 @@
+// Emits the broker refuses for their size: each fails at once with a clear error, and the small
+// emits sent alongside them (batched in the same produce request) are not held back.
+import { type App, defineContract, WharfError } from '@wharf/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { Apps, deleteNamespace, installCrashGuard, kafkaAvailable, uniqueNamespace } from './helpers/kafka.js';
+
+const files = defineContract({
+  name: 'files',
+  version: '1.0.0',
+  methods: {},
+  events: { stored: { payload: z.object({ fileId: z.string(), body: z.string() }), key: 'fileId' } },
+});
+
+const available = await kafkaAvailable();
+
+describe.skipIf(!available)('Kafka emits too large for the broker', () => {
+  installCrashGuard();
+  const namespace = uniqueNamespace('oversized');
+  const apps = new Apps();
+  let emitter: App;
+
+  beforeAll(async () => {
+    emitter = await apps.start({ name: 'files', namespace, kafka: { publishTimeoutMs: 15_000 } });
+    await emitter.emit(files.events.stored, { fileId: 'warm-up', body: '' });
+  });
+
+  afterAll(async () => {
+    await apps.stopAll();
+    await deleteNamespace(namespace);
+  });
+
+  it('an event under maxMessageBytes that the broker refuses fails at once, and does not hold back the others', async () => {
+    // The broker's limit (message.max.bytes, 1048588 by default) counts the record batch with its
+    // headers, so a value of exactly maxMessageBytes (1 MiB) passes our check and not the broker's.
+    const started = Date.now();
+    const outcome = (p: Promise<void>) =>
+      p.then(
+        () => ({ ok: true as const, ms: Date.now() - started }),
+        (error: unknown) => ({ ok: false as const, error, ms: Date.now() - started }),
+      );
+    const big = outcome(emitter.emit(files.events.stored, { fileId: 'f-big', body: 'x'.repeat(1024 * 1024 - 40) }));
+    const small = Array.from({ length: 5 }, (_, i) => outcome(emitter.emit(files.events.stored, { fileId: `f-${i}`, body: 'x' })));
+    const [bigResult, ...smallResults] = await Promise.all([big, ...small]);
+    expect(smallResults.every((r) => r.ok)).toBe(true);
+    expect(Math.max(...smallResults.map((r) => r.ms))).toBeLessThan(10_000);
+    expect(bigResult.ok).toBe(false);
+    const error = (bigResult as { error: unknown }).error;
+    expect(WharfError.is(error) && error.code).toBe('INVALID_ARGUMENT');
+    expect((error as Error).message).toMatch(/too large/i);
+    expect(bigResult.ms).toBeLessThan(10_000);
+  }, 40_000);
+
+  it('two large events of one key, each within the limits, are both acknowledged', async () => {
+    // Together they exceed the broker's limit for one record batch; sent in one request they would be refused together.
+    const body = 'y'.repeat(600 * 1024);
+    await Promise.all([
+      emitter.emit(files.events.stored, { fileId: 'f-pair', body }),
+      emitter.emit(files.events.stored, { fileId: 'f-pair', body }),
+    ]);
+  }, 40_000);
+});
