@@ -40,7 +40,9 @@ describe.skipIf(!available)('Kafka emits too large for the broker', () => {
         (error: unknown) => ({ ok: false as const, error, ms: Date.now() - started }),
       );
     const big = outcome(emitter.emit(files.events.stored, { fileId: 'f-big', body: 'x'.repeat(1024 * 1024 - 40) }));
-    const small = Array.from({ length: 5 }, (_, i) => outcome(emitter.emit(files.events.stored, { fileId: `f-${i}`, body: 'x' })));
+    const small = Array.from({ length: 5 }, (_, i) =>
+      outcome(emitter.emit(files.events.stored, { fileId: `f-${i}`, body: 'x' })),
+    );
     const [bigResult, ...smallResults] = await Promise.all([big, ...small]);
     expect(smallResults.every((r) => r.ok)).toBe(true);
     expect(Math.max(...smallResults.map((r) => r.ms))).toBeLessThan(10_000);
