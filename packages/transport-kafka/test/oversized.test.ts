@@ -1,9 +1,19 @@
 // Emits the broker refuses for their size: each fails at once with a clear error, and the small
 // emits sent alongside them (batched in the same produce request) are not held back.
-import { type App, defineContract, WharfError } from '@wharf/core';
+import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import { type App, defineContract, On, Service, WharfError } from '@wharf/core';
+import { listDeadLetters } from '@wharf/transport-kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { Apps, deleteNamespace, installCrashGuard, kafkaAvailable, uniqueNamespace } from './helpers/kafka.js';
+import {
+  Apps,
+  BROKERS,
+  deleteNamespace,
+  eventually,
+  installCrashGuard,
+  kafkaAvailable,
+  uniqueNamespace,
+} from './helpers/kafka.js';
 
 const files = defineContract({
   name: 'files',
@@ -11,6 +21,12 @@ const files = defineContract({
   methods: {},
   events: { stored: { payload: z.object({ fileId: z.string(), body: z.string() }), key: 'fileId' } },
 });
+
+@Service({ name: 'archive', version: '1.0.0' })
+class Archive {
+  @On(files.events.stored)
+  keep() {}
+}
 
 const available = await kafkaAvailable();
 
@@ -60,5 +76,39 @@ describe.skipIf(!available)('Kafka emits too large for the broker', () => {
       emitter.emit(files.events.stored, { fileId: 'f-pair', body }),
       emitter.emit(files.events.stored, { fileId: 'f-pair', body }),
     ]);
+  }, 40_000);
+
+  it('a record whose dead letter is too large for the broker is still dead-lettered, and its partition moves on', async () => {
+    const archive = await apps.start({ name: 'archive', services: [new Archive()], namespace });
+    const transport = apps.transports.at(-1);
+    // A producer we did not write: a record that fits the broker, without ce_id, so it is
+    // dead-lettered at once; the dead-letter headers (the reason, the source) push it over the limit.
+    const producer = new Producer({ clientId: 'raw', bootstrapBrokers: BROKERS.split(','), serializers: stringSerializers });
+    try {
+      await producer.send({
+        messages: [
+          { topic: `${namespace}.files.stored`, key: 'raw', value: 'x'.repeat(1_048_300), headers: { ce_type: 'files.stored' } },
+        ],
+        acks: ProduceAcks.ALL,
+      });
+    } finally {
+      await producer.close();
+    }
+    await eventually(
+      async () =>
+        (await listDeadLetters({ brokers: BROKERS, namespace, service: 'archive' })).some(
+          (l) => l.sourceTopic === `${namespace}.files.stored` && l.code === 'INVALID_ARGUMENT',
+        ),
+      'the dead letter of the large record',
+      20_000,
+    );
+    const [letter] = (await listDeadLetters({ brokers: BROKERS, namespace, service: 'archive' })).filter((l) =>
+      l.message?.includes('ce_id'),
+    );
+    expect(letter?.message).toMatch(/too large for the dead-letter topic/);
+    expect(letter?.body).toBe(''); // left out; the message says where the original is
+    expect(letter?.message).toMatch(/partition \d+ offset \d+/);
+    await eventually(() => transport?.stats().uncommitted === 0, 'the record committed');
+    await apps.stop(archive);
   }, 40_000);
 });
