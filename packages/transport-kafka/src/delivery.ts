@@ -69,7 +69,7 @@ export class Delivery {
   /** A record from an event topic. */
   async event(record: InRecord): Promise<boolean> {
     this.#options.stats.delivered++;
-    const inspection = inspectRecord(record, this.#options.names, this.#options.maxMessageBytes);
+    const inspection = inspectRecord(record, this.#options.names, this.#options.maxMessageBytes, true);
     const name = inspection.name;
     const handlers = name === undefined ? [] : this.#handlersOf(name);
     if (!inspection.ok) {
