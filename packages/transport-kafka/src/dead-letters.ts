@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   Admin,
   Consumer,
+  ListOffsetTimestamps,
   type Message,
   MessagesStreamModes,
   ProduceAcks,
@@ -119,9 +120,12 @@ async function readTopic(options: DeadLetterOptions): Promise<Read> {
     const existing = await admin.listTopics();
     if (!existing.includes(topic)) throw new Error(`No dead-letter topic ${topic}: check the service name and the namespace`);
     const ends = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
+    // Retention removes old letters but leaves a partition's end where it was: only a partition
+    // whose first record is before its end has records to wait for.
+    const starts = (await consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.EARLIEST })).get(topic) ?? [];
     const remaining = new Map<number, bigint>();
     ends.forEach((end, partition) => {
-      if (end > 0n) remaining.set(partition, end);
+      if (end > (starts[partition] ?? 0n)) remaining.set(partition, end);
     });
     const records: Record_[] = [];
     if (remaining.size > 0) {
