@@ -193,11 +193,13 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   });
   const replayed: DeadLetter[] = [];
   const skipped: { id: string | undefined; reason: string }[] = [];
+  // An id may have a dead letter per handler that failed it: each is replayed, so `wanted` stays whole.
+  const found = new Set<string>();
   try {
     for (const { record, letter } of letters) {
       if (letter.replayed) continue;
       if (!options.all && (letter.id === undefined || !wanted.has(letter.id))) continue;
-      if (letter.id !== undefined) wanted.delete(letter.id);
+      if (letter.id !== undefined) found.add(letter.id);
       if (letter.handler === undefined || !letter.handler.startsWith(`${options.service}.`)) {
         skipped.push({ id: letter.id, reason: 'it names no handler of the service (no handler matched the event)' });
         continue;
@@ -220,5 +222,5 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   } finally {
     await producer.close().catch(() => {});
   }
-  return { replayed, notFound: [...wanted], skipped };
+  return { replayed, notFound: [...wanted].filter((id) => !found.has(id)), skipped };
 }

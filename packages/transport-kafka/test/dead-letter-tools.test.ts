@@ -1,5 +1,6 @@
-// Dead letters "stay until the topic's retention removes them": once it has, listing and
-// replaying must still answer (with what is left), not wait forever for records that are gone.
+// listDeadLetters / replayDeadLetters (what `wharf-kafka dlq` runs) on dead-letter topics written
+// here directly: after retention removed letters ("they stay until the topic's retention removes
+// them"), and with one event dead-lettered by two handlers of a service.
 import { Admin, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import { listDeadLetters, replayDeadLetters } from '@wharf/transport-kafka';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, hung]).finally(() => clearTimeout(timer));
 }
 
-describe.skipIf(!available)('dead letters after retention removed some', () => {
+describe.skipIf(!available)('the dead-letter tools', () => {
   const namespace = uniqueNamespace('dlt-retention');
   const topic = `${namespace}.ledger._dlt`;
 
@@ -50,5 +51,32 @@ describe.skipIf(!available)('dead letters after retention removed some', () => {
     expect(letters.map((l) => l.id)).toEqual(['kept-1']);
     const result = await within(15_000, replayDeadLetters({ brokers: BROKERS, namespace, service: 'ledger', ids: ['gone-1'] }));
     expect(result.notFound).toEqual(['gone-1']);
+  }, 40_000);
+
+  it('replaying an id replays its dead letter of every handler that failed it', async () => {
+    const service = 'audit';
+    const admin = new Admin({ clientId: 'test', bootstrapBrokers: BROKERS.split(',') });
+    const producer = new Producer({ clientId: 'test', bootstrapBrokers: BROKERS.split(','), serializers: stringSerializers });
+    try {
+      await admin.createTopics({
+        topics: [`${namespace}.${service}._dlt`, `${namespace}.${service}._retry.1`],
+        partitions: 1,
+        replicas: 1,
+      });
+      const letter = (handler: string) => ({
+        topic: `${namespace}.${service}._dlt`,
+        key: 'pay-9',
+        value: '{}',
+        headers: { ce_id: 'pay-9', 'x-wharf-handler': handler, 'x-wharf-error-code': 'UNAVAILABLE' },
+      });
+      await producer.send({ messages: [letter('audit.book'), letter('audit.notify')], acks: ProduceAcks.ALL });
+    } finally {
+      await producer.close();
+      await admin.close();
+    }
+    const result = await replayDeadLetters({ brokers: BROKERS, namespace, service, ids: ['pay-9'] });
+    expect(result.replayed.map((l) => l.handler).sort()).toEqual(['audit.book', 'audit.notify']);
+    expect(result.notFound).toEqual([]);
+    expect(await listDeadLetters({ brokers: BROKERS, namespace, service })).toEqual([]);
   }, 40_000);
 });
