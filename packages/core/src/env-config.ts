@@ -2,6 +2,7 @@
 // URLs, log level, timeouts) without touching code. Code wins over the environment, the
 // environment over defaults; a bad value stops the app at once with the variable named.
 
+import { isIPv6 } from 'node:net';
 import { MAX_TIMER_MS } from './idle-gate.js';
 
 /**
@@ -68,7 +69,9 @@ function parse(kind: EnvKind, text: string): unknown {
     case 'duration':
       return duration(value);
     case 'host':
-      return value !== '' && !/[\s/]/.test(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : undefined;
+      // A colon belongs only in an IPv6 address: `orders-1:3000` is a host with a port, which
+      // would fail to bind, or be advertised as an address nobody can reach.
+      return value !== '' && !/[\s/]/.test(value) && (!value.includes(':') || isIPv6(value)) ? value : undefined;
     case 'url':
       // `scheme://` is required: `new URL('rabbit:5672')` parses, with the host taken as the scheme.
       return /^[a-z][a-z0-9+.-]*:\/\/[^/\s]/i.test(value) && URL.canParse(value) ? value : undefined;

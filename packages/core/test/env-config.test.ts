@@ -5,6 +5,7 @@ import { type EnvVar, optionsFromEnv } from '@wharf/core/transport';
 import { describe, expect, it } from 'vitest';
 
 const URL_VAR: EnvVar = { name: 'WHARF_TEST_URL', option: 'url', kind: 'url', description: 'a broker' };
+const HOST_VAR: EnvVar = { name: 'WHARF_TEST_HOST', option: 'host', kind: 'host', description: 'an interface' };
 const MS_VAR: EnvVar = { name: 'WHARF_TEST_TIMEOUT_MS', option: 'timeoutMs', kind: 'ms', description: 'a timeout' };
 
 function configErrorOf(run: () => unknown): ConfigError | undefined {
@@ -61,5 +62,14 @@ describe('WHARF_* values that cannot work', () => {
     }
     // Where "none" means no limit, it still does.
     expect(optionsFromEnv(APP_ENV, { WHARF_DEFAULT_TIMEOUT_MS: 'none' })).toEqual({ defaultTimeoutMs: null });
+  });
+
+  it('a host with a port is refused (it failed at listen, or was advertised unreachable); IPv6 addresses pass', () => {
+    for (const text of ['localhost:8080', 'orders-1:50051']) {
+      expect(configErrorOf(() => optionsFromEnv([HOST_VAR], { WHARF_TEST_HOST: text }))?.variable, text).toBe('WHARF_TEST_HOST');
+    }
+    for (const text of ['::1', '0.0.0.0', 'orders-1', 'fe80::1']) {
+      expect(optionsFromEnv([HOST_VAR], { WHARF_TEST_HOST: text }), text).toEqual({ host: text });
+    }
   });
 });
