@@ -1,5 +1,5 @@
 import type { Deduplicator, EventEndpoint, Logger, RetryPolicy, TransportHost, WireError } from '@wharf/core/transport';
-import { matchTopic, toWharfError, WharfError } from '@wharf/core/transport';
+import { MAX_TIMER_MS, matchTopic, toWharfError, WharfError } from '@wharf/core/transport';
 import { deadLetterHeaders, retryHeaders } from './copies.js';
 import { intHeader, metadataFromHeaders } from './headers.js';
 import { type Inspection, inspectRecord } from './inspect.js';
@@ -36,7 +36,14 @@ type Copied = 'written' | 'stopped' | 'too large';
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
+    // One timer waits at most MAX_TIMER_MS (a longer one fires at once): a far due time is waited in steps.
+    const until = Date.now() + ms;
+    let timer = setTimeout(step, Math.min(ms, MAX_TIMER_MS));
+    function step() {
+      const left = until - Date.now();
+      if (left > 0) timer = setTimeout(step, Math.min(left, MAX_TIMER_MS));
+      else done();
+    }
     function done() {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
