@@ -47,11 +47,11 @@ describe.skipIf(!available)('the dead-letter tools', () => {
       await producer.close();
       await admin.close();
     }
-    const letters = await within(15_000, listDeadLetters({ brokers: BROKERS, namespace, service: 'ledger' }));
+    const letters = await within(25_000, listDeadLetters({ brokers: BROKERS, namespace, service: 'ledger' }));
     expect(letters.map((l) => l.id)).toEqual(['kept-1']);
-    const result = await within(15_000, replayDeadLetters({ brokers: BROKERS, namespace, service: 'ledger', ids: ['gone-1'] }));
+    const result = await within(25_000, replayDeadLetters({ brokers: BROKERS, namespace, service: 'ledger', ids: ['gone-1'] }));
     expect(result.notFound).toEqual(['gone-1']);
-  }, 40_000);
+  }, 70_000);
 
   it('replaying an id replays its dead letter of every handler that failed it', async () => {
     const service = 'audit';
@@ -78,5 +78,5 @@ describe.skipIf(!available)('the dead-letter tools', () => {
     expect(result.replayed.map((l) => l.handler).sort()).toEqual(['audit.book', 'audit.notify']);
     expect(result.notFound).toEqual([]);
     expect(await listDeadLetters({ brokers: BROKERS, namespace, service })).toEqual([]);
-  }, 40_000);
+  }, 70_000);
 });
