@@ -25,23 +25,32 @@ const USAGE = `wharf: work with running Wharf services
 Transport tools (also run as wharf proto …, wharf amqp …, wharf kafka …, wharf registry …):
 ${TOOLS.map((t) => `  ${t.bin.padEnd(16)} ${t.what} (${t.pkg})`).join('\n')}`;
 
+// Node's own message names the option; its error code (ERR_PARSE_ARGS_…) is not for users.
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        registry: { type: 'string' },
+        transport: { type: 'string', short: 't' },
+        header: { type: 'string', short: 'H', multiple: true },
+        timeout: { type: 'string' },
+        address: { type: 'string' },
+        json: { type: 'boolean' },
+        'no-probe': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const tool = TOOLS.find((t) => t.command === argv[0]);
   if (tool !== undefined) return forward(tool, argv.slice(1));
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      registry: { type: 'string' },
-      transport: { type: 'string', short: 't' },
-      header: { type: 'string', short: 'H', multiple: true },
-      timeout: { type: 'string' },
-      address: { type: 'string' },
-      json: { type: 'boolean' },
-      'no-probe': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const [command, first, second] = positionals;
   if (values.help || command === undefined || command === 'help') {
     console.log(USAGE);
@@ -71,6 +80,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'call' && values.address !== undefined) {
     const { service, method, major } = parseMethod(first);
     const transport = values.address.slice(0, values.address.indexOf(':')) as CallTransport;
+    if (!CALL_TRANSPORTS.includes(transport) || !values.address.startsWith(`${transport}://`)) {
+      throw new UsageError(
+        `--address must be a URL starting with ${CALL_TRANSPORTS.map((t) => `${t}://`).join(', ')} (e.g. http://127.0.0.1:3000); got ${JSON.stringify(values.address)}`,
+      );
+    }
     print(await callMethod(transport, request(service, method, major ?? 1, values.address, second, values)));
     return 0;
   }

@@ -26,6 +26,12 @@ export const TOOLS: readonly Tool[] = [
     what: 'dead letters (list, replay) and the AsyncAPI document',
   },
   {
+    command: 'kafka',
+    bin: 'wharf-kafka',
+    pkg: '@wharf/transport-kafka',
+    what: 'dead letters (list, replay) and the AsyncAPI document',
+  },
+  {
     command: 'registry',
     bin: 'wharf-registry',
     pkg: '@wharf/registry',

@@ -2,8 +2,14 @@
 // URLs, log level, timeouts) without touching code. Code wins over the environment, the
 // environment over defaults; a bad value stops the app at once with the variable named.
 
-/** How a variable's text becomes an option value. */
-export type EnvKind = 'port' | 'host' | 'url' | 'string' | 'ms' | 'count' | 'level' | 'format';
+import { isIPv6 } from 'node:net';
+import { MAX_TIMER_MS } from './idle-gate.js';
+
+/**
+ * How a variable's text becomes an option value. `ms` is a duration or `none` (no limit);
+ * `duration` is for options that must have one (a shutdown wait, a delay).
+ */
+export type EnvKind = 'port' | 'host' | 'url' | 'string' | 'ms' | 'duration' | 'count' | 'level' | 'format';
 
 /** One documented `WHARF_*` variable and the option it sets. */
 export interface EnvVar {
@@ -33,11 +39,19 @@ const EXPECT: Record<EnvKind, string> = {
   host: 'a host name or IP address, without scheme or port',
   url: 'a URL with a scheme, e.g. amqp://user:pass@host:5672',
   string: 'a non-empty string',
-  ms: 'a duration in milliseconds (a non-negative integer), or "none"',
+  ms: `a duration in milliseconds (an integer from 0 to ${MAX_TIMER_MS}), or "none"`,
+  duration: `a duration in milliseconds (an integer from 0 to ${MAX_TIMER_MS})`,
   count: 'a positive integer',
   level: `one of ${LEVELS.join(', ')}`,
   format: 'pretty or json',
 };
+
+// Node timers cannot wait longer than MAX_TIMER_MS: a longer one fires at once (a drain cut off
+// as it starts) or throws when armed (at stop, long after start) — so it is refused here.
+function duration(value: string): number | undefined {
+  const n = Number(value);
+  return /^\d+$/.test(value) && n <= MAX_TIMER_MS ? n : undefined;
+}
 
 function parse(kind: EnvKind, text: string): unknown {
   const value = text.trim();
@@ -51,16 +65,16 @@ function parse(kind: EnvKind, text: string): unknown {
       return /^\d+$/.test(value) && n > 0 ? n : undefined;
     }
     case 'ms':
-      if (value === 'none') return null;
-      return /^\d+$/.test(value) ? Number(value) : undefined;
+      return value === 'none' ? null : duration(value);
+    case 'duration':
+      return duration(value);
     case 'host':
-      return value !== '' && !/[\s/]/.test(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : undefined;
+      // A colon belongs only in an IPv6 address: `orders-1:3000` is a host with a port, which
+      // would fail to bind, or be advertised as an address nobody can reach.
+      return value !== '' && !/[\s/]/.test(value) && (!value.includes(':') || isIPv6(value)) ? value : undefined;
     case 'url':
-      try {
-        return new URL(value).protocol ? value : undefined;
-      } catch {
-        return undefined;
-      }
+      // `scheme://` is required: `new URL('rabbit:5672')` parses, with the host taken as the scheme.
+      return /^[a-z][a-z0-9+.-]*:\/\/[^/\s]/i.test(value) && URL.canParse(value) ? value : undefined;
     case 'level':
       return LEVELS.includes(value) ? value : undefined;
     case 'format':
@@ -116,13 +130,13 @@ export const APP_ENV: readonly EnvVar[] = [
   {
     name: 'WHARF_SHUTDOWN_TIMEOUT_MS',
     option: 'shutdownTimeoutMs',
-    kind: 'ms',
+    kind: 'duration',
     description: 'longest wait for in-flight work on stop; default 10000',
   },
   {
     name: 'WHARF_DRAIN_DELAY_MS',
     option: 'drainDelayMs',
-    kind: 'ms',
+    kind: 'duration',
     description: 'time between turning not-ready and closing listeners; default 0',
   },
 ];

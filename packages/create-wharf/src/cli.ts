@@ -12,6 +12,11 @@ ${Object.entries(TEMPLATES)
   .join('\n')}
   Default: service.`;
 
+/** `path` as one word for a POSIX shell, so the printed `cd` works when pasted. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+}
+
 function main(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -22,10 +27,16 @@ function main(argv: string[]): number {
     console.log(USAGE);
     return 0;
   }
+  if (positionals.length > 1) {
+    // `npm create wharf my shop` is a name with a space left unquoted, not a folder `my`.
+    throw new Error(
+      `Give one folder name, not ${positionals.length} (${positionals.join(' ')}); quote a name with spaces: npm create wharf "${positionals.join(' ')}"`,
+    );
+  }
   const dir = positionals[0] ?? 'wharf-app';
   const template = (values.template ?? 'service') as TemplateName;
   scaffold({ dir, template });
-  const where = relative(process.cwd(), dir) || '.';
+  const where = shellWord(relative(process.cwd(), dir) || '.');
   console.log(`Created ${where} from the "${template}" template. Next:
 
   cd ${where}

@@ -39,10 +39,14 @@ const RENAMED: Record<string, string> = { _gitignore: '.gitignore', _dockerignor
 
 /** Copies a template into `dir`, filling in the project name and the Wharf version; returns the files written. */
 export function scaffold(options: ScaffoldOptions): string[] {
-  if (!(options.template in TEMPLATES)) {
+  // Own keys only: `in` would take `toString` for a template and fail on its missing folder.
+  if (!Object.hasOwn(TEMPLATES, options.template)) {
     throw new Error(`Unknown template "${options.template}": use one of ${Object.keys(TEMPLATES).join(', ')}`);
   }
   const target = resolve(options.dir);
+  if (existsSync(target) && !statSync(target).isDirectory()) {
+    throw new Error(`${target} is a file: choose a new folder name`);
+  }
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new Error(`${target} already exists and is not empty: choose a new folder name`);
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   Admin,
   Consumer,
+  ListOffsetTimestamps,
   type Message,
   MessagesStreamModes,
   ProduceAcks,
@@ -119,9 +120,12 @@ async function readTopic(options: DeadLetterOptions): Promise<Read> {
     const existing = await admin.listTopics();
     if (!existing.includes(topic)) throw new Error(`No dead-letter topic ${topic}: check the service name and the namespace`);
     const ends = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
+    // Retention removes old letters but leaves a partition's end where it was: only a partition
+    // whose first record is before its end has records to wait for.
+    const starts = (await consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.EARLIEST })).get(topic) ?? [];
     const remaining = new Map<number, bigint>();
     ends.forEach((end, partition) => {
-      if (end > 0n) remaining.set(partition, end);
+      if (end > (starts[partition] ?? 0n)) remaining.set(partition, end);
     });
     const records: Record_[] = [];
     if (remaining.size > 0) {
@@ -189,11 +193,13 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   });
   const replayed: DeadLetter[] = [];
   const skipped: { id: string | undefined; reason: string }[] = [];
+  // An id may have a dead letter per handler that failed it: each is replayed, so `wanted` stays whole.
+  const found = new Set<string>();
   try {
     for (const { record, letter } of letters) {
       if (letter.replayed) continue;
       if (!options.all && (letter.id === undefined || !wanted.has(letter.id))) continue;
-      if (letter.id !== undefined) wanted.delete(letter.id);
+      if (letter.id !== undefined) found.add(letter.id);
       if (letter.handler === undefined || !letter.handler.startsWith(`${options.service}.`)) {
         skipped.push({ id: letter.id, reason: 'it names no handler of the service (no handler matched the event)' });
         continue;
@@ -216,5 +222,5 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   } finally {
     await producer.close().catch(() => {});
   }
-  return { replayed, notFound: [...wanted], skipped };
+  return { replayed, notFound: [...wanted].filter((id) => !found.has(id)), skipped };
 }

@@ -1,5 +1,5 @@
 import type { Deduplicator, EventEndpoint, Logger, RetryPolicy, TransportHost, WireError } from '@wharf/core/transport';
-import { matchTopic, toWharfError } from '@wharf/core/transport';
+import { MAX_TIMER_MS, matchTopic, toWharfError, WharfError } from '@wharf/core/transport';
 import { deadLetterHeaders, retryHeaders } from './copies.js';
 import { intHeader, metadataFromHeaders } from './headers.js';
 import { type Inspection, inspectRecord } from './inspect.js';
@@ -30,10 +30,20 @@ export interface DeliveryOptions {
 
 const COPY_RETRY_MS = 1_000;
 
+/** How a failure copy went: acknowledged, given up (the transport stopped), or refused for its size for good. */
+type Copied = 'written' | 'stopped' | 'too large';
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
+    // One timer waits at most MAX_TIMER_MS (a longer one fires at once): a far due time is waited in steps.
+    const until = Date.now() + ms;
+    let timer = setTimeout(step, Math.min(ms, MAX_TIMER_MS));
+    function step() {
+      const left = until - Date.now();
+      if (left > 0) timer = setTimeout(step, Math.min(left, MAX_TIMER_MS));
+      else done();
+    }
     function done() {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
@@ -66,7 +76,7 @@ export class Delivery {
   /** A record from an event topic. */
   async event(record: InRecord): Promise<boolean> {
     this.#options.stats.delivered++;
-    const inspection = inspectRecord(record, this.#options.names, this.#options.maxMessageBytes);
+    const inspection = inspectRecord(record, this.#options.names, this.#options.maxMessageBytes, true);
     const name = inspection.name;
     const handlers = name === undefined ? [] : this.#handlersOf(name);
     if (!inspection.ok) {
@@ -178,7 +188,10 @@ export class Delivery {
         value: record.value ?? Buffer.alloc(0),
         headers: retryHeaders(record, name, endpoint.fullName, attempt + 1, Date.now() + delay, error),
       };
-      if (!(await this.#copy(copy, `retry of event ${name}`))) return false;
+      const copied = await this.#copy(copy, `retry of event ${name}`);
+      // A copy the broker refuses for its size can never be retried: dead-letter the event instead.
+      if (copied === 'too large') return this.#deadLetter(record, name, endpoint.fullName, error, attempt);
+      if (copied === 'stopped') return false;
       stats.retried++;
       this.#options
         .logger()
@@ -203,7 +216,23 @@ export class Delivery {
       value: record.value ?? Buffer.alloc(0),
       headers: deadLetterHeaders(record, name, handler, reason, attempts),
     };
-    if (!(await this.#copy(copy, `dead letter of ${name ?? 'an event'}`))) return false;
+    const what = `dead letter of ${name ?? 'an event'}`;
+    let copied = await this.#copy(copy, what);
+    if (copied === 'too large') {
+      // The reason and source headers pushed a record that fit the broker over its limit. Retrying
+      // would hold the partition's commits back for good: the dead letter goes without the value,
+      // and says where the original still is (until the source topic's retention removes it).
+      const where = `${record.topic} partition ${record.partition} offset ${record.offset}`;
+      const slim: WireError = {
+        code: reason.code,
+        message: `${reason.message} (the value, ${copy.value.length} bytes, is too large for the dead-letter topic and is left out: read it from ${where})`,
+      };
+      copied = await this.#copy(
+        { ...copy, value: Buffer.alloc(0), headers: deadLetterHeaders(record, name, handler, slim, attempts) },
+        what,
+      );
+    }
+    if (copied !== 'written') return false;
     this.#options.stats.deadLettered++;
     this.#options
       .logger()
@@ -216,21 +245,23 @@ export class Delivery {
 
   /**
    * Publishes a failure copy, trying again every second until the broker acknowledges it: the
-   * record's offset must not be committed before its copy is safe. False when the transport
-   * stopped first (the record stays uncommitted and comes again).
+   * record's offset must not be committed before its copy is safe. `stopped` when the transport
+   * stopped first (the record stays uncommitted and comes again); `too large` when the broker
+   * refused the copy for its size (INVALID_ARGUMENT from the publisher), which no retry changes.
    */
-  async #copy(copy: OutRecord, what: string): Promise<boolean> {
+  async #copy(copy: OutRecord, what: string): Promise<Copied> {
     const { publisher, drained, publishTimeoutMs } = this.#options;
     for (let tries = 0; ; tries++) {
       try {
         await publisher.publish(copy, Date.now() + publishTimeoutMs, what);
-        return true;
+        return 'written';
       } catch (error) {
-        if (drained.aborted) return false;
+        if (WharfError.is(error) && error.code === 'INVALID_ARGUMENT') return 'too large';
+        if (drained.aborted) return 'stopped';
         if (tries % 10 === 0)
           this.#options.logger().warn({ err: error, topic: copy.topic }, `Cannot publish the ${what}; trying again`);
         await sleep(COPY_RETRY_MS, drained);
-        if (drained.aborted) return false;
+        if (drained.aborted) return 'stopped';
       }
     }
   }

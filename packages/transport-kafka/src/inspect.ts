@@ -18,15 +18,25 @@ export function eventNameOf(record: InRecord, names: KafkaNames): string | undef
 
 /**
  * Checks everything about an event record that no retry can fix — id, event name, content type,
- * size, JSON — and parses its value.
+ * size, JSON — and parses its value. A record read from an event topic (`fromEventTopic`) is the
+ * event of its topic: Kafka's ACLs say who may write to a topic, so a `ce_type` naming another
+ * event must not run that event's handlers. Retry topics carry the name only in `ce_type`.
  */
-export function inspectRecord(record: InRecord, names: KafkaNames, maxMessageBytes: number): Inspection {
-  const name = eventNameOf(record, names);
+export function inspectRecord(record: InRecord, names: KafkaNames, maxMessageBytes: number, fromEventTopic = false): Inspection {
+  const topicEvent = fromEventTopic ? names.eventOf(record.topic) : undefined;
+  const name = topicEvent ?? eventNameOf(record, names);
   const rawId = record.headers.get(Header.id);
   const id = rawId === '' ? undefined : rawId;
   const fail = (code: WireError['code'], message: string): Inspection => ({ ok: false, id, name, reason: { code, message } });
   if (id === undefined) {
     return fail('INVALID_ARGUMENT', `The record has no ${Header.id} header; Wharf events need one (it is the dedupe key)`);
+  }
+  const type = record.headers.get(Header.type);
+  if (topicEvent !== undefined && type !== undefined && type !== '' && type !== topicEvent) {
+    return fail(
+      'INVALID_ARGUMENT',
+      `The record's ${Header.type} ${JSON.stringify(type)} is not the event of its topic ${record.topic} (${topicEvent}): produce each event to its own topic`,
+    );
   }
   if (name === undefined)
     return fail('INVALID_ARGUMENT', `The record names no event: set the ${Header.type} header to the event name`);

@@ -77,8 +77,17 @@ export function brokerList(brokers: string | readonly string[] | undefined): str
   return out.length > 0 ? out : ['127.0.0.1:9092'];
 }
 
+// The characters Kafka allows in topic and group names: a namespace with others would be refused
+// by the broker at the first topic, as a retryable UNAVAILABLE instead of a mistake in the code.
+const NAMESPACE = /^[A-Za-z0-9._-]*$/;
+
 /** Applies defaults and checks values; throws a TypeError naming the bad option. */
 export function resolveOptions(options: KafkaTransportOptions, dedupe: () => Deduplicator): ResolvedOptions {
+  if (options.namespace !== undefined && !NAMESPACE.test(options.namespace)) {
+    throw new TypeError(
+      `kafkaTransport: namespace ${JSON.stringify(options.namespace)} cannot be part of a Kafka topic name: use letters, digits, '.', '_' and '-'`,
+    );
+  }
   const protocol = options.groupProtocol ?? 'consumer';
   if (protocol !== 'consumer' && protocol !== 'classic') {
     throw new TypeError(`kafkaTransport: groupProtocol must be 'consumer' or 'classic', got ${String(protocol)}`);

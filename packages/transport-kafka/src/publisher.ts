@@ -38,6 +38,20 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2_000;
 const SWEEP_MS = 250;
 
+/** Kafka's answers for a request refused for its size: sending the same records again never helps. */
+const TOO_LARGE = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'];
+
+interface Findable {
+  findBy?(key: string, value: unknown): unknown;
+}
+
+function tooLarge(error: unknown): boolean {
+  return TOO_LARGE.some((apiId) => {
+    const found = (error as Findable)?.findBy?.('apiId', apiId);
+    return found !== undefined && found !== null;
+  });
+}
+
 /**
  * Produces with `acks=all` on an idempotent producer and never drops a record silently: each
  * publish resolves when the broker acknowledged it, or rejects with UNAVAILABLE at its deadline.
@@ -56,6 +70,8 @@ export class Publisher {
   #inFlight: Entry[] = [];
   #sweeper: NodeJS.Timeout | undefined;
   #failures = 0;
+  /** Requests still to send with one record each, to find which record of a refused batch is too large. */
+  #oneByOne = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #idle: (() => void)[] = [];
@@ -136,15 +152,17 @@ export class Publisher {
     const now = Date.now();
     const batch: Entry[] = [];
     const rest: Entry[] = [];
+    const size = this.#oneByOne > 0 ? 1 : BATCH;
     for (const entry of this.#queue) {
       if (entry.done) continue;
       if (entry.deadline <= now) {
         this.#expire(entry, false);
         continue;
       }
-      if (batch.length < BATCH) batch.push(entry);
+      if (batch.length < size) batch.push(entry);
       else rest.push(entry);
     }
+    if (batch.length > 0 && this.#oneByOne > 0) this.#oneByOne--;
     this.#queue = rest;
     if (batch.length === 0) {
       this.#checkIdle();
@@ -173,6 +191,10 @@ export class Publisher {
 
   /** The request failed: a fresh producer sends the batch again after a backoff, first in line. */
   #failed(batch: Entry[], error: unknown): void {
+    if (tooLarge(error)) {
+      this.#refusedForSize(batch);
+      return;
+    }
     this.#failures++;
     if (this.#failures === 1 || this.#failures % 20 === 0) {
       this.#options
@@ -188,6 +210,32 @@ export class Publisher {
       this.#retryTimer = undefined;
       this.#flush();
     }, delay);
+  }
+
+  /**
+   * The broker refused the request for its size (its `message.max.bytes` counts a partition's
+   * whole record batch, headers included): retrying it would only hold every later emit back until
+   * the deadlines. A record alone is refused for good; a batch is sent again one record a request,
+   * so only the records too large fail and the others are acknowledged.
+   */
+  #refusedForSize(batch: Entry[]): void {
+    // The idempotent producer's sequence numbers counted the refused records: start a fresh one.
+    const old = this.#producer;
+    this.#producer = undefined;
+    if (old !== undefined) (old.close as (force: boolean) => Promise<void>).call(old, true).catch(() => {});
+    const [only] = batch;
+    if (batch.length === 1 && only !== undefined) {
+      this.#settle(
+        only,
+        new WharfError(
+          'INVALID_ARGUMENT',
+          `Kafka refused ${only.what} as too large (${only.record.value.length} bytes of value, with headers over the broker's message.max.bytes): send a smaller payload, or raise the topic's max.message.bytes`,
+        ),
+      );
+      return;
+    }
+    this.#queue = [...batch.filter((e) => !e.done), ...this.#queue];
+    this.#oneByOne = Math.max(this.#oneByOne, batch.length);
   }
 
   #expire(entry: Entry, sent: boolean): void {

@@ -34,6 +34,10 @@ describe('options', () => {
     expect(() => kafkaTransport({ partitions: 0 })).toThrow(/partitions must be a positive integer/);
     expect(() => kafkaTransport({ retry: { maxAttempts: 0 } })).toThrow(/retry.maxAttempts/);
     expect(() => kafkaTransport({ groupProtocol: 'eager' as never })).toThrow(/groupProtocol/);
+    // Kafka names allow letters, digits, '.', '_' and '-': found at the first emit, it was a retryable UNAVAILABLE.
+    expect(() => kafkaTransport({ namespace: 'my staging' })).toThrow(/namespace "my staging" .*letters, digits/);
+    expect(() => kafkaTransport({ namespace: 'staging/eu' })).toThrow(/namespace/);
+    expect(kafkaTransport({ namespace: 'Staging_EU-1' }).names.prefix).toBe('Staging_EU-1.');
   });
 });
 

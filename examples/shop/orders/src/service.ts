@@ -12,6 +12,23 @@ function customerOf(ctx: Context): string {
   return subject;
 }
 
+/**
+ * A product in two lines would take its quantity cap (10 a line) times the lines (20): one line
+ * per product keeps the cap per order.
+ */
+function refuseRepeatedProducts(lines: readonly { productId: string }[]): void {
+  const lineOf = new Map<string, number>();
+  for (const [i, { productId }] of lines.entries()) {
+    const first = lineOf.get(productId);
+    if (first !== undefined) {
+      throw new WharfError('INVALID_ARGUMENT', `Product ${productId} is in lines ${first} and ${i}: order it in one line`, {
+        fieldViolations: [{ field: `lines.${i}.productId`, description: `already in line ${first}` }],
+      });
+    }
+    lineOf.set(productId, i);
+  }
+}
+
 /** Another customer's order is the same answer as no order: ids cannot be probed. */
 function notFound(id: string): WharfError {
   return new WharfError('NOT_FOUND', `No order ${id}`);
@@ -84,6 +101,7 @@ export const ordersService: ServiceModule<OrdersDb> = {
                 .where('request_id', '=', requestId)
                 .executeTakeFirst();
               if (known !== undefined) return view(await placedOrder(known.order_id));
+              refuseRepeatedProducts(lines);
               // Queries, over gRPC by default: the address as the user (theirs or NOT_FOUND), prices from the catalog.
               const address = await ctx
                 .client(users)

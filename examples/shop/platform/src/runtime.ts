@@ -15,6 +15,7 @@ import { type MessagingTables, messagingMigration } from './messaging-tables.js'
 import { OutboxRelay } from './outbox.js';
 import { shopRegistry } from './registry.js';
 import { routedRegistry } from './routed-registry.js';
+import { subjectLimit } from './subject-limit.js';
 
 /** The shop's services: the client ids of the provider's confidential clients, one per service. */
 export const SERVICE_NAMES = ['users', 'catalog', 'orders', 'payments', 'notifications'] as const;
@@ -147,6 +148,7 @@ export async function startService<DB extends MessagingTables>(
         obs.middleware,
         ...(requestLog === undefined ? [] : [requestLog]),
         guard,
+        subjectLimit(),
         internalCallers(SERVICE_NAMES),
         validation,
       ],

@@ -21,10 +21,14 @@ export const usersService: ServiceModule<UsersDb> = {
   name: 'users',
   migrations,
   create({ db }) {
+    // A provider's `sub` may be longer than a name (80, the column and updateProfile's limit):
+    // the first name is cut to fit, or PostgreSQL refuses the row and the user gets only 500s.
+    const created = (subject: string) => ({ subject, name: subject.slice(0, 80), email: '', created_at: Date.now() });
+
     async function profile(subject: string) {
       await db
         .insertInto('profiles')
-        .values({ subject, name: subject, email: '', created_at: Date.now() })
+        .values(created(subject))
         .onConflict((oc) => oc.column('subject').doNothing())
         .execute();
       const row = await db
@@ -52,15 +56,25 @@ export const usersService: ServiceModule<UsersDb> = {
           },
           async addAddress(address, ctx) {
             const subject = subjectOf(ctx);
-            const { n } = await db
-              .selectFrom('addresses')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('subject', '=', subject)
-              .executeTakeFirstOrThrow();
-            if (Number(n) >= MAX_ADDRESSES)
-              throw new WharfError('FAILED_PRECONDITION', `At most ${MAX_ADDRESSES} addresses; remove one first`);
             const row = { id: randomUUID(), subject, ...address, created_at: Date.now() };
-            await db.insertInto('addresses').values(row).execute();
+            await db.transaction().execute(async (trx) => {
+              // The profile row's lock makes one user's adds take turns: two requests counting
+              // at once would both see room for one more.
+              await trx
+                .insertInto('profiles')
+                .values(created(subject))
+                .onConflict((oc) => oc.column('subject').doNothing())
+                .execute();
+              await trx.updateTable('profiles').set({ subject }).where('subject', '=', subject).execute();
+              const { n } = await trx
+                .selectFrom('addresses')
+                .select((eb) => eb.fn.countAll<number>().as('n'))
+                .where('subject', '=', subject)
+                .executeTakeFirstOrThrow();
+              if (Number(n) >= MAX_ADDRESSES)
+                throw new WharfError('FAILED_PRECONDITION', `At most ${MAX_ADDRESSES} addresses; remove one first`);
+              await trx.insertInto('addresses').values(row).execute();
+            });
             const { subject: _owner, created_at: _at, ...saved } = row;
             return saved;
           },
