@@ -18,6 +18,8 @@ export interface EnvVar {
   /** The option it sets, e.g. `port`. */
   readonly option: string;
   readonly kind: EnvKind;
+  /** For a `count`: the largest value the option can take (a protocol field's size); default 2^53 − 1. */
+  readonly max?: number;
   /** One line for docs/configuration.md. */
   readonly description: string;
 }
@@ -53,7 +55,7 @@ function duration(value: string): number | undefined {
   return /^\d+$/.test(value) && n <= MAX_TIMER_MS ? n : undefined;
 }
 
-function parse(kind: EnvKind, text: string): unknown {
+function parse(kind: EnvKind, text: string, max: number): unknown {
   const value = text.trim();
   switch (kind) {
     case 'port': {
@@ -62,7 +64,7 @@ function parse(kind: EnvKind, text: string): unknown {
     }
     case 'count': {
       const n = Number(value);
-      return /^\d+$/.test(value) && n > 0 ? n : undefined;
+      return /^\d+$/.test(value) && n > 0 && n <= max ? n : undefined;
     }
     case 'ms':
       return value === 'none' ? null : duration(value);
@@ -93,11 +95,11 @@ export function optionsFromEnv(vars: readonly EnvVar[], env: NodeJS.ProcessEnv =
   for (const v of vars) {
     const text = env[v.name];
     if (text === undefined || text === '') continue;
-    const value = parse(v.kind, text);
+    const value = parse(v.kind, text, v.max ?? Number.MAX_SAFE_INTEGER);
     if (value === undefined) {
       throw new ConfigError(
         v.name,
-        `${v.name}=${JSON.stringify(text)} cannot be used: expected ${EXPECT[v.kind]} (${v.description})`,
+        `${v.name}=${JSON.stringify(text)} cannot be used: expected ${EXPECT[v.kind]}${v.max === undefined ? '' : ` up to ${v.max}`} (${v.description})`,
       );
     }
     options[v.option] = value;

@@ -72,4 +72,21 @@ describe('WHARF_* values that cannot work', () => {
       expect(optionsFromEnv([HOST_VAR], { WHARF_TEST_HOST: text }), text).toEqual({ host: text });
     }
   });
+
+  it('a count beyond what its option can hold is refused, naming the bound (AMQP prefetch is 16-bit)', () => {
+    const PREFETCH: EnvVar = {
+      name: 'WHARF_TEST_PREFETCH',
+      option: 'prefetch',
+      kind: 'count',
+      max: 65535,
+      description: 'a prefetch',
+    };
+    expect(optionsFromEnv([PREFETCH], { WHARF_TEST_PREFETCH: '65535' })).toEqual({ prefetch: 65535 });
+    const error = configErrorOf(() => optionsFromEnv([PREFETCH], { WHARF_TEST_PREFETCH: '70000' }));
+    expect(error?.message).toMatch(/WHARF_TEST_PREFETCH="70000" cannot be used: expected a positive integer up to 65535/);
+    const COUNT: EnvVar = { name: 'WHARF_TEST_LIMIT', option: 'limit', kind: 'count', description: 'a limit' };
+    expect(configErrorOf(() => optionsFromEnv([COUNT], { WHARF_TEST_LIMIT: '100000000000000000000' }))?.variable).toBe(
+      'WHARF_TEST_LIMIT',
+    );
+  });
 });

@@ -15,7 +15,9 @@ export const AMQP_ENV: readonly EnvVar[] = [
     name: 'WHARF_AMQP_PREFETCH',
     option: 'prefetch',
     kind: 'count',
-    description: 'deliveries in flight per consumer; default 20',
+    // AMQP's prefetch count is a 16-bit field.
+    max: 65535,
+    description: 'deliveries in flight per consumer, 1 to 65535; default 20',
   },
 ];
 

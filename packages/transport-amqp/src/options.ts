@@ -115,7 +115,10 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 /** Applies defaults and checks values; throws a TypeError naming the bad option. */
 export function resolveOptions(options: AmqpTransportOptions, dedupe: () => Deduplicator): ResolvedOptions {
   const prefetch = options.prefetch ?? 20;
-  if (typeof prefetch === 'number') positive('prefetch', prefetch, 20);
+  // AMQP's prefetch count is a 16-bit field: amqplib would throw a RangeError at the first consumer.
+  if (typeof prefetch === 'number' && !(Number.isInteger(prefetch) && prefetch > 0 && prefetch <= 65535)) {
+    throw new TypeError(`amqpTransport: prefetch must be an integer from 1 to 65535, got ${prefetch}`);
+  }
   return {
     url: options.url ?? 'amqp://127.0.0.1:5672',
     namespace: options.namespace,

@@ -1,5 +1,5 @@
 // Pure parts, no broker: names, backoff, retry delays, the dedupe store, the publish queue.
-import { memoryDedupe, topologyNames } from '@wharf/transport-amqp';
+import { amqpTransport, memoryDedupe, topologyNames } from '@wharf/transport-amqp';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/connection/backoff.js';
 import { addressOf, brokerMatcher, namespaceOf, redactUrl } from '../src/connection/broker-address.js';
@@ -111,6 +111,19 @@ describe('retry policy', () => {
   it('rejects options that make no sense, naming them', () => {
     expect(() => retryPolicy({ maxAttempts: 0 })).toThrow(/maxAttempts/);
     expect(() => retryPolicy({ initialDelayMs: 10, maxDelayMs: 5 })).toThrow(/maxDelayMs/);
+  });
+
+  it('refuses a prefetch beyond the 16-bit field of AMQP, from code or from WHARF_AMQP_PREFETCH', () => {
+    expect(() => amqpTransport({ prefetch: 70_000 })).toThrow(/prefetch must be an integer from 1 to 65535, got 70000/);
+    expect(() => amqpTransport({ prefetch: 1.5 })).toThrow(/prefetch/);
+    process.env.WHARF_AMQP_PREFETCH = '70000';
+    try {
+      expect(() => amqpTransport()).toThrow(
+        /WHARF_AMQP_PREFETCH="70000" cannot be used: expected a positive integer up to 65535/,
+      );
+    } finally {
+      delete process.env.WHARF_AMQP_PREFETCH;
+    }
   });
 });
 
