@@ -85,7 +85,7 @@ describe.skipIf(!available)('Eureka backend (the shared Eureka server, a namespa
     const { port } = server.address() as AddressInfo;
     const backend = eurekaBackend({ url: `http://127.0.0.1:${port}/eureka` });
     try {
-      await expect(backend.list()).rejects.toThrow(/HTTP 503/);
+      await expect(backend.list?.()).rejects.toThrow(/HTTP 503/);
     } finally {
       await backend.close();
       server.close();
