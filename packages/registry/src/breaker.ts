@@ -51,6 +51,15 @@ export interface Breakers extends ClientMiddleware {
 
 type Action = (call: RpcCall, next: () => Promise<unknown>) => Promise<unknown>;
 
+/** One breaker, with what finds it and when it was last called. */
+interface Entry {
+  readonly key: string;
+  readonly ref: RpcCall['ref'];
+  readonly address: string;
+  readonly breaker: CircuitBreaker<Parameters<Action>, unknown>;
+  lastUsed: number;
+}
+
 const stateOf = (breaker: CircuitBreaker): BreakerState => (breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed');
 
 /**
@@ -61,10 +70,13 @@ const stateOf = (breaker: CircuitBreaker): BreakerState => (breaker.opened ? 'op
  * after `resolve`, which chooses the instance.
  */
 export function breakers(options: BreakerOptions = {}): Breakers {
-  const all = new Map<string, CircuitBreaker<Parameters<Action>, unknown>>();
-  const lastUsed = new Map<string, number>();
+  const all = new Map<string, Entry>();
+  // By endpoint, then address (strings the registry keeps, so their hashes are cached): no key is
+  // built per call.
+  const byEndpoint = new Map<RpcCall['ref'], Map<string, Entry>>();
   const listeners = new Set<(change: BreakerStateChange) => void>();
   const skipInProcess = options.skipInProcess !== false;
+  const hasFallback = options.fallback !== undefined;
   // Instances come and go with every deploy, and each breaker keeps an interval timer: one nobody
   // called for longer than its window and its reset time holds nothing worth keeping.
   const idleMs = Math.max(options.rollingWindowMs ?? 10_000, options.resetTimeoutMs ?? 5_000);
@@ -72,11 +84,11 @@ export function breakers(options: BreakerOptions = {}): Breakers {
 
   function sweep(now: number): void {
     sweepAt = now + idleMs;
-    for (const [key, at] of lastUsed) {
-      if (now - at <= idleMs) continue;
-      all.get(key)?.shutdown();
+    for (const [key, entry] of all) {
+      if (now - entry.lastUsed <= idleMs) continue;
+      entry.breaker.shutdown();
       all.delete(key);
-      lastUsed.delete(key);
+      byEndpoint.get(entry.ref)?.delete(entry.address);
     }
   }
 
@@ -116,18 +128,27 @@ export function breakers(options: BreakerOptions = {}): Breakers {
 
   const middleware = ((call, next) => {
     if (call.kind !== 'rpc' || call.address === undefined || (skipInProcess && call.transport === 'memory')) return next();
-    const key = `${call.ref.fullName} @ ${call.address}`;
     const now = Date.now();
     if (now >= sweepAt) sweep(now);
-    lastUsed.set(key, now);
-    let breaker = all.get(key);
-    if (breaker === undefined) {
-      breaker = create(key, call);
-      all.set(key, breaker);
+    let addresses = byEndpoint.get(call.ref);
+    if (addresses === undefined) {
+      addresses = new Map();
+      byEndpoint.set(call.ref, addresses);
     }
-    return breaker.fire(call, next).catch((error: unknown) => {
-      throw toOpenError(key, error);
-    });
+    let entry = addresses.get(call.address);
+    if (entry === undefined) {
+      const key = `${call.ref.fullName} @ ${call.address}`;
+      entry = { key, ref: call.ref, address: call.address, breaker: create(key, call), lastUsed: now };
+      addresses.set(call.address, entry);
+      all.set(key, entry);
+    }
+    entry.lastUsed = now;
+    const { breaker } = entry;
+    // What opossum would refuse (open, or half-open with its probe out), refused here: the same
+    // answer without its promise, event and error object — and a promise hop fewer for every call
+    // it lets through, which no longer needs its "Breaker is open" error mapped.
+    if (!breaker.closed && !breaker.pendingClose && !hasFallback) return Promise.reject(openError(entry.key));
+    return breaker.fire(call, next);
   }) as Breakers;
 
   Object.assign(middleware, {
@@ -137,11 +158,11 @@ export function breakers(options: BreakerOptions = {}): Breakers {
         return () => listeners.delete(listener);
       },
     },
-    states: () => new Map([...all].map(([key, breaker]) => [key, stateOf(breaker)])),
+    states: () => new Map([...all].map(([key, entry]) => [key, stateOf(entry.breaker)])),
     close() {
-      for (const breaker of all.values()) breaker.shutdown();
+      for (const entry of all.values()) entry.breaker.shutdown();
       all.clear();
-      lastUsed.clear();
+      byEndpoint.clear();
     },
   });
   return middleware;
@@ -153,7 +174,11 @@ function isCancelled(error: unknown): boolean {
 
 /** opossum's "Breaker is open" as the UNAVAILABLE a caller (and the retry middleware) understands. */
 function toOpenError(key: string, error: unknown): unknown {
-  if ((error as { code?: string })?.code !== 'EOPENBREAKER') return error;
+  return (error as { code?: string })?.code === 'EOPENBREAKER' ? openError(key) : error;
+}
+
+/** The UNAVAILABLE of an open breaker, naming it; it never reached a handler. */
+function openError(key: string): WharfError {
   return new WharfError(
     'UNAVAILABLE',
     `Circuit breaker "${key}" is open after repeated failures; it lets a probe through once its reset time is up`,

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import {
   codeFromHttpStatus,
   hasInputStream,
@@ -16,6 +17,7 @@ import { readNdjson } from './ndjson.js';
 import { networkError } from './network-error.js';
 import { DEFAULTS, type HttpClientOptions } from './options.js';
 import { errorFromProblem, isWharfProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
+import { RequestAbort } from './request-abort.js';
 import { type ClientRoute, clientRoute, encode } from './request-encoding.js';
 
 type ResponseBody = Awaited<ReturnType<Pool['request']>>['body'];
@@ -137,7 +139,7 @@ export class HttpClient {
     headersFromMetadata(call.metadata, headers);
     if (body !== undefined) headers['content-type'] = 'application/json';
 
-    const controller = new AbortController();
+    const controller = new RequestAbort();
     let reason: WharfError | undefined;
     const abort = (error: WharfError) => {
       reason ??= error;
@@ -180,7 +182,8 @@ export class HttpClient {
         method: spec.route.method,
         headers,
         body,
-        signal: controller.signal,
+        // An EventEmitter-like signal, as undici allows (see request-abort.ts).
+        signal: controller as unknown as EventEmitter,
         // The deadline timer governs when there is one; undici's own limits otherwise.
         ...(call.deadline === undefined ? {} : { headersTimeout: 0, bodyTimeout: 0 }),
       });

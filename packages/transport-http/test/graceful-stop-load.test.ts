@@ -88,6 +88,8 @@ describe('graceful stop under load (HTTP, a real process, SIGTERM mid-run)', () 
     // Sanity: the run covered what it claims to.
     expect(counts.served).toBeGreaterThan(100);
     expect(slow.unavailable).toBeGreaterThan(0); // past the drain deadline: UNAVAILABLE, not a reset
-    expect(all.unavailable).toBeGreaterThan(slow.unavailable); // requests on kept-alive connections while draining
+    // Quick requests that reach a kept-alive connection while it drains are answered 503 too, but
+    // here they are a matter of timing (0 or 1 a run: the pool opens new connections, which are
+    // refused); lifecycle.test.ts shows that answer deterministically.
   }, 60_000);
 });
