@@ -19,15 +19,22 @@ describe('breakers under instance churn', () => {
     const live = await startFlaky('live');
     const { app, stack, client } = await flakyClient([live], {
       retry: false,
-      breaker: { rollingWindowMs: 1_000, resetTimeoutMs: 1_000 },
+      // A window longer than the 40 calls below take on a loaded machine (at 1 s, CI once swept
+      // the first breaker before the last was made).
+      breaker: { rollingWindowMs: 3_000, resetTimeoutMs: 3_000 },
     });
     try {
       // 40 instances that were there once (their ports now refuse), each called once.
+      // The system may hand out a freed port twice: count the addresses, not the calls.
+      const addresses = new Set<string>();
       for (let k = 0; k < 40; k++) {
-        await client.write({}, { address: `http://127.0.0.1:${await closedPort()}` }).catch(() => {});
+        const address = `http://127.0.0.1:${await closedPort()}`;
+        addresses.add(address);
+        await client.write({}, { address }).catch(() => {});
       }
-      expect(stack.breakers?.states().size).toBe(40);
-      await sleep(2_200); // longer than the rolling window and the reset time
+      expect(stack.breakers?.states().size).toBe(addresses.size);
+      expect(addresses.size).toBeGreaterThan(30);
+      await sleep(6_200); // well past the rolling window and the reset time
       expect(await client.write({})).toEqual({ from: 'live' });
       expect(stack.breakers?.states().size).toBe(1); // the live instance's only
     } finally {
