@@ -90,11 +90,13 @@ describe('retries after a failure inside the handler', () => {
       }),
     );
     const address = httpOf(gone);
-    await gone.stop();
+    // The orders instances listen before it stops, so neither can be given its freed port (a CI
+    // run once had orders answer the "payments" call itself: UNIMPLEMENTED).
     const { placed, addresses } = await ordersInstances(
       [{ id: 'payments-0', service: 'payments', version: '1.0.0', address }],
       false,
     );
+    await gone.stop();
     const error = await (await caller(addresses)).place({}).catch((e: unknown) => e);
     expect((error as { code?: string }).code).toBe('UNAVAILABLE');
     expect(placed.count).toBe(1);
