@@ -1,8 +1,9 @@
 // The whole public surface of @wharf/transport-amqp.
+
+export type { RetryOptions } from '@wharf/core/transport';
+export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from '@wharf/core/transport';
 export type { BackoffOptions } from './connection/backoff.js';
 export { AMQP_ENV, amqpTransport } from './env.js';
-export { type DedupeInfo, type Deduplicator, type MemoryDedupeOptions, memoryDedupe } from './events/dedupe.js';
-export type { RetryOptions } from './events/retry-policy.js';
 export type { Log } from './log.js';
 export { DIRECT_REPLY_TO, Header, type TopologyNames, topologyNames } from './names.js';
 export type { AmqpTransportOptions, ConsumerInfo } from './options.js';

@@ -1,6 +1,5 @@
+import type { Deduplicator, RetryOptions } from '@wharf/core/transport';
 import type { BackoffOptions } from './connection/backoff.js';
-import type { Deduplicator } from './events/dedupe.js';
-import type { RetryOptions } from './events/retry-policy.js';
 import type { Log } from './log.js';
 
 /** One consumer, as `prefetch` sees it. */

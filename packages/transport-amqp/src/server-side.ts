@@ -1,11 +1,9 @@
 import type { EventEndpoint, RpcEndpoint, TransportHost, TransportObserver } from '@wharf/core/transport';
-import { IdleGate } from '@wharf/core/transport';
+import { ConsumerReadiness, IdleGate, type RetryPolicy } from '@wharf/core/transport';
 import { addressOf } from './connection/broker-address.js';
 import type { LazyConnection } from './connection/lazy-connection.js';
-import { Readiness } from './connection/readiness.js';
 import type { EventBus } from './events/bus.js';
 import { EventConsumer } from './events/consumer.js';
-import type { RetryPolicy } from './events/retry-policy.js';
 import { type QueueFeatures, queueFeatures } from './events/topology.js';
 import type { Log } from './log.js';
 import type { TopologyNames } from './names.js';
@@ -66,10 +64,11 @@ export class ServerSide {
         `Not served over AMQP, which carries unary RPCs only; these answer UNIMPLEMENTED there: ${streaming.join(', ')}`,
       );
     }
-    const readiness = new Readiness(host, [
-      ...rpcQueues.keys(),
-      ...host.subscriptions.map((endpoint) => names.handlerQueue(endpoint.service, endpoint.name)),
-    ]);
+    const readiness = new ConsumerReadiness(
+      host,
+      [...rpcQueues.keys(), ...host.subscriptions.map((endpoint) => names.handlerQueue(endpoint.service, endpoint.name))],
+      'AMQP consumers not attached',
+    );
     for (const [queue, endpoints] of rpcQueues) {
       const { service, version } = endpoints[0] as RpcEndpoint;
       await claimServiceName(model, queue, { service, version, methods: endpoints.map((e) => e.name).sort() });
@@ -89,7 +88,7 @@ export class ServerSide {
     return this.#servers.length > 0 ? [addressOf(config.url, config.namespace)] : [];
   }
 
-  #rpcServer(host: TransportHost, queue: string, endpoints: RpcEndpoint[], readiness: Readiness): RpcServer {
+  #rpcServer(host: TransportHost, queue: string, endpoints: RpcEndpoint[], readiness: ConsumerReadiness): RpcServer {
     const { config, connection, logger, stats } = this.#options;
     const { service, major } = endpoints[0] as RpcEndpoint;
     return new RpcServer({
@@ -111,7 +110,12 @@ export class ServerSide {
     });
   }
 
-  #eventConsumer(host: TransportHost, endpoint: EventEndpoint, features: QueueFeatures, readiness: Readiness): EventConsumer {
+  #eventConsumer(
+    host: TransportHost,
+    endpoint: EventEndpoint,
+    features: QueueFeatures,
+    readiness: ConsumerReadiness,
+  ): EventConsumer {
     const { config, policy, names, connection, logger, stats, bus } = this.#options;
     const queue = names.handlerQueue(endpoint.service, endpoint.name);
     return new EventConsumer({

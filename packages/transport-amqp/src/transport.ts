@@ -1,11 +1,9 @@
 import type { Transport, TransportObserver } from '@wharf/core/transport';
-import { WharfError } from '@wharf/core/transport';
+import { memoryDedupe, retryPolicy, WharfError } from '@wharf/core/transport';
 import { brokerMatcher } from './connection/broker-address.js';
 import { LazyConnection } from './connection/lazy-connection.js';
 import { settledOrAborted } from './connection/settled-or-aborted.js';
 import { EventBus } from './events/bus.js';
-import { memoryDedupe } from './events/dedupe.js';
-import { retryPolicy } from './events/retry-policy.js';
 import { LateLog } from './log.js';
 import { type TopologyNames, topologyNames } from './names.js';
 import { type AmqpTransportOptions, resolveOptions } from './options.js';

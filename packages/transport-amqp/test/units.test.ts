@@ -1,11 +1,11 @@
 // Pure parts, no broker: names, backoff, retry delays, the dedupe store, the publish queue.
+import { retryPolicy } from '@wharf/core/transport';
 import { amqpTransport, memoryDedupe, topologyNames } from '@wharf/transport-amqp';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/connection/backoff.js';
 import { addressOf, brokerMatcher, namespaceOf, redactUrl } from '../src/connection/broker-address.js';
 import { cancel, schedule, timeoutAt } from '../src/connection/deadline-timer.js';
 import { Fifo } from '../src/events/fifo.js';
-import { retryPolicy } from '../src/events/retry-policy.js';
 import { queueFeatures } from '../src/events/topology.js';
 import { isJsonContentType, metadataFromHeaders } from '../src/headers.js';
 import { parseJsonBody } from '../src/json-body.js';

@@ -1,9 +1,8 @@
-import type { IdleGate } from '@wharf/core/transport';
+import type { ConsumerReadiness, IdleGate } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import type { Log } from '../log.js';
 import type { Connection } from './connection.js';
 import { ManagedChannel } from './managed-channel.js';
-import type { Readiness } from './readiness.js';
 
 /** What a queue consumer does with its queue; the rest (channel, readiness, draining) is common. */
 export interface QueueConsumerSpec {
@@ -12,7 +11,7 @@ export interface QueueConsumerSpec {
   readonly kind: string;
   readonly connection: Connection;
   readonly logger: Log;
-  readonly readiness: Readiness;
+  readonly readiness: ConsumerReadiness;
   /** Counts deliveries being handled, for a stop that lets them finish. */
   readonly deliveries: IdleGate;
   readonly prefetch: number;

@@ -1,8 +1,11 @@
 import type {
+  ConsumerReadiness,
+  Deduplicator,
   EventDelivery,
   EventEndpoint,
   EventInfo,
   IdleGate,
+  RetryPolicy,
   TransportHost,
   TransportObserver,
   WireError,
@@ -11,18 +14,15 @@ import { toWharfError, type WharfError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Connection } from '../connection/connection.js';
 import { ack, QueueConsumer, requeue } from '../connection/queue-consumer.js';
-import type { Readiness } from '../connection/readiness.js';
 import { intHeader, metadataFromHeaders } from '../headers.js';
 import type { Log } from '../log.js';
 import { Header, type TopologyNames } from '../names.js';
 import type { AmqpStats } from '../stats.js';
 import { BoundedSet } from './bounded-set.js';
-import type { Deduplicator } from './dedupe.js';
 import { deadLetterCopy, retryCopy } from './failure-copies.js';
 import { type InspectContext, inspectEvent } from './inspect-event.js';
 import { OneAtATime } from './one-at-a-time.js';
 import { type Publisher, UnroutableError } from './publisher.js';
-import type { RetryPolicy } from './retry-policy.js';
 import { declareEventTopology, declareHandlerQueue, type QueueFeatures } from './topology.js';
 
 /** What one handler's consumer needs. */
@@ -42,7 +42,7 @@ export interface EventConsumerOptions {
   readonly handlerTimeoutMs: number;
   readonly publishTimeoutMs: number;
   readonly maxMessageBytes: number;
-  readonly readiness: Readiness;
+  readonly readiness: ConsumerReadiness;
   readonly deliveries: IdleGate;
   readonly stats: AmqpStats;
   /** The app's transport observers: what `stats` counts, per handler, for metrics. */

@@ -1,9 +1,8 @@
-import type { IdleGate, RpcEndpoint, TransportHost, TransportObserver } from '@wharf/core/transport';
+import type { ConsumerReadiness, IdleGate, RpcEndpoint, TransportHost, TransportObserver } from '@wharf/core/transport';
 import { inboundDeadline, toWharfError, type WireError } from '@wharf/core/transport';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
 import type { Connection } from '../connection/connection.js';
 import { ack, QueueConsumer } from '../connection/queue-consumer.js';
-import type { Readiness } from '../connection/readiness.js';
 import { assertQueue } from '../declare.js';
 import { intHeader, isJsonContentType, metadataFromHeaders } from '../headers.js';
 import { parseJsonBody } from '../json-body.js';
@@ -28,7 +27,7 @@ export interface RpcServerOptions {
   readonly maxMessageBytes: number;
   /** Time limit of a request that names none, unless its RPC sets `timeoutMs`; undefined for none. */
   readonly defaultTimeoutMs: number | undefined;
-  readonly readiness: Readiness;
+  readonly readiness: ConsumerReadiness;
   readonly deliveries: IdleGate;
   readonly stats: AmqpStats;
   /** The app's transport observers: requests refused before dispatch, for metrics. */
