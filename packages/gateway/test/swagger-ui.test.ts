@@ -101,8 +101,11 @@ describe.skipIf(!available)('Swagger UI at the gateway', () => {
     await popup.locator('input[name="login"]').fill('alice');
     await popup.locator('input[name="password"]').fill('any');
     await popup.getByRole('button', { name: 'Sign-in' }).click();
+    // Listen before the consent: the redirect page closes the popup at once, and on a fast run it
+    // was closed before a listener added after the click could see it (the test then timed out).
+    const closed = popup.isClosed() ? Promise.resolve() : popup.waitForEvent('close', { timeout: 30_000 });
     await popup.getByRole('button', { name: 'Continue' }).click(); // consent
-    await popup.waitForEvent('close', { timeout: 20_000 });
+    await closed;
     await dialog.getByText('Authorized').waitFor({ timeout: 20_000 });
     await dialog.locator('button[aria-label="Remove authorization"]').waitFor();
     await dialog.locator('button.btn-done').first().click();

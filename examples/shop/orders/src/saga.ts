@@ -90,14 +90,18 @@ export class OrderSaga {
   async #step(state: OrderState): Promise<OrderEvent[]> {
     const caller = this.#caller();
     const at = () => Date.now();
-    const late = Date.now() > state.placedAt + this.#times.timeoutMs;
-    if (state.status === 'CANCELLING' || (late && (state.status === 'PLACED' || state.status === 'RESERVED'))) {
+    if (state.status === 'CANCELLING') {
       // Compensate: give the stock back and make sure nothing is (or stays) charged. Both leave a
       // tombstone, so a reserve or charge still on its way is refused when it lands.
       await caller.call(stock.methods.release, { orderId: state.id }, this.#call());
       await caller.call(payments.methods.void, { key: state.id }, this.#call());
-      const reason = state.status === 'CANCELLING' ? state.reason : `not paid within ${this.#times.timeoutMs} ms`;
-      return [{ type: 'OrderCancelled', reason, at: at() }];
+      return [{ type: 'OrderCancelled', reason: state.reason, at: at() }];
+    }
+    if ((state.status === 'PLACED' || state.status === 'RESERVED') && Date.now() > state.placedAt + this.#times.timeoutMs) {
+      // Decide first, act after: the cancel is appended with the version read, so it loses to a
+      // payment another instance recorded meanwhile; compensating straight from this read could
+      // refund an order that instance has since confirmed.
+      return [{ type: 'CancelRequested', reason: `not paid within ${this.#times.timeoutMs} ms`, at: at() }];
     }
     switch (state.status) {
       case 'PLACED': {
