@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { GrpcLoadResult } from '../lib/grpc-load.js';
 import { runHttpLoad } from '../lib/run-http-load.js';
 import { median } from '../lib/stats.js';
+import { pinning, pinServer } from '../lib/pin.js';
 import { next } from '../lib/target-process.js';
 import { MODES, type Mode, PROTOCOLS, type Protocol, type TargetName } from './targets.js';
 
@@ -91,6 +92,7 @@ async function measure(protocol: Protocol, mode: Mode, round: number): Promise<S
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const { port } = await next<{ port: number }>(server, 'ready');
+  pinServer(server);
   const loaders =
     protocol === 'grpc' ? [0, 1].map(() => fork(grpcLoadEntry, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })) : [];
   await Promise.all(
@@ -114,7 +116,7 @@ async function measure(protocol: Protocol, mode: Mode, round: number): Promise<S
 }
 
 console.log(
-  `Observability bench: greeter Greet over HTTP (${connections} connections) and gRPC (${inFlight} in flight), ${rounds} rounds × ${duration} s per target, order alternating`,
+  `Observability bench: greeter Greet over HTTP (${connections} connections) and gRPC (${inFlight} in flight), ${rounds} rounds × ${duration} s per target, order alternating${pinning ? ', server pinned to CPU 0' : ''}`,
 );
 const samples = new Map<string, Sample[]>();
 for (let round = 0; round < rounds; round++) {
