@@ -23,9 +23,9 @@ function list(value: string | readonly string[] | undefined): string[] {
 
 /**
  * Verifies bearer tokens with jose: size first, then the `Bearer` syntax, then the signature with
- * a key chosen by `kid` and pinned to one algorithm, then `exp` (required), `nbf`, `iss`, `aud`
- * (required) with a clock tolerance. `jku`, `x5u`, `jwk` and `x5c` headers are never used to find
- * a key; an unknown `crit` extension fails.
+ * a key chosen by `kid` and pinned to one algorithm, then `exp` (required), `nbf`, `iat` (not in
+ * the future), `iss`, `aud` (required) with a clock tolerance. `jku`, `x5u`, `jwk` and `x5c`
+ * headers are never used to find a key; an unknown `crit` extension fails.
  */
 export class TokenVerifier {
   readonly remote: RemoteKeys | undefined;
@@ -101,6 +101,11 @@ export class TokenVerifier {
         ? this.#verify
         : { ...this.#verify, currentDate: new Date(Math.min(Date.now(), Math.max(emittedAt, Date.now() - this.#eventMaxAgeMs))) };
     const { payload } = await jwtVerify(token, this.#key, options);
+    // jose checks `iat` only against a maximum age; a token issued in the future is refused here.
+    const now = options.currentDate?.getTime() ?? Date.now();
+    if (typeof payload.iat === 'number' && payload.iat * 1000 > now + this.#toleranceMs) {
+      throw new TokenRejected('iat is in the future');
+    }
     const identity = identityOf(payload, token, this.#rolesClaim);
     if (emittedAt === undefined) this.#cache.set(token, identity);
     return identity;
