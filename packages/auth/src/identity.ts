@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 
 /** The verified caller of a request: who it is, what it may do, and the token that proved it. */
 export interface Identity {
-  /** The token's `sub`: the user, or the client id for a client-credentials token. */
+  /** The token's `sub`: the user, or, without a `sub`, the client id of a client-credentials token. Never empty. */
   readonly subject: string;
   /** Scopes granted (the `scope` claim split on spaces, or the `scp` list). */
   readonly scopes: readonly string[];
@@ -32,12 +32,18 @@ function stringList(value: unknown): string[] {
   return [];
 }
 
-/** The identity a verified token's claims describe. */
-export function identityOf(claims: JWTPayload, token: string, rolesClaim: string): Identity {
+/**
+ * The identity a verified token's claims describe; undefined when they name nobody (no `sub` and
+ * no client, or a `sub` that is empty or not a string): such callers would all be one anonymous
+ * `''`, sharing whatever is keyed by subject.
+ */
+export function identityOf(claims: JWTPayload, token: string, rolesClaim: string): Identity | undefined {
   const clientId =
     typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
+  const subject = claims.sub === undefined ? clientId : claims.sub;
+  if (typeof subject !== 'string' || subject === '') return undefined;
   return Object.freeze({
-    subject: typeof claims.sub === 'string' ? claims.sub : (clientId ?? ''),
+    subject,
     scopes: Object.freeze(stringList(claims.scope ?? claims.scp)),
     roles: Object.freeze(stringList(claims[rolesClaim])),
     clientId,

@@ -107,6 +107,7 @@ export class TokenVerifier {
       throw new TokenRejected('iat is in the future');
     }
     const identity = identityOf(payload, token, this.#rolesClaim);
+    if (identity === undefined) throw new TokenRejected('the token names no subject (`sub`, or `client_id` without one)');
     if (emittedAt === undefined) this.#cache.set(token, identity);
     return identity;
   }

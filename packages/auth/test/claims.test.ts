@@ -31,3 +31,21 @@ describe('iat', () => {
     expect(await subjectOf({ sub: 'past', iat: now - 60 })).toBe('past');
   });
 });
+
+describe('subject', () => {
+  it('a token naming nobody (no `sub`, no client) is refused instead of becoming the caller ""', async () => {
+    expect(await subjectOf({})).toBe('UNAUTHENTICATED');
+    expect(await subjectOf({ sub: '' })).toBe('UNAUTHENTICATED');
+  });
+
+  it('a `sub` that is not a string is refused, not replaced by the client id', async () => {
+    expect(await subjectOf({ sub: 42, client_id: 'orders' })).toBe('UNAUTHENTICATED');
+    expect(await subjectOf({ sub: ['alice'] })).toBe('UNAUTHENTICATED');
+  });
+
+  it('without `sub`, a client-credentials token is its client; with one, the user', async () => {
+    expect(await subjectOf({ client_id: 'orders' })).toBe('orders');
+    expect(await subjectOf({ azp: 'payments' })).toBe('payments');
+    expect(await subjectOf({ sub: 'alice', client_id: 'web' })).toBe('alice');
+  });
+});
