@@ -84,9 +84,7 @@ export class RemoteKeys {
         headers: { accept: 'application/jwk-set+json, application/json' },
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const text = await response.text();
-      if (text.length > maxBytes) throw new Error(`the document is over ${maxBytes} bytes`);
-      const keys = (JSON.parse(text) as { keys?: unknown }).keys;
+      const keys = (JSON.parse(await bodyUpTo(response, maxBytes)) as { keys?: unknown }).keys;
       if (!Array.isArray(keys)) throw new Error('the document has no "keys" array');
       const byKid = new Map<string, PinnedKey>();
       const unnamed: PinnedKey[] = [];
@@ -107,5 +105,23 @@ export class RemoteKeys {
       );
       throw error;
     }
+  }
+}
+
+/** The body as text, given up (and the download cancelled) once over `maxBytes`: a huge document is never held whole. */
+async function bodyUpTo(response: Response, maxBytes: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks).toString('utf8');
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new Error(`the document is over ${maxBytes} bytes`);
+    }
+    chunks.push(value);
   }
 }
