@@ -1,7 +1,7 @@
 import type { Logger } from '@wharf/core';
 import { type JWTHeaderParameters, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { type Identity, identityOf } from './identity.js';
-import { importLocalKey, type PinnedKey, secretKey } from './key-import.js';
+import { ASYMMETRIC_ALGS, importLocalKey, type PinnedKey, secretKey } from './key-import.js';
 import { AUTH_DEFAULTS, type VerifierOptions } from './options.js';
 import { RemoteKeys } from './remote-keys.js';
 import { VerifiedTokens } from './verified-tokens.js';
@@ -54,8 +54,8 @@ export class TokenVerifier {
     this.#local = Promise.all((options.keys ?? []).map(importLocalKey)).then((keys) => [...keys, ...secret]);
     this.#local.catch(() => {}); // reported on first use, and by `ready()`
     const algs = new Set<string>([...(options.keys ?? []).map((k) => k.alg), ...secret.map((k) => k.alg)]);
-    if (jwks !== undefined)
-      for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']) algs.add(alg);
+    // Every algorithm a published key may be pinned to (Ed25519 included): each key still verifies its own only.
+    if (jwks !== undefined) for (const alg of ASYMMETRIC_ALGS) algs.add(alg);
     this.#algorithms = [...algs];
     const toleranceSec = options.clockToleranceSec ?? AUTH_DEFAULTS.clockToleranceSec;
     this.#toleranceMs = toleranceSec * 1000;

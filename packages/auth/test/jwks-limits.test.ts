@@ -2,16 +2,19 @@
 // handle: a local HTTP server on loopback, no provider needed.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RemoteKeys } from '@wharf/auth';
+import { RemoteKeys, TokenVerifier } from '@wharf/auth';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ENDLESS_CAP = 64 * 1024 * 1024; // what the endless document stops at, so the test ends by itself
 let server: Server;
 let base: string;
+let published: JWK[] = [];
 let written = 0;
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
+    if (req.url === '/jwks') return void res.end(JSON.stringify({ keys: published }));
     // A document that never ends (up to the cap), sent as fast as the client reads it.
     res.writeHead(200, { 'content-type': 'application/json' });
     res.write('{"keys":[');
@@ -41,5 +44,21 @@ describe('JWKS limits', () => {
     expect(keys.fetches).toBe(1);
     // Socket buffers on both sides hold a few MB at most; reading it all would be the whole cap.
     expect(written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('a published Ed25519 key (RFC 9864 `alg: Ed25519`) verifies tokens signed with that alg', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('Ed25519', { extractable: true });
+    published = [{ ...(await exportJWK(publicKey)), kid: 'ed-1', alg: 'Ed25519' }];
+    const verifier = new TokenVerifier({ issuer: 'https://id.test', audience: 'urn:test', jwks: `${base}/jwks` });
+    const sign = (alg: string) =>
+      new SignJWT({ sub: 'edna' })
+        .setProtectedHeader({ alg, kid: 'ed-1' })
+        .setIssuer('https://id.test')
+        .setAudience('urn:test')
+        .setExpirationTime('5m')
+        .sign(privateKey);
+    expect((await verifier.verify(`Bearer ${await sign('Ed25519')}`)).subject).toBe('edna');
+    // Pinned all the same: the key verifies its own alg only.
+    await expect(verifier.verify(`Bearer ${await sign('EdDSA')}`)).rejects.toThrow(/verifies Ed25519 only/);
   });
 });
