@@ -26,8 +26,8 @@ export const ASYMMETRIC_ALGS: ReadonlySet<string> = new Set([
   'Ed25519',
 ]);
 
-/** HMAC algorithms, for a shared secret. */
-export const SECRET_ALGS: ReadonlySet<string> = new Set(['HS256', 'HS384', 'HS512']);
+/** HMAC algorithms, for a shared secret, each with the shortest secret it takes (its hash's size, RFC 7518 §3.2). */
+const SECRET_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
 
 const EC_ALGS: Readonly<Record<string, string>> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
 
@@ -70,7 +70,7 @@ export interface LocalKey {
   readonly kid?: string;
 }
 
-/** A shared secret (HS256/384/512): used only when configured explicitly, at least 32 bytes. */
+/** A shared secret (HS256/384/512): used only when configured explicitly, at least as long as its hash (32, 48 or 64 bytes). */
 export interface SharedSecret {
   readonly alg: 'HS256' | 'HS384' | 'HS512';
   readonly secret: string | Uint8Array;
@@ -96,10 +96,13 @@ export async function importLocalKey(local: LocalKey): Promise<PinnedKey> {
 
 /** The shared secret as a pinned key; throws when it is too short to be safe. */
 export function secretKey(shared: SharedSecret): PinnedKey {
-  if (!SECRET_ALGS.has(shared.alg)) throw new TypeError(`auth: secret alg must be HS256, HS384 or HS512`);
+  const min = Object.hasOwn(SECRET_BYTES, shared.alg) ? SECRET_BYTES[shared.alg] : undefined;
+  if (min === undefined) throw new TypeError(`auth: secret alg must be HS256, HS384 or HS512`);
   const bytes = typeof shared.secret === 'string' ? new TextEncoder().encode(shared.secret) : shared.secret;
-  if (bytes.byteLength < 32) {
-    throw new TypeError(`auth: a shared secret must be at least 32 bytes (RFC 7518 §3.2); got ${bytes.byteLength}`);
+  if (bytes.byteLength < min) {
+    throw new TypeError(
+      `auth: ${shared.alg} needs at least ${min} bytes of shared secret (RFC 7518 §3.2: as long as its hash); got ${bytes.byteLength}`,
+    );
   }
   return { kid: shared.kid, alg: shared.alg, key: bytes };
 }

@@ -13,7 +13,7 @@ export interface VerifierOptions {
   readonly jwks?: string | JwksOptions;
   /** Public keys configured here, each with its algorithm. */
   readonly keys?: readonly LocalKey[];
-  /** A shared secret: only when configured explicitly (HS256/384/512, at least 32 bytes). */
+  /** A shared secret: only when configured explicitly (HS256/384/512, at least 32/48/64 bytes). */
   readonly secret?: SharedSecret;
   /** Leeway for `exp`, `nbf` and `iat`, in seconds; default 30. */
   readonly clockToleranceSec?: number;

@@ -105,6 +105,15 @@ describe('keys', () => {
     expect(() => authGuard({ issuer: ISSUER, audience: [], secret: { alg: 'HS256', secret: SECRET } })).toThrow(/audience/);
   });
 
+  it('a shared secret is at least as long as its hash (RFC 7518 §3.2): 48 bytes for HS384, 64 for HS512', () => {
+    const guard = (alg: 'HS384' | 'HS512', bytes: number) =>
+      authGuard({ issuer: ISSUER, audience: AUD, secret: { alg, secret: 'x'.repeat(bytes) } });
+    expect(() => guard('HS384', 40)).toThrow(/HS384 needs at least 48 bytes/);
+    expect(() => guard('HS512', 40)).toThrow(/HS512 needs at least 64 bytes/);
+    expect(() => guard('HS384', 48)).not.toThrow();
+    expect(() => guard('HS512', 64)).not.toThrow();
+  });
+
   it('algorithms are pinned per key: with both an RSA key and a shared secret configured, HS256 signed with the RSA public key under its kid fails', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     const pem = await exportSPKI(publicKey);
