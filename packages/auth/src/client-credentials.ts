@@ -19,6 +19,12 @@ export interface ClientCredentialsOptions {
   readonly refreshBeforeMs?: number;
   /** Longest time a token request may take; default 5 000 ms. */
   readonly timeoutMs?: number;
+  /**
+   * After a failed token request, how long calls get its error without asking again; default
+   * 1 000 ms. Without it every call would be a token request, and a refused client hammering the
+   * authorization server may get itself locked out.
+   */
+  readonly cooldownMs?: number;
 }
 
 interface Cached {
@@ -38,14 +44,16 @@ export interface ClientCredentials extends ClientMiddleware {
 /**
  * Client middleware that calls other services as this service: it gets an access token from the
  * authorization server with the client-credentials grant, caches it, refreshes it before it
- * expires (one request at a time, the old token serving meanwhile) and sets `authorization` on
- * outbound calls and events, replacing the end user's forwarded token.
+ * expires (one request at a time, the old token serving meanwhile; after a failure, none for a
+ * cooldown) and sets `authorization` on outbound calls and events, replacing the end user's
+ * forwarded token.
  */
 export function clientCredentials(options: ClientCredentialsOptions): ClientCredentials {
   const only = options.services === undefined || options.services === 'all' ? undefined : new Set(options.services);
   const refreshBefore = options.refreshBeforeMs ?? 30_000;
   let cached: Cached | undefined;
   let pending: Promise<Cached> | undefined;
+  let failed: { readonly error: unknown; readonly until: number } | undefined;
   let fetches = 0;
 
   async function request(): Promise<Cached> {
@@ -92,14 +100,17 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
   }
 
   function refresh(): Promise<Cached> {
+    if (pending === undefined && failed !== undefined && Date.now() < failed.until) return Promise.reject(failed.error);
     pending ??= request().then(
       (fresh) => {
         cached = fresh;
         pending = undefined;
+        failed = undefined;
         return fresh;
       },
       (error: unknown) => {
         pending = undefined;
+        failed = { error, until: Date.now() + (options.cooldownMs ?? 1_000) };
         throw error;
       },
     );
