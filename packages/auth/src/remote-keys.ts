@@ -1,5 +1,6 @@
 import { type Logger, WharfError } from '@wharf/core';
 import type { JWK } from 'jose';
+import { amount } from './amount.js';
 import { importPublishedKey, type PinnedKey } from './key-import.js';
 
 /** Where and how to fetch the authorization server's published keys. */
@@ -37,7 +38,13 @@ export class RemoteKeys {
   fetches = 0;
 
   constructor(options: JwksOptions, logger?: Logger) {
-    this.#options = { ...JWKS_DEFAULTS, ...options };
+    this.#options = {
+      url: options.url,
+      cooldownMs: amount('jwks.cooldownMs', options.cooldownMs, JWKS_DEFAULTS.cooldownMs),
+      cacheMaxAgeMs: amount('jwks.cacheMaxAgeMs', options.cacheMaxAgeMs, JWKS_DEFAULTS.cacheMaxAgeMs),
+      timeoutMs: amount('jwks.timeoutMs', options.timeoutMs, JWKS_DEFAULTS.timeoutMs),
+      maxBytes: amount('jwks.maxBytes', options.maxBytes, JWKS_DEFAULTS.maxBytes),
+    };
     this.#logger = logger;
   }
 

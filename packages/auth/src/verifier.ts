@@ -1,5 +1,6 @@
 import type { Logger } from '@wharf/core';
 import { type JWTHeaderParameters, type JWTVerifyOptions, jwtVerify } from 'jose';
+import { amount } from './amount.js';
 import { type Identity, identityOf } from './identity.js';
 import { ASYMMETRIC_ALGS, importLocalKey, type PinnedKey, secretKey } from './key-import.js';
 import { AUTH_DEFAULTS, type VerifierOptions } from './options.js';
@@ -57,7 +58,7 @@ export class TokenVerifier {
     // Every algorithm a published key may be pinned to (Ed25519 included): each key still verifies its own only.
     if (jwks !== undefined) for (const alg of ASYMMETRIC_ALGS) algs.add(alg);
     this.#algorithms = [...algs];
-    const toleranceSec = options.clockToleranceSec ?? AUTH_DEFAULTS.clockToleranceSec;
+    const toleranceSec = amount('clockToleranceSec', options.clockToleranceSec, AUTH_DEFAULTS.clockToleranceSec);
     this.#toleranceMs = toleranceSec * 1000;
     this.#verify = {
       issuer: list(options.issuer),
@@ -67,10 +68,10 @@ export class TokenVerifier {
       requiredClaims: ['exp'],
       ...(options.typ === undefined ? {} : { typ: options.typ }),
     };
-    this.#maxBytes = options.maxTokenBytes ?? AUTH_DEFAULTS.maxTokenBytes;
+    this.#maxBytes = amount('maxTokenBytes', options.maxTokenBytes, AUTH_DEFAULTS.maxTokenBytes);
     this.#rolesClaim = options.rolesClaim ?? AUTH_DEFAULTS.rolesClaim;
-    this.#eventMaxAgeMs = options.eventTokenMaxAgeMs ?? AUTH_DEFAULTS.eventTokenMaxAgeMs;
-    this.#cache = new VerifiedTokens(options.cacheSize ?? AUTH_DEFAULTS.cacheSize);
+    this.#eventMaxAgeMs = amount('eventTokenMaxAgeMs', options.eventTokenMaxAgeMs, AUTH_DEFAULTS.eventTokenMaxAgeMs);
+    this.#cache = new VerifiedTokens(amount('cacheSize', options.cacheSize, AUTH_DEFAULTS.cacheSize));
   }
 
   /** Resolves once local keys are imported; rejects naming a bad one. */

@@ -114,6 +114,25 @@ describe('keys', () => {
     expect(() => guard('HS512', 64)).not.toThrow();
   });
 
+  it('a numeric setting that is not a finite number ≥ 0 is a start-up error, not every token refused (or no limit at all)', () => {
+    const guard = (extra: Record<string, unknown>) =>
+      authGuard({ issuer: ISSUER, audience: AUD, secret: { alg: 'HS256', secret: SECRET }, ...extra });
+    for (const name of ['clockToleranceSec', 'maxTokenBytes', 'cacheSize', 'eventTokenMaxAgeMs']) {
+      for (const value of [-5, Number.NaN, Number.POSITIVE_INFINITY, '30']) {
+        expect(() => guard({ [name]: value }), `${name}: ${String(value)}`).toThrow(
+          new RegExp(`${name}. must be a finite number ≥ 0`),
+        );
+      }
+      expect(() => guard({ [name]: 0 })).not.toThrow();
+    }
+    // NaN as the JWKS cooldown would be no cooldown: a fetch for every unknown kid.
+    for (const name of ['cooldownMs', 'cacheMaxAgeMs', 'timeoutMs', 'maxBytes']) {
+      expect(() => guard({ jwks: { url: 'http://127.0.0.1:9/jwks', [name]: Number.NaN } })).toThrow(
+        new RegExp(`jwks.${name}. must be a finite number ≥ 0`),
+      );
+    }
+  });
+
   it('algorithms are pinned per key: with both an RSA key and a shared secret configured, HS256 signed with the RSA public key under its kid fails', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     const pem = await exportSPKI(publicKey);
