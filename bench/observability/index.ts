@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import type { GrpcLoadResult } from '../lib/grpc-load.js';
 import { pinning, pinServer } from '../lib/pin.js';
 import { runHttpLoad } from '../lib/run-http-load.js';
-import { median } from '../lib/stats.js';
+import { median, pairedRatio } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { MODES, type Mode, PROTOCOLS, type Protocol, type TargetName } from './targets.js';
 
@@ -147,9 +147,17 @@ for (const protocol of protocols) {
   const off = m('off');
   for (const mode of modes) {
     const here = m(mode);
-    const paired = list(mode).map((s, round) => ({ s, off: list('off')[round] as Sample }));
-    const lost = median(paired.map(({ s, off: o }) => 1 - s.rps / o.rps));
-    const added = median(paired.map(({ s, off: o }) => s.cpu / o.cpu - 1));
+    const lost =
+      1 -
+      pairedRatio(
+        list(mode).map((s) => s.rps),
+        list('off').map((s) => s.rps),
+      );
+    const added =
+      pairedRatio(
+        list(mode).map((s) => s.cpu),
+        list('off').map((s) => s.cpu),
+      ) - 1;
     const cells =
       mode === 'off'
         ? ['', '']
