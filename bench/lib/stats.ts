@@ -18,3 +18,11 @@ export function percentile(values: readonly number[], p: number): number {
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
+
+/**
+ * The median of per-round ratios `a[i] / b[i]`: each round measured both back to back, so a slow
+ * minute of a shared machine weighs on both sides of its own ratio rather than on one median.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((x, i) => x / (b[i] ?? Number.NaN)));
+}

@@ -2,7 +2,7 @@
 // metrics, with tracing (100 % sampled, batch exporter) and with both, in one run; prints what
 // each costs against "off". Goals: metrics ≤ 5 %, tracing ≤ 15 %.
 //
-//   npm run bench:observability -- [--rounds 3] [--duration 4] [--warmup 1] [--connections 50] [--in-flight 50]
+//   npm run bench:observability -- [--rounds 7] [--duration 3] [--warmup 1] [--connections 50] [--in-flight 50]
 //                                   [--protocols http,grpc] [--modes off,metrics,tracing,both]
 //
 // Every server runs in its own process, the load in others (autocannon for HTTP, two grpc-js
@@ -15,16 +15,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GrpcLoadResult } from '../lib/grpc-load.js';
-import { runHttpLoad } from '../lib/run-http-load.js';
-import { median } from '../lib/stats.js';
 import { pinning, pinServer } from '../lib/pin.js';
+import { runHttpLoad } from '../lib/run-http-load.js';
+import { median, pairedRatio } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { MODES, type Mode, PROTOCOLS, type Protocol, type TargetName } from './targets.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '7' },
+    duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
     'in-flight': { type: 'string', default: '50' },
@@ -133,21 +133,39 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-console.log('\nMedians, and the cost of each against "off" (throughput lost; server CPU per request added)');
+console.log(
+  '\nMedians, and the cost of each against "off" (throughput lost; server CPU per request added). A cost is the median of\n' +
+    "the rounds' own costs — each round measures every mode back to back, so a slower minute of the shared machine\n" +
+    'weighs on both sides of its comparison — and, in brackets, the cost between the medians of all rounds.',
+);
 console.log('| target | req/s | CPU µs/req | throughput cost | CPU cost | goal |');
 console.log('|---|---:|---:|---:|---:|---|');
+const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 for (const protocol of protocols) {
-  const m = (mode: Mode) => {
-    const list = samples.get(`${protocol}-${mode}`) ?? [];
-    return { rps: median(list.map((s) => s.rps)), cpu: median(list.map((s) => s.cpu)) };
-  };
+  const list = (mode: Mode) => samples.get(`${protocol}-${mode}`) ?? [];
+  const m = (mode: Mode) => ({ rps: median(list(mode).map((s) => s.rps)), cpu: median(list(mode).map((s) => s.cpu)) });
   const off = m('off');
   for (const mode of modes) {
     const here = m(mode);
-    const lost = mode === 'off' ? '' : `${((1 - here.rps / off.rps) * 100).toFixed(1)} %`;
-    const added = mode === 'off' ? '' : `${((here.cpu / off.cpu - 1) * 100).toFixed(1)} %`;
+    const lost =
+      1 -
+      pairedRatio(
+        list(mode).map((s) => s.rps),
+        list('off').map((s) => s.rps),
+      );
+    const added =
+      pairedRatio(
+        list(mode).map((s) => s.cpu),
+        list('off').map((s) => s.cpu),
+      ) - 1;
+    const cells =
+      mode === 'off'
+        ? ['', '']
+        : [`${percent(lost)} (${percent(1 - here.rps / off.rps)})`, `${percent(added)} (${percent(here.cpu / off.cpu - 1)})`];
     const goal = mode === 'metrics' ? '≤ 5 %' : mode === 'tracing' ? '≤ 15 %' : '';
-    console.log(`| ${protocol}-${mode} | ${here.rps.toFixed(0)} | ${here.cpu.toFixed(1)} | ${lost} | ${added} | ${goal} |`);
+    console.log(
+      `| ${protocol}-${mode} | ${here.rps.toFixed(0)} | ${here.cpu.toFixed(1)} | ${cells[0]} | ${cells[1]} | ${goal} |`,
+    );
   }
 }
 rmSync(logDir, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { LoadResult } from '../lib/http-load.js';
 import { runLoad } from '../lib/run-load.js';
-import { median } from '../lib/stats.js';
+import { median, pairedRatio } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { guardCost } from './guard-cost.js';
 import { ECHO_PATH, type TargetName } from './targets.js';
@@ -84,6 +84,20 @@ async function measure(name: string, child: ChildProcess, port: number): Promise
   return { rps: result.requestsPerSecond, p50: result.p50, p99: result.p99, cpu: micros / result.total };
 }
 
+/** Every round's samples of a row, by row name. */
+let roundSamples: Map<string, Sample[]> = new Map();
+
+/** The median of per-round throughput ratios of two rows of the last `compare` (see pairedRatio). */
+const paired = (a: string, b: string) => {
+  const [x, y] = [roundSamples.get(a), roundSamples.get(b)];
+  return x === undefined || y === undefined
+    ? '—'
+    : `${pairedRatio(
+        x.map((s) => s.rps),
+        y.map((s) => s.rps),
+      ).toFixed(2)}×`;
+};
+
 /** Alternating rounds over `rows`; each row starts its target, measures, and stops it. */
 async function compare(rows: readonly { name: string; run: () => Promise<Sample> }[]): Promise<Map<string, Sample>> {
   const samples = new Map(rows.map((r) => [r.name, [] as Sample[]]));
@@ -96,6 +110,7 @@ async function compare(rows: readonly { name: string; run: () => Promise<Sample>
       );
     }
   }
+  roundSamples = samples;
   const medians = new Map<string, Sample>();
   for (const [name, list] of samples) {
     medians.set(name, {
@@ -136,7 +151,9 @@ if (sections.has('b')) {
       `${name.padEnd(16)} ${s.rps.toFixed(0).padStart(6)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${s.cpu.toFixed(1).padStart(11)} ${x(s.rps, m.get('node')?.rps).padStart(12)} ${x(s.rps, m.get('moleculer-web')?.rps).padStart(15)}`,
     );
   }
-  console.log(`goal: gateway ≥ 1.5× Moleculer-web → ${x(m.get('gateway-memory')?.rps, m.get('moleculer-web')?.rps)}`);
+  console.log(
+    `goal: gateway ≥ 1.5× Moleculer-web → ${paired('gateway-memory', 'moleculer-web')} by the median of per-round ratios (${x(m.get('gateway-memory')?.rps, m.get('moleculer-web')?.rps)} between medians)`,
+  );
 }
 
 if (sections.has('c')) {
@@ -160,7 +177,7 @@ if (sections.has('c')) {
       );
     }
     console.log(
-      `goal: gateway ≥ 0.9× the bare proxy → ${x(m.get('gateway-http')?.rps, m.get('proxy')?.rps)} (hop CPU per request: gateway ${x(m.get('gateway-http')?.cpu, m.get('proxy')?.cpu)} the proxy's)`,
+      `goal: gateway ≥ 0.9× the bare proxy → ${paired('gateway-http', 'proxy')} by the median of per-round ratios (${x(m.get('gateway-http')?.rps, m.get('proxy')?.rps)} between medians; hop CPU per request: gateway ${x(m.get('gateway-http')?.cpu, m.get('proxy')?.cpu)} the proxy's)`,
     );
   } finally {
     await stop(backend.child);

@@ -26,7 +26,7 @@ function isClass(value: unknown): value is new () => object {
  * constructor, instantiated, or a `defineService`/`implement` definition) a module exports, by
  * service name: what a document generator (AsyncAPI) needs from `import(module)`.
  */
-export function servicesInModule(exports: Readonly<Record<string, unknown>>): {
+function servicesInModule(exports: Readonly<Record<string, unknown>>): {
   readonly contracts: ReadonlyMap<string, FoundContract>;
   readonly services: ReadonlyMap<string, object>;
 } {
@@ -50,4 +50,27 @@ export function servicesInModule(exports: Readonly<Record<string, unknown>>): {
     }
   }
   return { contracts, services };
+}
+
+/**
+ * The one service of a module a document command describes: the one `wanted` names, or the
+ * module's only one. Otherwise `problem` says what to pass (for the command's usage error).
+ */
+export function serviceInModule(
+  exports: Readonly<Record<string, unknown>>,
+  module: string,
+  wanted?: string,
+): { readonly contract?: FoundContract; readonly service?: object } | { readonly problem: string } {
+  const { contracts, services } = servicesInModule(exports);
+  const found = [...new Set([...contracts.keys(), ...services.keys()])];
+  const name = wanted ?? (found.length === 1 ? found[0] : undefined);
+  if (name === undefined || !found.includes(name)) {
+    return {
+      problem:
+        found.length === 0
+          ? `${module} exports no contract (defineContract) and no service (a @Service class or defineService)`
+          : `Choose one service with --service: ${module} exports ${found.join(', ')}`,
+    };
+  }
+  return { contract: contracts.get(name), service: services.get(name) };
 }

@@ -52,7 +52,7 @@ export {
   propagate,
 } from './metadata.js';
 export { schemeOf } from './middleware/resolve.js';
-export { type FoundContract, servicesInModule } from './module-exports.js';
+export { type FoundContract, serviceInModule } from './module-exports.js';
 export { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy.js';
 export { toServiceDefinition } from './service.js';
 export { stoppedCallError } from './stopped-call.js';

@@ -1,8 +1,7 @@
 import type { Transport, TransportObserver } from '@wharf/core/transport';
-import { memoryDedupe, retryPolicy, WharfError } from '@wharf/core/transport';
+import { memoryDedupe, retryPolicy, settledOrAborted, WharfError } from '@wharf/core/transport';
 import { brokerMatcher } from './connection/broker-address.js';
 import { LazyConnection } from './connection/lazy-connection.js';
-import { settledOrAborted } from './connection/settled-or-aborted.js';
 import { EventBus } from './events/bus.js';
 import { LateLog } from './log.js';
 import { type TopologyNames, topologyNames } from './names.js';

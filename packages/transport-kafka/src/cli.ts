@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { servicesInModule } from '@wharf/core/transport';
+import { serviceInModule } from '@wharf/core/transport';
 import { asyncApiDocument, type KafkaContractLike } from './asyncapi.js';
 import { type DeadLetter, listDeadLetters, replayDeadLetters } from './dead-letters.js';
 
@@ -33,20 +33,11 @@ function describe(letter: DeadLetter): string {
 
 async function asyncapi(module: string, values: Record<string, unknown>): Promise<void> {
   const exports = (await import(pathToFileURL(resolve(module)).href)) as Record<string, unknown>;
-  const { contracts, services } = servicesInModule(exports);
-  const found = [...new Set([...contracts.keys(), ...services.keys()])];
-  const wanted = values.service as string | undefined;
-  const name = wanted ?? (found.length === 1 ? found[0] : undefined);
-  if (name === undefined || !found.includes(name)) {
-    throw new UsageError(
-      found.length === 0
-        ? `${module} exports no contract (defineContract) and no service (a @Service class or defineService)`
-        : `Choose one service with --service: ${module} exports ${found.join(', ')}`,
-    );
-  }
+  const chosen = serviceInModule(exports, module, values.service as string | undefined);
+  if ('problem' in chosen) throw new UsageError(chosen.problem);
   const document = asyncApiDocument({
-    contract: contracts.get(name) as KafkaContractLike | undefined,
-    service: services.get(name),
+    contract: chosen.contract as KafkaContractLike | undefined,
+    service: chosen.service,
     brokers: values.brokers as string | undefined,
     namespace: values.namespace as string | undefined,
   });

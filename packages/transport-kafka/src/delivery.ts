@@ -155,7 +155,9 @@ export class Delivery {
     const { id, name, payload } = inspection;
     const info = { id, event: name, handler: endpoint.fullName };
     try {
-      if (dedupe !== undefined && (await dedupe.seen(key, info))) {
+      // The in-memory deduplicator answers at once: no await (a promise hop per event) for it.
+      const seen = dedupe?.seen(key, info);
+      if (seen === true || (seen !== undefined && seen !== false && (await seen))) {
         stats.duplicates++;
         return true;
       }
@@ -172,7 +174,8 @@ export class Delivery {
           attempt,
         },
       });
-      await dedupe?.remember(key, info);
+      const remembered = dedupe?.remember(key, info);
+      if (remembered !== undefined) await remembered;
       stats.handled++;
       return true;
     } catch (thrown) {

@@ -8,12 +8,27 @@ function isTransportHeader(key: string): boolean {
   return key.startsWith('x-wharf-') || key.startsWith('wharf-') || key.startsWith('ce_') || key === 'content-type';
 }
 
+// Header names as metadata keys (lower-cased), or null for the transport's own: asked for every
+// header of every record, and the names a consumer sees are few — though a producer may send any,
+// so only the first 1 000 are kept.
+const metadataKeys = new Map<string, string | null>();
+
+function metadataKey(key: string): string | null {
+  let known = metadataKeys.get(key);
+  if (known === undefined) {
+    const lower = key.toLowerCase();
+    known = isTransportHeader(lower) ? null : lower;
+    if (metadataKeys.size < 1_000) metadataKeys.set(key, known);
+  }
+  return known;
+}
+
 /** The request metadata carried by record headers: every header except the transport's own, keys lower-cased. */
 export function metadataFromHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of headers) {
-    const lower = key.toLowerCase();
-    if (!isTransportHeader(lower)) out[lower] = value;
+    const lower = metadataKey(key);
+    if (lower !== null) out[lower] = value;
   }
   return out;
 }

@@ -34,13 +34,21 @@ const EVENT_WORD = /^[a-z0-9][a-z0-9_-]*$/;
 /** The topic and group names of a namespace (none by default). */
 export function kafkaNames(namespace?: string): KafkaNames {
   const p = prefixOf(namespace);
+  // Asked for every record: the answers for the topics seen so far (a bounded number).
+  const events = new Map<string, string | undefined>();
+  const eventOf = (topic: string) => {
+    if (!topic.startsWith(p)) return undefined;
+    const name = topic.slice(p.length);
+    return name.split('.').every((w) => EVENT_WORD.test(w)) ? name : undefined;
+  };
   return {
     prefix: p,
     eventTopic: (event) => `${p}${event}`,
     eventOf(topic) {
-      if (!topic.startsWith(p)) return undefined;
-      const name = topic.slice(p.length);
-      return name.split('.').every((w) => EVENT_WORD.test(w)) ? name : undefined;
+      if (events.has(topic)) return events.get(topic);
+      const event = eventOf(topic);
+      if (events.size < 10_000) events.set(topic, event);
+      return event;
     },
     group: (service) => `${p}${service}`,
     retryTopic: (service, step) => `${p}${service}._retry.${step}`,

@@ -40,8 +40,13 @@ interface Slot {
  * only ever advances past records that are done — never past one still running or failed to copy.
  */
 export class PartitionWork {
-  /** Records in arrival (offset) order that are not yet committed. */
-  readonly #slots: Slot[] = [];
+  /**
+   * Records in arrival (offset) order from `#head` on. Entries before `#head` are cleared as it
+   * passes them: a record keeps its value — a slice holding the client's whole fetch buffer —
+   * alive, and keeping a thousand finished ones until the next splice made every young-generation
+   * collection copy them.
+   */
+  readonly #slots: (Slot | undefined)[] = [];
   #head = 0;
   readonly #chains = new Map<string, Promise<void>>();
   #committing: Promise<void> | undefined;
@@ -93,7 +98,10 @@ export class PartitionWork {
   #finish(slot: Slot): void {
     slot.done = true;
     let last: Slot | undefined;
-    while (this.#head < this.#slots.length && (this.#slots[this.#head] as Slot).done) last = this.#slots[this.#head++];
+    for (let next = this.#slots[this.#head]; next?.done === true; next = this.#slots[this.#head]) {
+      last = next;
+      this.#slots[this.#head++] = undefined;
+    }
     if (this.#head > 1024) {
       this.#slots.splice(0, this.#head);
       this.#head = 0;

@@ -1,11 +1,10 @@
-import { WharfError } from '@wharf/core/transport';
+import { settledOrAborted, WharfError } from '@wharf/core/transport';
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Log } from '../log.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { redactUrl } from './broker-address.js';
 import { timeoutAt } from './deadline-timer.js';
 import { refusalOf } from './refusal.js';
-import { settledOrAborted } from './settled-or-aborted.js';
 
 /** What a connection is made from. */
 export interface ConnectionOptions {

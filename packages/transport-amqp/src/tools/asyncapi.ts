@@ -1,8 +1,8 @@
 import type { EventRef } from '@wharf/core';
 import { toServiceDefinition } from '@wharf/core';
 import type { RpcRef, ServiceDefinition } from '@wharf/core/transport';
-import { ERROR_CODES } from '@wharf/core/transport';
-import * as z from 'zod';
+import { documentKey, documentSchema, ERROR_CODES } from '@wharf/core/transport';
+import type * as z from 'zod';
 import { DIRECT_REPLY_TO, Header, topologyNames } from '../names.js';
 import { BINDING_VERSION, failureChannels, type Json, ref } from './asyncapi-failures.js';
 import { deliveryHeaders, eventHeaders, replyHeaders, requestHeaders } from './asyncapi-headers.js';
@@ -27,46 +27,6 @@ export interface AsyncApiOptions {
   /** The broker, for `servers` (credentials are dropped); default `amqp://127.0.0.1:5672`. */
   readonly url?: string;
   readonly namespace?: string;
-}
-
-/**
- * A JSON Schema (draft-07, which AsyncAPI's schema format extends) of a zod schema, with its
- * local definitions moved into `components.schemas` under `prefix` so `$ref`s resolve in the document.
- */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output', prefix: string, shared: Json): Json {
-  const out = z.toJSONSchema(schema, { target: 'draft-07', io, unrepresentable: 'any' }) as Json;
-  delete out.$schema;
-  const definitions = out.definitions as Json | undefined;
-  delete out.definitions;
-  // Local references point into the schema itself: `#/definitions/X`, or `#` for a recursive root.
-  const root = `#/components/schemas/${prefix}root`;
-  let recursive = false;
-  const rewrite = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(rewrite);
-    if (value === null || typeof value !== 'object') return value;
-    const copy: Json = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (key === '$ref' && v === '#') {
-        recursive = true;
-        copy[key] = root;
-      } else if (key === '$ref' && typeof v === 'string' && v.startsWith('#/definitions/')) {
-        copy[key] = `#/components/schemas/${prefix}${v.slice('#/definitions/'.length)}`;
-      } else copy[key] = rewrite(v);
-    }
-    return copy;
-  };
-  if (definitions !== undefined) {
-    for (const [name, def] of Object.entries(definitions)) shared[`${prefix}${name}`] = rewrite(def);
-  }
-  const result = rewrite(out) as Json;
-  if (!recursive) return result;
-  shared[`${prefix}root`] = result;
-  return { $ref: root };
-}
-
-/** Keys of channels, operations and messages must match ^[A-Za-z0-9.\-_]+$. */
-function key(text: string): string {
-  return text.replace(/[^A-Za-z0-9.\-_]/g, '_');
 }
 
 const errorSchema: Json = {
@@ -119,14 +79,14 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
       correlationId: { location: '$message.header#/correlation_id' },
     };
     for (const r of unary) {
-      const m = key(r.name);
+      const m = documentKey(r.name);
       messages[`${m}.request`] = {
         name: `${r.name}.request`,
         title: `${r.fullName} request`,
         summary: r.description,
         contentType: 'application/json',
         headers: requestHeaders(),
-        payload: jsonSchema(r.input, 'input', `${m}.request.`, schemas),
+        payload: documentSchema(r.input, 'input', `${m}.request.`, schemas),
         correlationId: { location: '$message.header#/correlation_id' },
         bindings: { amqp: { messageType: r.name, bindingVersion: BINDING_VERSION } },
       };
@@ -135,12 +95,12 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
         title: `${r.fullName} reply`,
         contentType: 'application/json',
         headers: replyHeaders(),
-        payload: jsonSchema(r.output, 'output', `${m}.reply.`, schemas),
+        payload: documentSchema(r.output, 'output', `${m}.reply.`, schemas),
         correlationId: { location: '$message.header#/correlation_id' },
       };
       requestMessages[`${m}.request`] = ref(`#/components/messages/${m}.request`);
       replyMessages[`${m}.reply`] = ref(`#/components/messages/${m}.reply`);
-      operations[key(r.name)] = {
+      operations[documentKey(r.name)] = {
         action: 'receive',
         title: r.fullName,
         summary: r.description,
@@ -177,14 +137,14 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
   }
 
   const eventChannel = (name: string, payload: z.ZodType, description: string | undefined, send: boolean) => {
-    const k = key(name);
+    const k = documentKey(name);
     messages[`event.${k}`] ??= {
       name,
       title: `Event ${name}`,
       summary: description,
       contentType: 'application/json',
       headers: eventHeaders(),
-      payload: jsonSchema(payload, 'output', `event.${k}.`, schemas),
+      payload: documentSchema(payload, 'output', `event.${k}.`, schemas),
       bindings: { amqp: { messageType: name, bindingVersion: BINDING_VERSION } },
     };
     channels[`event.${k}`] ??= {
@@ -214,14 +174,14 @@ export function asyncApiDocument(options: AsyncApiOptions): Json {
 
   for (const handler of definition?.events ?? []) {
     const queue = names.handlerQueue(handler.service, handler.name);
-    const k = key(handler.name);
+    const k = documentKey(handler.name);
     messages[`on.${k}`] = {
       name: handler.pattern,
       title: `Events matching ${handler.pattern}`,
       summary: handler.description,
       contentType: 'application/json',
       headers: deliveryHeaders(),
-      payload: jsonSchema(handler.input, 'input', `on.${k}.`, schemas),
+      payload: documentSchema(handler.input, 'input', `on.${k}.`, schemas),
     };
     channels[`on.${k}`] = {
       address: queue,

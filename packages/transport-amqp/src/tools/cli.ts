@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { toServiceDefinition } from '@wharf/core';
+import { serviceInModule } from '@wharf/core/transport';
 import { asyncApiDocument, type ContractLike } from './asyncapi.js';
 import { type DeadLetter, listDeadLetters, replayDeadLetters } from './dead-letters.js';
 
@@ -32,52 +32,13 @@ function describe(letter: DeadLetter): string {
   ].join('\n');
 }
 
-function isContract(value: unknown): value is ContractLike {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.name === 'string' && typeof v.major === 'number' && typeof v.methods === 'object' && typeof v.events === 'object'
-  );
-}
-
-function isClass(value: unknown): value is new () => object {
-  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
-}
-
 async function asyncapi(module: string, values: Record<string, unknown>): Promise<void> {
   const exports = (await import(pathToFileURL(resolve(module)).href)) as Record<string, unknown>;
-  const contracts = new Map<string, ContractLike>();
-  const services = new Map<string, object>();
-  for (const value of Object.values(exports)) {
-    if (isContract(value)) contracts.set(value.name, value);
-    else if (isClass(value) && value.length === 0) {
-      try {
-        const instance = new value();
-        services.set(toServiceDefinition(instance).name, instance);
-      } catch {
-        // Not a service class, or one that needs constructor arguments: export a definition instead.
-      }
-    } else if (typeof value === 'object' && value !== null && Array.isArray((value as { rpcs?: unknown }).rpcs)) {
-      try {
-        services.set(toServiceDefinition(value).name, value);
-      } catch {
-        // Not a service definition.
-      }
-    }
-  }
-  const found = [...new Set([...contracts.keys(), ...services.keys()])];
-  const wanted = values.service as string | undefined;
-  const name = wanted ?? (found.length === 1 ? found[0] : undefined);
-  if (name === undefined || !found.includes(name)) {
-    throw new UsageError(
-      found.length === 0
-        ? `${module} exports no contract (defineContract) and no service (a @Service class or defineService)`
-        : `Choose one service with --service: ${module} exports ${found.join(', ')}`,
-    );
-  }
+  const chosen = serviceInModule(exports, module, values.service as string | undefined);
+  if ('problem' in chosen) throw new UsageError(chosen.problem);
   const document = asyncApiDocument({
-    contract: contracts.get(name),
-    service: services.get(name),
+    contract: chosen.contract as ContractLike | undefined,
+    service: chosen.service,
     url: values.url as string | undefined,
     namespace: values.namespace as string | undefined,
   });
