@@ -45,9 +45,9 @@ function notFound(id: string): WharfError {
 export const ordersService: ServiceModule<OrdersDb> = {
   name: 'orders',
   migrations,
-  create({ db, settings, outbox, app, logger }) {
+  create({ db, database, settings, outbox, app, logger }) {
     const number = (key: string, fallback: number) => Number(settings[key] ?? fallback);
-    const store = new OrderStore(db, outbox);
+    const store = new OrderStore(db, outbox, database.dialect);
     const saga = new OrderSaga(
       store,
       app,
