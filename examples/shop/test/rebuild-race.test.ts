@@ -9,22 +9,9 @@ import { OrderStore, type OrdersDb, ordersService, replay } from '@wharf/shop-or
 import { type Database, databaseUrlFor, messagingMigration, openDatabase } from '@wharf/shop-platform';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databasePrefix, dropDatabases } from './support.js';
+import { databasePrefix, dropDatabases, lockWaiters } from './support.js';
 
 const postgres = await requireService('postgres', 'the orders event store on PostgreSQL');
-
-/** Waits until `n` statements of this database wait for a lock. */
-async function waiters(client: pg.Client, n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    await client.query('select pg_stat_clear_snapshot()'); // a transaction sees one snapshot of the activity otherwise
-    const { rows } = await client.query<{ n: string }>(
-      'select count(*) as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where not l.granted and a.datname = current_database()',
-    );
-    if (Number(rows[0]?.n) >= n) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${n} statements never waited for a lock`);
-}
 
 describe.skipIf(!postgres)('rebuilding the read model while the saga appends', () => {
   const prefix = databasePrefix('rebuild');
@@ -57,9 +44,9 @@ describe.skipIf(!postgres)('rebuilding the read model while the saga appends', (
       await blocker.query('begin');
       await blocker.query('lock table orders_view in share mode'); // readers pass, writers wait
       const rebuilding = store.rebuild();
-      await waiters(blocker, 1); // the rebuild has read the streams and waits to replace the rows
+      await lockWaiters(blocker, 1); // the rebuild has read the streams and waits to replace the rows
       const appending = store.append(id, 1, [{ type: 'StockReserved', expiresAt: at + 60_000, at: at + 1 }]);
-      await waiters(blocker, 2);
+      await lockWaiters(blocker, 2);
       await blocker.query('commit');
       await Promise.all([rebuilding, appending]);
     } finally {
