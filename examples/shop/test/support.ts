@@ -105,6 +105,19 @@ export function databasePrefix(what: string): string {
   return `shop_${what}_${randomUUID().slice(0, 8)}`;
 }
 
+/** Waits until `n` statements on `client`'s database wait for a lock (for interleaving transactions in a test). */
+export async function lockWaiters(client: pg.Client, n: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    await client.query('select pg_stat_clear_snapshot()'); // a transaction sees one snapshot of the activity otherwise
+    const { rows } = await client.query<{ n: string }>(
+      'select count(*) as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where not l.granted and a.datname = current_database()',
+    );
+    if (Number(rows[0]?.n) >= n) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`${n} statements never waited for a lock`);
+}
+
 /** Drops every database of a run (`<prefix>_<service>`). */
 export async function dropDatabases(baseUrl: string, prefix: string): Promise<void> {
   const client = new pg.Client({ connectionString: baseUrl });

@@ -9,11 +9,15 @@ interface Line {
 
 type Trx = Transaction<CatalogDb>;
 
-/** Quantities per product (two lines of one product take it together). */
+/**
+ * Quantities per product (two lines of one product take it together), in product id order: every
+ * command locks the product rows it changes in that one order, so two commands on the same
+ * products wait for each other instead of deadlocking (which PostgreSQL breaks by failing one).
+ */
 function merged(lines: readonly Line[]): Map<string, number> {
   const totals = new Map<string, number>();
   for (const { productId, quantity } of lines) totals.set(productId, (totals.get(productId) ?? 0) + quantity);
-  return totals;
+  return new Map([...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 async function restore(trx: Trx, lines: readonly Line[]): Promise<void> {

@@ -17,7 +17,7 @@ const euros = (cents: number) => `€${(cents / 100).toFixed(2)}`;
 export const notificationsService: ServiceModule<NotificationsDb> = {
   name: 'notifications',
   migrations,
-  create({ db, config, settings, logger }) {
+  create({ db, database, config, settings, logger }) {
     const mailbox = settings.NOTIFICATIONS_MAILBOX ?? join(config.dataDir, 'mailbox.jsonl');
     let sender: NodeJS.Timeout | undefined;
     let sending: Promise<unknown> | undefined;
@@ -39,29 +39,31 @@ export const notificationsService: ServiceModule<NotificationsDb> = {
       };
     }
 
+    /**
+     * Sends what is due and marks it, holding the rows meanwhile: on PostgreSQL another instance
+     * (two run during a rolling update) skips them instead of sending them too.
+     */
     async function deliver(): Promise<void> {
-      const due = await db
-        .selectFrom('messages')
-        .selectAll()
-        .where('delivered_at', 'is', null)
-        .orderBy('sent_at')
-        .limit(200)
-        .execute();
-      if (due.length === 0) return;
-      await mkdir(dirname(mailbox), { recursive: true });
-      await appendFile(
-        mailbox,
-        due.map((m) => `${JSON.stringify({ id: m.id, to: m.customer, subject: m.subject, body: m.body })}\n`).join(''),
-      );
-      await db
-        .updateTable('messages')
-        .set({ delivered_at: Date.now() })
-        .where(
-          'id',
-          'in',
-          due.map((m) => m.id),
-        )
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        let query = trx.selectFrom('messages').selectAll().where('delivered_at', 'is', null).orderBy('sent_at').limit(200);
+        if (database.dialect === 'postgres') query = query.forUpdate().skipLocked();
+        const due = await query.execute();
+        if (due.length === 0) return;
+        await mkdir(dirname(mailbox), { recursive: true });
+        await appendFile(
+          mailbox,
+          due.map((m) => `${JSON.stringify({ id: m.id, to: m.customer, subject: m.subject, body: m.body })}\n`).join(''),
+        );
+        await trx
+          .updateTable('messages')
+          .set({ delivered_at: Date.now() })
+          .where(
+            'id',
+            'in',
+            due.map((m) => m.id),
+          )
+          .execute();
+      });
     }
 
     function send(): void {

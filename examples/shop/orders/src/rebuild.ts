@@ -7,7 +7,7 @@ import { migrations, type OrdersDb } from './tables.js';
 
 const config = configFromEnv();
 const database = await openDatabase<OrdersDb>('orders', config, { '000_messaging': messagingMigration, ...migrations });
-const result = await new OrderStore(database.db, { nudge() {} }).rebuild();
+const result = await new OrderStore(database.db, { nudge() {} }, database.dialect).rebuild();
 console.log(
   `Rebuilt ${result.orders} orders from ${result.events} events in ${database.location}; ${result.changed} rows differed from the live projection`,
 );

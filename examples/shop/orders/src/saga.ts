@@ -61,6 +61,11 @@ export class OrderSaga {
     return run;
   }
 
+  /** Waits for every advance in progress in this process. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#running.values());
+  }
+
   async #advance(id: string): Promise<void> {
     for (let attempt = 0; attempt < 40; attempt++) {
       const state = await this.#store.load(id);

@@ -45,9 +45,9 @@ function notFound(id: string): WharfError {
 export const ordersService: ServiceModule<OrdersDb> = {
   name: 'orders',
   migrations,
-  create({ db, settings, outbox, app, logger }) {
+  create({ db, database, settings, outbox, app, logger }) {
     const number = (key: string, fallback: number) => Number(settings[key] ?? fallback);
-    const store = new OrderStore(db, outbox);
+    const store = new OrderStore(db, outbox, database.dialect);
     const saga = new OrderSaga(
       store,
       app,
@@ -84,7 +84,9 @@ export const ordersService: ServiceModule<OrdersDb> = {
         .orderBy('updated_at')
         .limit(50)
         .execute();
-      await Promise.all(stalled.map(({ id }) => saga.advance(id)));
+      // Not awaited: one order whose command keeps failing (40 attempts with back-off, over a
+      // minute) would hold up the next sweep, and every order that stalled meanwhile, that long.
+      for (const { id } of stalled) void saga.advance(id);
     }
 
     return {
@@ -222,6 +224,7 @@ export const ordersService: ServiceModule<OrdersDb> = {
       async stop() {
         clearInterval(sweeper);
         await sweeping;
+        await saga.settled();
       },
     };
   },

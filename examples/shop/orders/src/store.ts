@@ -1,6 +1,6 @@
 import type { OrderView } from '@wharf/shop-contracts';
-import { addToOutbox, isUniqueViolation, type OutboxEvent } from '@wharf/shop-platform';
-import type { Kysely, Transaction } from 'kysely';
+import { addToOutbox, type Dialect, isUniqueViolation, type OutboxEvent } from '@wharf/shop-platform';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { apply, type OrderEvent, type OrderState, replay } from './events.js';
 import type { OrdersDb, OrdersViewTable } from './tables.js';
 
@@ -68,10 +68,12 @@ function published(state: OrderState, event: OrderEvent): OutboxEvent | undefine
 export class OrderStore {
   readonly #db: Kysely<OrdersDb>;
   readonly #outbox: { nudge(): void };
+  readonly #dialect: Dialect;
 
-  constructor(db: Kysely<OrdersDb>, outbox: { nudge(): void }) {
+  constructor(db: Kysely<OrdersDb>, outbox: { nudge(): void }, dialect: Dialect) {
     this.#db = db;
     this.#outbox = outbox;
+    this.#dialect = dialect;
   }
 
   /** The stream of `id`, oldest first. */
@@ -100,17 +102,21 @@ export class OrderStore {
     let state: OrderState | undefined;
     try {
       state = await this.#db.transaction().execute(async (trx) => {
+        // The primary key (order_id, version) is the real check: a concurrent writer's row wins.
+        // The events go in before the read model is read, so a rebuild holding them back (see
+        // `rebuild`) is waited for, and the row read is the one it left.
+        for (const [i, event] of events.entries()) {
+          await trx
+            .insertInto('order_events')
+            .values({ order_id: id, version: expected + i + 1, type: event.type, data: JSON.stringify(event), at: event.at })
+            .execute();
+        }
         const current = await trx.selectFrom('orders_view').selectAll().where('id', '=', id).executeTakeFirst();
         let next = current === undefined ? undefined : fromRow(current);
         if ((next?.version ?? 0) !== expected)
           throw new ConcurrencyConflict(`order ${id} is at ${next?.version ?? 0}, not ${expected}`);
         const outgoing: OutboxEvent[] = [];
         for (const [i, event] of events.entries()) {
-          // The primary key (order_id, version) is the real check: a concurrent writer's row wins.
-          await trx
-            .insertInto('order_events')
-            .values({ order_id: id, version: expected + i + 1, type: event.type, data: JSON.stringify(event), at: event.at })
-            .execute();
           next = apply(next, event, id);
           const bus = published(next, event);
           if (bus !== undefined) outgoing.push({ ...bus, id: `${id}:${expected + i + 1}` });
@@ -137,6 +143,10 @@ export class OrderStore {
    */
   async rebuild(): Promise<{ orders: number; events: number; changed: number }> {
     return this.#db.transaction().execute(async (trx) => {
+      // Appends wait until the rows are replaced: under READ COMMITTED an event appended after the
+      // streams were read was otherwise lost from the read model, which then stayed a version behind
+      // its stream and refused every later append to that order. (SQLite runs one transaction at a time.)
+      if (this.#dialect === 'postgres') await sql`lock table order_events in share mode`.execute(trx);
       const rebuilt = new Map<string, OrderState>();
       let events = 0;
       let after: { order_id: string; version: number } | undefined;

@@ -1,0 +1,101 @@
+// The orders sweeper resumes unfinished orders nobody moved for a while (a lost trigger, a crash).
+// It waited for every saga it resumed before it would sweep again, so one order whose command kept
+// failing (up to 40 attempts with back-off: more than a minute) held back every order that stalled
+// meanwhile — past the bound docs/shop.md promises. The orders service runs here on SQLite with
+// fake catalog and payments: catalog keeps refusing one order, and another order stalls later.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Logger, WharfError } from '@wharf/core';
+import { payments, stock } from '@wharf/shop-contracts';
+import { type OrderEvent, OrderStore, type OrdersDb, ordersService } from '@wharf/shop-orders';
+import { type Database, messagingMigration, openDatabase, type ServiceEnv } from '@wharf/shop-platform';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support.js';
+
+const silent = { warn() {}, info() {}, error() {}, debug() {} } as unknown as Logger;
+
+describe('the orders sweeper', () => {
+  let dataDir: string;
+  let database: Database<OrdersDb>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wharf-shop-sweeper-'));
+    database = await openDatabase<OrdersDb>(
+      'orders',
+      { dataDir, databaseUrl: undefined, databasePrefix: '' },
+      {
+        '000_messaging': messagingMigration,
+        ...ordersService.migrations,
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await database?.close();
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('resumes an order that stalls while it is still retrying another', async () => {
+    const store = new OrderStore(database.db, { nudge() {} }, database.dialect);
+    const placed = (): OrderEvent => ({
+      type: 'OrderPlaced',
+      customer: 'c',
+      requestId: crypto.randomUUID(),
+      lines: [{ productId: 'mug', name: 'Mug', quantity: 1, unitPrice: 100 }],
+      total: 100,
+      shipTo: 'x',
+      at: Date.now() - 60_000, // nobody has moved it for a minute
+    });
+    let catalogRefusesStuck = true;
+    const reserveCalls = new Map<string, number>();
+    const caller = {
+      async call(ref: unknown, input: { orderId?: string }) {
+        if (ref === stock.methods.reserve) {
+          const id = input.orderId as string;
+          reserveCalls.set(id, (reserveCalls.get(id) ?? 0) + 1);
+          if (id === 'stuck') {
+            if (catalogRefusesStuck) throw new WharfError('UNAVAILABLE', 'catalog is unavailable for this order');
+            throw new WharfError('FAILED_PRECONDITION', 'the test is over');
+          }
+          return { status: 'reserved', reason: '', expiresAt: Date.now() + 60_000 };
+        }
+        if (ref === payments.methods.charge) return { status: 'captured', paymentId: 'p', reason: '' };
+        if (ref === stock.methods.commit) return { status: 'committed' };
+        throw new Error(`unexpected call ${String(ref)}`);
+      },
+    };
+    const env = {
+      name: 'orders',
+      database,
+      db: database.db,
+      settings: { ORDERS_SWEEP_MS: '50', ORDERS_STALL_MS: '1000', ORDERS_SAGA_TIMEOUT_MS: '600000' },
+      outbox: { nudge() {} },
+      app: () => caller,
+      logger: silent,
+    } as unknown as ServiceEnv<OrdersDb>;
+    await store.append('stuck', 0, [placed()]);
+    const orders = ordersService.create(env);
+    await orders.start?.();
+    try {
+      await eventually(
+        async () => (reserveCalls.get('stuck') ?? 0) >= 2 || undefined,
+        5_000,
+        'the sweep to resume the stuck order',
+      );
+      await store.append('late', 0, [placed()]); // its trigger was lost
+      const late = await eventually(
+        async () => {
+          const state = await store.load('late');
+          return state?.status === 'CONFIRMED' ? state : undefined;
+        },
+        3_000,
+        'the sweep to resume the order that stalled later',
+      );
+      expect(late.status).toBe('CONFIRMED');
+    } finally {
+      catalogRefusesStuck = false;
+      await orders.stop?.();
+    }
+  });
+});
