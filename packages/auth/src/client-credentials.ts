@@ -1,4 +1,5 @@
 import { type ClientMiddleware, MetadataKey, WharfError } from '@wharf/core';
+import { amount } from './amount.js';
 
 /** A service's own credentials at the authorization server (OAuth 2.0 client credentials, RFC 6749 §4.4). */
 export interface ClientCredentialsOptions {
@@ -50,7 +51,9 @@ export interface ClientCredentials extends ClientMiddleware {
  */
 export function clientCredentials(options: ClientCredentialsOptions): ClientCredentials {
   const only = options.services === undefined || options.services === 'all' ? undefined : new Set(options.services);
-  const refreshBefore = options.refreshBeforeMs ?? 30_000;
+  const refreshBefore = amount('refreshBeforeMs', options.refreshBeforeMs, 30_000);
+  const timeoutMs = amount('timeoutMs', options.timeoutMs, 5_000);
+  const cooldownMs = amount('cooldownMs', options.cooldownMs, 1_000);
   let cached: Cached | undefined;
   let pending: Promise<Cached> | undefined;
   let failed: { readonly error: unknown; readonly until: number } | undefined;
@@ -75,7 +78,7 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
         },
         body,
         redirect: 'error',
-        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new WharfError('UNAVAILABLE', `The token endpoint cannot be reached: ${(error as Error).message}`, undefined, {
@@ -110,7 +113,7 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
       },
       (error: unknown) => {
         pending = undefined;
-        failed = { error, until: Date.now() + (options.cooldownMs ?? 1_000) };
+        failed = { error, until: Date.now() + cooldownMs };
         throw error;
       },
     );

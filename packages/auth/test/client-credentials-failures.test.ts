@@ -46,4 +46,17 @@ describe('client credentials when the token endpoint fails', () => {
       server.close();
     }
   });
+
+  it('refuses numeric settings that are not finite numbers ≥ 0 when created, naming the setting', () => {
+    const base = { tokenUrl: 'http://127.0.0.1:1/token', clientId: 'orders', clientSecret: 'orders-secret' };
+    for (const [name, value] of [
+      ['timeoutMs', Number.NaN],
+      ['refreshBeforeMs', -1],
+      ['cooldownMs', '1000'],
+    ] as const) {
+      expect(() => clientCredentials({ ...base, [name]: value } as never)).toThrow(
+        new RegExp(`\`${name}\` must be a finite number`),
+      );
+    }
+  });
 });
