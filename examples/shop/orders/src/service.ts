@@ -40,7 +40,8 @@ function notFound(id: string): WharfError {
  * rebuild -w @wharf/shop-orders`), the outbox for its events, and the saga that takes an order
  * through stock and payment. Settings: `ORDERS_SAGA_TIMEOUT_MS` (30 000),
  * `ORDERS_RESERVATION_TTL_MS` (60 000), `ORDERS_STEP_TIMEOUT_MS` (5 000), `ORDERS_SWEEP_MS`
- * (1 000), `ORDERS_STALL_MS` (10 000: an unfinished order untouched this long is resumed).
+ * (1 000), `ORDERS_STALL_MS` (10 000: an unfinished order untouched this long is resumed),
+ * `ORDERS_TRIGGER_WAIT_MS` (20 000: the longest the `orders.placed` handler waits for the saga).
  */
 export const ordersService: ServiceModule<OrdersDb> = {
   name: 'orders',
@@ -59,6 +60,7 @@ export const ordersService: ServiceModule<OrdersDb> = {
       logger,
     );
     const stallMs = number('ORDERS_STALL_MS', 10_000);
+    const triggerWaitMs = number('ORDERS_TRIGGER_WAIT_MS', 20_000);
     let sweeper: NodeJS.Timeout | undefined;
     let sweeping: Promise<unknown> | undefined;
 
@@ -197,11 +199,15 @@ export const ordersService: ServiceModule<OrdersDb> = {
           },
           {
             on: {
-              // The saga's trigger: orders.placed, relayed by this service's own outbox.
+              // The saga's trigger: orders.placed, relayed by this service's own outbox. It waits
+              // for the saga (so the broker's prefetch paces how many run at once) but not past
+              // ORDERS_TRIGGER_WAIT_MS: a saga retrying through an outage runs for minutes, and a
+              // handler past its deadline would have the event retried and at last dead-lettered.
+              // The saga goes on meanwhile, and the sweeper resumes it if this process dies.
               sagaTrigger: on(orders.events.placed.name, {
                 input: orders.events.placed.payload,
                 auth: internal,
-                handler: ({ orderId }) => saga.advance(orderId),
+                handler: ({ orderId }, ctx) => Promise.race([saga.advance(orderId), sleep(triggerWaitMs, ctx.signal)]),
               }),
             },
           },
