@@ -150,7 +150,10 @@ export class EventConsumer {
     const dedupeKey = key ?? `${endpoint.fullName}:${id}`;
     try {
       const info = { id, event: name, handler: endpoint.fullName };
-      if (dedupe !== undefined && (await dedupe.seen(dedupeKey, info))) return this.#duplicate(channel, message, attempt);
+      // The in-memory deduplicator answers at once: no await (a promise hop per event) for it.
+      const seen = dedupe?.seen(dedupeKey, info);
+      if (seen === true || (seen !== undefined && seen !== false && (await seen)))
+        return this.#duplicate(channel, message, attempt);
       const timestampMs = intHeader(headers, Header.timestampMs);
       const seconds = typeof properties.timestamp === 'number' ? properties.timestamp : undefined;
       const event: EventInfo = {
@@ -167,7 +170,8 @@ export class EventConsumer {
         signal: undefined,
         event,
       });
-      await dedupe?.remember(dedupeKey, info);
+      const remembered = dedupe?.remember(dedupeKey, info);
+      if (remembered !== undefined) await remembered;
       this.#options.stats.handled++;
       ack(channel, message);
     } catch (error) {
