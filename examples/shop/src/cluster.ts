@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ports.js';
+import { portForLater } from './ports.js';
 import { serviceSecrets } from './provider.js';
 
 /** `<package>/dist/main.js`, beside the package's entry point. */
@@ -75,7 +75,7 @@ export class ShopCluster {
   }
 
   async #port(next: { port: number }): Promise<number> {
-    if (this.options.basePort === undefined) return freePort(0);
+    if (this.options.basePort === undefined) return portForLater();
     return next.port++;
   }
 
@@ -179,8 +179,14 @@ export class ShopCluster {
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         sink.write(`\n[${name} exited: ${code ?? signal}]\n`);
-        if (seen !== 'up')
-          reject(new Error(`${name} exited (${code ?? signal}) before it was up; see ${this.options.logDir}/${name}.log`));
+        // The output itself, not only the log's path: a test's clean-up may delete the log.
+        if (seen !== 'up') {
+          reject(
+            new Error(
+              `${name} exited (${code ?? signal}) before it was up; see ${this.options.logDir}/${name}.log. Its last output:\n${seen.slice(-2_000)}`,
+            ),
+          );
+        }
       });
     });
   }
