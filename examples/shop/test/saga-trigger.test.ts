@@ -2,34 +2,25 @@
 // saga retrying through an outage (40 attempts with back-off, minutes) kept the handler running
 // past its deadline, so the broker retried the event and at last dead-lettered it. Here catalog
 // is down for good; the delivery must be handled quickly, and the saga keep going.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Logger, WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core';
 import { createTestApp } from '@wharf/core/testing';
 import { orders, stock } from '@wharf/shop-contracts';
 import { type OrderEvent, OrderStore, type OrdersDb, ordersService } from '@wharf/shop-orders';
-import { type Database, messagingMigration, openDatabase, type ServiceEnv } from '@wharf/shop-platform';
+import type { Database } from '@wharf/shop-platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const silent = { warn() {}, info() {}, error() {}, debug() {} } as unknown as Logger;
+import { ordersEnv, scratchOrdersDatabase } from './orders-alone.js';
 
 describe('the saga trigger', () => {
-  let dataDir: string;
+  let scratch: Awaited<ReturnType<typeof scratchOrdersDatabase>>;
   let database: Database<OrdersDb>;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wharf-shop-trigger-'));
-    database = await openDatabase<OrdersDb>(
-      'orders',
-      { dataDir, databaseUrl: undefined, databasePrefix: '' },
-      { '000_messaging': messagingMigration, ...ordersService.migrations },
-    );
+    scratch = await scratchOrdersDatabase();
+    database = scratch.database;
   });
 
   afterAll(async () => {
-    await database?.close();
-    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    await scratch?.close();
   });
 
   it('is handled within ORDERS_TRIGGER_WAIT_MS while the saga keeps retrying an outage', async () => {
@@ -46,15 +37,7 @@ describe('the saga trigger', () => {
         throw new Error(`unexpected call ${String(ref)}`);
       },
     };
-    const env = {
-      name: 'orders',
-      database,
-      db: database.db,
-      settings: { ORDERS_TRIGGER_WAIT_MS: '300', ORDERS_SAGA_TIMEOUT_MS: '600000' },
-      outbox: { nudge() {} },
-      app: () => caller,
-      logger: silent,
-    } as unknown as ServiceEnv<OrdersDb>;
+    const env = ordersEnv(database, caller, { ORDERS_TRIGGER_WAIT_MS: '300', ORDERS_SAGA_TIMEOUT_MS: '600000' });
     const placed: OrderEvent = {
       type: 'OrderPlaced',
       customer: 'c',

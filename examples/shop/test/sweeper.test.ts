@@ -3,37 +3,25 @@
 // failing (up to 40 attempts with back-off: more than a minute) held back every order that stalled
 // meanwhile — past the bound docs/shop.md promises. The orders service runs here on SQLite with
 // fake catalog and payments: catalog keeps refusing one order, and another order stalls later.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Logger, WharfError } from '@wharf/core';
+import { WharfError } from '@wharf/core';
 import { payments, stock } from '@wharf/shop-contracts';
 import { type OrderEvent, OrderStore, type OrdersDb, ordersService } from '@wharf/shop-orders';
-import { type Database, messagingMigration, openDatabase, type ServiceEnv } from '@wharf/shop-platform';
+import type { Database } from '@wharf/shop-platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ordersEnv, scratchOrdersDatabase } from './orders-alone.js';
 import { eventually } from './support.js';
 
-const silent = { warn() {}, info() {}, error() {}, debug() {} } as unknown as Logger;
-
 describe('the orders sweeper', () => {
-  let dataDir: string;
+  let scratch: Awaited<ReturnType<typeof scratchOrdersDatabase>>;
   let database: Database<OrdersDb>;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'wharf-shop-sweeper-'));
-    database = await openDatabase<OrdersDb>(
-      'orders',
-      { dataDir, databaseUrl: undefined, databasePrefix: '' },
-      {
-        '000_messaging': messagingMigration,
-        ...ordersService.migrations,
-      },
-    );
+    scratch = await scratchOrdersDatabase();
+    database = scratch.database;
   });
 
   afterAll(async () => {
-    await database?.close();
-    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    await scratch?.close();
   });
 
   it('resumes an order that stalls while it is still retrying another', async () => {
@@ -65,15 +53,7 @@ describe('the orders sweeper', () => {
         throw new Error(`unexpected call ${String(ref)}`);
       },
     };
-    const env = {
-      name: 'orders',
-      database,
-      db: database.db,
-      settings: { ORDERS_SWEEP_MS: '50', ORDERS_STALL_MS: '1000', ORDERS_SAGA_TIMEOUT_MS: '600000' },
-      outbox: { nudge() {} },
-      app: () => caller,
-      logger: silent,
-    } as unknown as ServiceEnv<OrdersDb>;
+    const env = ordersEnv(database, caller, { ORDERS_SWEEP_MS: '50', ORDERS_STALL_MS: '1000', ORDERS_SAGA_TIMEOUT_MS: '600000' });
     await store.append('stuck', 0, [placed()]);
     const orders = ordersService.create(env);
     await orders.start?.();
