@@ -50,3 +50,5 @@ export declare function startPrivateKafka(options?: {
   properties?: Record<string, string | number>;
 }): Promise<PrivateKafka>;
 export { loadUntilExit } from './load.js';
+/** A free port below the ephemeral range, for a server started later (a port picked with 0 may be taken by an outgoing connection meanwhile). */
+export function portForLater(host?: string): Promise<number>;

@@ -74,4 +74,5 @@ export function probeService(name, url) {
   return partOf(name).probe(url);
 }
 export { deleteAmqpNamespace } from './amqp-cleanup.js';
+export { portForLater } from './ports.js';
 export { startPrivateKafka } from './private-kafka.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { portForLater } from './ports.js';
+import { portForLater } from '@wharf/real-parts';
 import { serviceSecrets } from './provider.js';
 
 /** `<package>/dist/main.js`, beside the package's entry point. */

@@ -2,22 +2,10 @@
 // which other test files use at the same time.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { portForLater } from '@wharf/real-parts';
 
 async function waitFor(url: string, ok: (response: Response) => Promise<boolean>, what: string, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -49,7 +37,9 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
 
 /** A one-member etcd on free loopback ports with its own data directory. */
 export async function privateEtcd(): Promise<PrivateServer> {
-  const [client, peer] = [await freePort(), await freePort()];
+  // Below the ephemeral range: these servers are stopped and started again on the same ports, and
+  // a port the system picked could meanwhile become the local end of an outgoing connection.
+  const [client, peer] = [await portForLater(), await portForLater()];
   const data = mkdtempSync(join(tmpdir(), 'wharf-etcd-'));
   const url = `http://127.0.0.1:${client}`;
   let child: ChildProcess | undefined;
@@ -99,7 +89,7 @@ export function eurekaJar(): string | undefined {
 
 /** A Eureka server from the cached jar on a free loopback port (the settings of the shared one). */
 export async function privateEureka(jar: string): Promise<PrivateServer> {
-  const port = await freePort();
+  const port = await portForLater(); // see above
   const url = `http://127.0.0.1:${port}/eureka`;
   let child: ChildProcess | undefined;
   const server: PrivateServer = {
