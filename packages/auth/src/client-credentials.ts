@@ -67,6 +67,11 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
     const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString(
       'base64',
     );
+    // expires_in counts from when the server issued the token, which is after this: counting from
+    // the answer instead gave a token up to the request's duration more life than it has, and
+    // with the server's clock in whole seconds the 1 s margin below no longer covered it (a test
+    // was handed a token at its exact expiry second).
+    const sentAt = Date.now();
     let response: Response;
     try {
       response = await fetch(options.tokenUrl, {
@@ -94,11 +99,10 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
       );
     }
     const lifeMs = (typeof json.expires_in === 'number' ? json.expires_in : 60) * 1000;
-    const now = Date.now();
     return {
       header: `Bearer ${json.access_token}`,
-      expiresAt: now + lifeMs,
-      refreshAt: now + Math.min(lifeMs * 0.8, Math.max(0, lifeMs - refreshBefore)),
+      expiresAt: sentAt + lifeMs,
+      refreshAt: sentAt + Math.min(lifeMs * 0.8, Math.max(0, lifeMs - refreshBefore)),
     };
   }
 
@@ -123,6 +127,7 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
   async function authorization(): Promise<string> {
     const now = Date.now();
     const current = cached;
+    // A second short of `expiresAt`: the server's clock counts whole seconds (exp = floor(issued) + expires_in).
     if (current !== undefined && now < current.expiresAt - 1_000) {
       if (now >= current.refreshAt) refresh().catch(() => {}); // early, in the background
       return current.header;
