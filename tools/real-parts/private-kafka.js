@@ -4,23 +4,12 @@
 // temp dir that `close()` deletes.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep, tail } from './lib/proc.js';
 import { formatKafka, java, kafka, kafkaProperties, kafkaServerArgs } from './parts/java.js';
+import { portForLater } from './ports.js';
 import { probeKafka } from './probes/kafka.js';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const running = new Set();
@@ -38,8 +27,8 @@ export async function startPrivateKafka(options = {}) {
   const startTimeoutMs = options.startTimeoutMs ?? 90_000;
   await kafka.prepare?.(() => {}); // the jars, when tools/services has not fetched them yet
   const dir = mkdtempSync(join(tmpdir(), 'wharf-kafka-'));
-  const port = await freePort();
-  const controllerPort = await freePort();
+  const port = await portForLater();
+  const controllerPort = await portForLater();
   const brokers = `127.0.0.1:${port}`;
   const properties = join(dir, 'server.properties');
   const log = join(dir, 'console.log');

@@ -2,10 +2,9 @@
 // through, or 429), not wait for Redis to come back. A private redis-server is killed here; the
 // shared one is never touched.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { type App, createApp, implement, memoryRegistry } from '@wharf/core';
 import { createGateway, type Gateway, redisStore } from '@wharf/gateway';
-import { requireService } from '@wharf/real-parts';
+import { portForLater, requireService } from '@wharf/real-parts';
 import { httpTransport } from '@wharf/transport-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from './fixtures/contracts.mjs';
@@ -17,14 +16,6 @@ let service: App;
 let registry: ReturnType<typeof memoryRegistry>;
 const gateways: Gateway[] = [];
 let redis: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function gatewayOn(url: string, onStoreError: 'allow' | 'deny'): Promise<Gateway> {
   const gateway = createGateway({
@@ -80,7 +71,7 @@ afterAll(async () => {
 
 describe.skipIf(!available)('rate limits with Redis down', () => {
   it('Redis never reachable: allow lets calls through, deny refuses them, both at once', { timeout: 30_000 }, async () => {
-    const url = `redis://127.0.0.1:${await freePort()}`;
+    const url = `redis://127.0.0.1:${await portForLater()}`;
     const allow = await gatewayOn(url, 'allow');
     const deny = await gatewayOn(url, 'deny');
     expect(await ping(allow)).toBe(200);
@@ -88,7 +79,7 @@ describe.skipIf(!available)('rate limits with Redis down', () => {
   });
 
   it('Redis killed while the gateway runs: the next calls are answered without waiting for it', { timeout: 30_000 }, async () => {
-    const port = await freePort();
+    const port = await portForLater();
     redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });

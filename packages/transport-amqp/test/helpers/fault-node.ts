@@ -4,10 +4,10 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { portForLater } from '@wharf/real-parts';
 
 const run = promisify(execFile);
 
@@ -37,19 +37,6 @@ export function canStartNode(): boolean {
   );
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -64,9 +51,10 @@ export async function startFaultNode(): Promise<FaultNode> {
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'wharf-fault-'));
   const name = `wharf-fault-${randomBytes(3).toString('hex')}@localhost`;
-  const port = await freePort();
-  let distPort = await freePort();
-  while (distPort === port) distPort = await freePort();
+  // Below the ephemeral range: the node is stopped and started again on these ports.
+  const port = await portForLater();
+  let distPort = await portForLater();
+  while (distPort === port) distPort = await portForLater();
   const cookie = join(dir, '.erlang.cookie');
   await writeFile(cookie, randomBytes(16).toString('hex'));
   await chmod(cookie, 0o400);
