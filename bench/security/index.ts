@@ -84,22 +84,14 @@ async function measure(name: string, child: ChildProcess, port: number): Promise
   return { rps: result.requestsPerSecond, p50: result.p50, p99: result.p99, cpu: micros / result.total };
 }
 
-/** Every round's samples of a row, by row name. */
-let roundSamples: Map<string, Sample[]> = new Map();
-
-/** The median of per-round throughput ratios of two rows of the last `compare` (see pairedRatio). */
-const paired = (a: string, b: string) => {
-  const [x, y] = [roundSamples.get(a), roundSamples.get(b)];
-  return x === undefined || y === undefined
-    ? '—'
-    : `${pairedRatio(
-        x.map((s) => s.rps),
-        y.map((s) => s.rps),
-      ).toFixed(2)}×`;
-};
+/** What `compare` found: each row's medians, and the median of per-round throughput ratios of two rows (see pairedRatio). */
+interface Comparison {
+  readonly medians: Map<string, Sample>;
+  paired(a: string, b: string): string;
+}
 
 /** Alternating rounds over `rows`; each row starts its target, measures, and stops it. */
-async function compare(rows: readonly { name: string; run: () => Promise<Sample> }[]): Promise<Map<string, Sample>> {
+async function compare(rows: readonly { name: string; run: () => Promise<Sample> }[]): Promise<Comparison> {
   const samples = new Map(rows.map((r) => [r.name, [] as Sample[]]));
   for (let round = 0; round < rounds; round++) {
     for (const row of round % 2 === 0 ? rows : [...rows].reverse()) {
@@ -110,7 +102,6 @@ async function compare(rows: readonly { name: string; run: () => Promise<Sample>
       );
     }
   }
-  roundSamples = samples;
   const medians = new Map<string, Sample>();
   for (const [name, list] of samples) {
     medians.set(name, {
@@ -120,7 +111,16 @@ async function compare(rows: readonly { name: string; run: () => Promise<Sample>
       cpu: median(list.map((s) => s.cpu)),
     });
   }
-  return medians;
+  const paired = (a: string, b: string) => {
+    const [x, y] = [samples.get(a), samples.get(b)];
+    return x === undefined || y === undefined
+      ? '—'
+      : `${pairedRatio(
+          x.map((s) => s.rps),
+          y.map((s) => s.rps),
+        ).toFixed(2)}×`;
+  };
+  return { medians, paired };
 }
 
 const own = (target: TargetName, env?: Record<string, string>) => async () => {
@@ -140,7 +140,7 @@ if (sections.has('b')) {
   console.log(
     `\n(b) Gateway, service in its process, vs Moleculer-web: POST ${ECHO_PATH}, ${connections} connections, ${rounds} rounds × ${duration} s`,
   );
-  const m = await compare([
+  const { medians: m, paired } = await compare([
     { name: 'node', run: own('node') },
     { name: 'moleculer-web', run: own('moleculer-web') },
     { name: 'gateway-memory', run: own('gateway-memory') },
@@ -163,7 +163,7 @@ if (sections.has('c')) {
   const backend = await start('backend');
   const env = { BACKEND_URL: `http://127.0.0.1:${backend.port}` };
   try {
-    const m = await compare([
+    const { medians: m, paired } = await compare([
       { name: 'direct', run: () => measure('direct', backend.child, backend.port) },
       { name: 'proxy', run: own('proxy', env) },
       { name: 'gateway-http', run: own('gateway-http', env) },
