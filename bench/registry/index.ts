@@ -1,25 +1,27 @@
 // Registry benchmark: what the full resilient client pipeline costs against the pipeline without
 // it, over HTTP, gRPC and in-process, and how fast etcd watches spread changes — in one run.
 //
-//   npm run bench:registry -- [--rounds 3] [--seconds 3] [--concurrency 32] [--etcd http://127.0.0.1:2379] [--skip-etcd]
+//   npm run bench:registry -- [--rounds 7] [--seconds 2] [--concurrency 32] [--etcd http://127.0.0.1:2379] [--skip-etcd]
 //
 // The server runs in its own process; the client runs here, so `CPU/call` is the client's CPU
-// time per call. Rounds alternate the order of the two variants; medians are printed.
+// time per call. Rounds alternate the order of the two variants; each ratio is the median of the
+// rounds' own ratios. `WHARF_BENCH_PIN=1` pins the server to CPU 0 and this process to the others.
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { App } from '@wharf/core';
 import { breakers, retry } from '@wharf/registry';
 import { grpcTransport } from '@wharf/transport-grpc';
 import { httpTransport } from '@wharf/transport-http';
-import { fmt, median } from '../lib/stats.js';
+import { pinServer } from '../lib/pin.js';
+import { fmt, median, pairedRatio } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { clientChoice, fanIn, fanOut } from './etcd.js';
 import { clientApp, closedLoop, inProcessApp, middlewareCost, type Sample, type Variant } from './pipeline.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '7' },
+    seconds: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '32' },
     etcd: { type: 'string', default: process.env.ETCD_URL ?? 'http://127.0.0.1:2379' },
     'skip-etcd': { type: 'boolean', default: false },
@@ -30,6 +32,7 @@ const ms = Number(values.seconds) * 1000;
 const concurrency = Number(values.concurrency);
 
 const server = fork(new URL('./server.js', import.meta.url), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+pinServer(server);
 const { addresses } = await next<{ addresses: string[] }>(server, 'ready');
 const addressOf = (scheme: string) => addresses.find((a) => a.startsWith(`${scheme}://`)) as string;
 
@@ -59,14 +62,24 @@ try {
 console.log(
   `\nClient pipeline: full (registry cache + routing + P2C + tracking + breaker + retry) vs plain (resolve + round robin)`,
 );
-console.log(`${rounds} alternating rounds of ${ms / 1000} s, ${concurrency} concurrent calls; medians\n`);
+console.log(
+  `${rounds} alternating rounds of ${ms / 1000} s, ${concurrency} concurrent calls; medians, and each ratio as the median of the rounds' own ratios\n`,
+);
 console.log('| transport | plain calls/s | full calls/s | throughput ratio | plain CPU/call | full CPU/call | CPU ratio |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const { label, plain, full } of rows) {
   const [pr, fr] = [median(plain.map((s) => s.rps)), median(full.map((s) => s.rps))];
   const [pc, fc] = [median(plain.map((s) => s.cpuMicrosPerCall)), median(full.map((s) => s.cpuMicrosPerCall))];
+  const throughput = pairedRatio(
+    full.map((s) => s.rps),
+    plain.map((s) => s.rps),
+  );
+  const cpu = pairedRatio(
+    full.map((s) => s.cpuMicrosPerCall),
+    plain.map((s) => s.cpuMicrosPerCall),
+  );
   console.log(
-    `| ${label} | ${fmt(pr)} | ${fmt(fr)} | ${fmt(fr / pr, 3)} | ${fmt(pc, 1)} µs | ${fmt(fc, 1)} µs | ${fmt(fc / pc, 3)} |`,
+    `| ${label} | ${fmt(pr)} | ${fmt(fr)} | ${fmt(throughput, 3)} | ${fmt(pc, 1)} µs | ${fmt(fc, 1)} µs | ${fmt(cpu, 3)} |`,
   );
 }
 

@@ -148,8 +148,27 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     // answer without its promise, event and error object — and a promise hop fewer for every call
     // it lets through, which no longer needs its "Breaker is open" error mapped.
     if (!breaker.closed && !breaker.pendingClose && !hasFallback) return Promise.reject(openError(entry.key));
-    return breaker.fire(call, next);
+    if (!breaker.closed) return breaker.fire(call, next); // the half-open probe, or open with a fallback
+    return next().then(
+      (result) => {
+        countSuccess(breaker, result);
+        return result;
+      },
+      (error: unknown) => failed(breaker, call, error),
+    );
   }) as Breakers;
+
+  /**
+   * A failure of a call that went out while the breaker was closed. Still closed: opossum takes it
+   * (counts it, opens on the threshold, applies the fallback). Opened or half-open meanwhile: the
+   * call's own error, as opossum answers a call in flight — but it no longer counts, so a stale
+   * call cannot re-open a half-open breaker whose probe is out.
+   */
+  function failed(breaker: CircuitBreaker<Parameters<Action>, unknown>, call: RpcCall, error: unknown): unknown {
+    if (breaker.closed) return breaker.fire(call, () => Promise.reject(error));
+    if (hasFallback && isTransient(error)) return options.fallback?.(call, error);
+    throw error;
+  }
 
   Object.assign(middleware, {
     events: {
@@ -166,6 +185,17 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     },
   });
   return middleware;
+}
+
+/**
+ * A success while closed, counted the way opossum's own `fire()` counts it (its `fire` and `success`
+ * events feed the rolling window) but without `fire()`'s promise, closures and argument copy: about
+ * 0.8 µs of a call's 1 µs breaker cost (bench:registry), the most of any client middleware. Failures
+ * and every call of a breaker that is not closed still go through `fire()`.
+ */
+function countSuccess(breaker: CircuitBreaker<Parameters<Action>, unknown>, result: unknown): void {
+  breaker.emit('fire');
+  breaker.emit('success', result, 0);
 }
 
 function isCancelled(error: unknown): boolean {
