@@ -138,14 +138,13 @@ class Connection {
       timeoutMs,
     };
     return new Promise((resolve, reject) => {
+      let unlink: (() => void) | undefined;
       const finish = (settle: () => void) => {
         this.#pending.delete(id);
         clearTimeout(timer);
-        call.signal?.removeEventListener('abort', onAbort);
+        unlink?.();
         settle();
       };
-      // DEADLINE_EXCEEDED when the signal fired for a deadline (a calling handler's), else CANCELLED.
-      const onAbort = () => finish(() => reject(stoppedCallError(call.signal, call.deadline, call.ref.fullName)));
       const timer =
         timeoutMs === undefined
           ? undefined
@@ -153,11 +152,13 @@ class Connection {
               () => finish(() => reject(new WharfError('DEADLINE_EXCEEDED', `No answer within ${timeoutMs} ms`))),
               timeoutMs,
             );
-      call.signal?.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(id, (response) =>
         finish(() => ('error' in response ? reject(WharfError.fromWire(response.error)) : resolve(response.output))),
       );
-      this.#socket.write(`${JSON.stringify(request)}\n`);
+      // DEADLINE_EXCEEDED when the caller stopped for a deadline (a calling handler's), else CANCELLED.
+      // It runs at once if the caller already has: then nothing is sent.
+      unlink = call.onCancel((reason) => finish(() => reject(stoppedCallError(reason, call.deadline, call.ref.fullName))));
+      if (this.#pending.has(id)) this.#socket.write(`${JSON.stringify(request)}\n`);
     });
   }
 

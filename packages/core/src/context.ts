@@ -158,7 +158,7 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
     this.#transportSignal = signal;
     if (signal !== undefined) {
       // DEADLINE_EXCEEDED when the caller's signal fired for a deadline (an in-process caller's ctx.signal).
-      const cancelled = () => this.abort(stoppedCallError(signal, undefined, `${this.service}.${this.method}`));
+      const cancelled = () => this.abort(stoppedCallError(signal.reason, undefined, `${this.service}.${this.method}`));
       if (signal.aborted) cancelled();
       else {
         signal.addEventListener('abort', cancelled, { once: true });
@@ -166,7 +166,13 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
       }
     } else if (onCancel !== undefined) {
       this.#cancellable = true;
-      this.#unlink = onCancel(() => this.abort(new WharfError('CANCELLED', 'The caller cancelled the call')));
+      this.#unlink = onCancel((reason) =>
+        this.abort(
+          reason === undefined
+            ? new WharfError('CANCELLED', 'The caller cancelled the call')
+            : stoppedCallError(reason, undefined, `${this.service}.${this.method}`),
+        ),
+      );
     }
   }
 
@@ -219,6 +225,11 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
    */
   cancellation(): AbortSignal | undefined {
     return this.#controller?.signal ?? this.#transportSignal ?? (this.#cancellable ? this.signal : undefined);
+  }
+
+  /** @internal Whether `cancellation()` gives a signal: what decides if downstream calls follow this one. */
+  get cancellable(): boolean {
+    return this.#controller !== undefined || this.#transportSignal !== undefined || this.#cancellable;
   }
 
   remainingMs(): number {

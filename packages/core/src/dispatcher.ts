@@ -122,7 +122,9 @@ export class Dispatcher implements EpochWatcher {
     // Set by the caller's own process (generated, or given by its code): nothing to sanitise.
     const requestId = metadata[MetadataKey.requestId] ?? newRequestId();
     const server = new ServerCallImpl(this.#runtime, endpoint, input, metadata, requestId, deadline, epoch, pendingMs, undefined);
-    return this.#startLocal(route, server, call.signal);
+    // Cancellation follows the caller's without an AbortSignal where core made the call.
+    if (outbound === undefined) return this.#startLocal(route, server, call.signal, undefined);
+    return this.#startLocal(route, server, undefined, outbound.cancellable ? (cancel) => outbound.onCancel(cancel) : undefined);
   }
 
   /**
@@ -171,14 +173,19 @@ export class Dispatcher implements EpochWatcher {
 
   // `#start` for `local`, apart so that each keeps its calls monomorphic: unary only, answers
   // mapped as they cross back to the caller.
-  #startLocal(route: Route, call: ServerCallImpl, signal: AbortSignal | undefined): Promise<unknown> {
-    call.follow(signal, undefined);
+  #startLocal(
+    route: Route,
+    call: ServerCallImpl,
+    signal: AbortSignal | undefined,
+    onCancel: InboundRequest['onCancel'],
+  ): Promise<unknown> {
+    call.follow(signal, onCancel);
     if (call.abortReason !== undefined) {
       call.release();
       return Promise.reject(throughWire(call.abortReason));
     }
     this.#admit(call);
-    if (!call.bounded && signal === undefined) {
+    if (!call.bounded && signal === undefined && onCancel === undefined) {
       return settled(route.top, call).then(
         (result) => copyOutput(this.#finish(call, result)),
         (cause: unknown) => {

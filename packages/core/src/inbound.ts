@@ -43,9 +43,10 @@ export interface InboundRequest {
   /**
    * The cheaper alternative to `signal`: registers `cancel`, to be called when the caller goes
    * away, and returns an unsubscribe that the dispatcher calls when the request ends. Creating an
-   * AbortController per request costs ~2 µs plus GC; this costs a listener.
+   * AbortController per request costs ~2 µs plus GC; this costs a listener. `cancel` may be given
+   * why (a DEADLINE_EXCEEDED WharfError when the caller's deadline is why); without one it is CANCELLED.
    */
-  readonly onCancel?: (cancel: () => void) => () => void;
+  readonly onCancel?: (cancel: (reason?: unknown) => void) => () => void;
   readonly response?: ResponseChannel;
   /** Set for event deliveries. */
   readonly event?: EventInfo;

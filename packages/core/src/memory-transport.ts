@@ -113,7 +113,7 @@ class MemoryTransport implements Transport, NodeOwner {
       // Set by the caller's own process (generated, or given by its code): nothing to sanitise.
       requestId: call.metadata[MetadataKey.requestId],
       deadline: call.deadline,
-      signal: call.signal,
+      onCancel: (cancel) => call.onCancel(cancel),
       response: undefined,
       event: undefined,
     };

@@ -1,5 +1,5 @@
 import type { RpcCall } from './client-call.js';
-import type { Context } from './context.js';
+import type { Context, ServerCallImpl } from './context.js';
 import type { RpcRef } from './endpoint.js';
 import { deadlineAfter, type Epoch, epochNow } from './lazy-deadline.js';
 import type { Transport } from './transport.js';
@@ -12,7 +12,6 @@ export class OutboundRpc implements RpcCall {
   readonly ref: RpcRef;
   readonly input: unknown;
   readonly metadata: Record<string, string>;
-  readonly signal: AbortSignal | undefined;
   readonly parent: Context | undefined;
   address: string | undefined;
   transport: string | undefined = undefined;
@@ -24,6 +23,10 @@ export class OutboundRpc implements RpcCall {
   #epoch: Epoch | undefined;
   readonly #pendingMs: number;
   #locals: Record<string, unknown> | undefined = undefined;
+  // The caller's own signal, if it gave one; otherwise cancellation follows the handler making the
+  // call, without the AbortSignal its `signal` would create (~4 µs with its listeners, Node 20).
+  readonly #signal: AbortSignal | undefined;
+  readonly #handler: ServerCallImpl | undefined;
 
   /**
    * `deadline` is the call's deadline, computed from the clock reading `clock` (if one was needed);
@@ -37,13 +40,14 @@ export class OutboundRpc implements RpcCall {
     clock: number | undefined,
     pendingMs: number,
     signal: AbortSignal | undefined,
-    parent: Context | undefined,
+    parent: ServerCallImpl | undefined,
     address: string | undefined,
   ) {
     this.ref = ref;
     this.input = input;
     this.metadata = metadata;
-    this.signal = signal;
+    this.#signal = signal;
+    this.#handler = signal === undefined ? parent : undefined;
     this.parent = parent;
     this.address = address;
     this.#deadline = deadline;
@@ -97,8 +101,40 @@ export class OutboundRpc implements RpcCall {
     return this.#pendingMs;
   }
 
+  /** The caller's signal, or the calling handler's (created now if it can be cancelled at all). */
+  get signal(): AbortSignal | undefined {
+    return this.#signal ?? this.#handler?.cancellation();
+  }
+
+  /** Whether anything can cancel the call: a signal of the caller's, or a cancellable calling handler. */
+  get cancellable(): boolean {
+    return this.#signal !== undefined || this.#handler?.cancellable === true;
+  }
+
+  /** Whether the caller has cancelled it already. */
+  get cancelled(): boolean {
+    return this.#signal === undefined ? this.#handler?.abortReason !== undefined : this.#signal.aborted;
+  }
+
+  onCancel(cancelled: (reason: unknown) => void): () => void {
+    const signal = this.#signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        cancelled(signal.reason);
+        return noop;
+      }
+      const listener = () => cancelled(signal.reason);
+      signal.addEventListener('abort', listener, { once: true });
+      return () => signal.removeEventListener('abort', listener);
+    }
+    const handler = this.#handler;
+    return handler?.cancellable === true ? handler.onAbort(cancelled) : noop;
+  }
+
   get locals(): Record<string, unknown> {
     this.#locals ??= {};
     return this.#locals;
   }
 }
+
+function noop(): void {}

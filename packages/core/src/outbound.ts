@@ -38,7 +38,10 @@ class Send implements Layer<ClientCall> {
 export const SEND: Layer<ClientCall> = new Send();
 
 function send(call: ClientCall): Promise<unknown> {
-  if (call.signal?.aborted) return Promise.reject(new WharfError('CANCELLED', 'The call was cancelled before it was sent'));
+  // Not `call.signal`: reading it would create the calling handler's AbortSignal.
+  if (call instanceof OutboundRpc ? call.cancelled : call.signal?.aborted) {
+    return Promise.reject(new WharfError('CANCELLED', 'The call was cancelled before it was sent'));
+  }
   const transport = call.via;
   if (call.kind === 'rpc') {
     if (transport?.call === undefined || call.address === undefined) {
@@ -132,9 +135,8 @@ export class Outbound implements Runtime {
     const pending = timeoutMs !== undefined && timeoutMs > 0 && options?.deadline === undefined && parent?.deadline === undefined;
     const deadline = pending ? undefined : this.#deadline(timeoutMs, options?.deadline, parent);
     const clock = pending ? undefined : this.#now;
-    const signal = options?.signal ?? parent?.cancellation();
     const pendingMs = pending ? (timeoutMs as number) : 0;
-    const call = new OutboundRpc(ref, input, metadata, deadline, clock, pendingMs, signal, parent, options?.address);
+    const call = new OutboundRpc(ref, input, metadata, deadline, clock, pendingMs, options?.signal, parent, options?.address);
     // Transports reject with WharfError by contract (docs/writing-a-transport.md); not wrapping
     // the promise again saves a microtask hop on every call.
     const result = this.#run(call);

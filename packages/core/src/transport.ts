@@ -104,9 +104,16 @@ export interface OutboundCall {
   readonly input: unknown;
   readonly metadata: Readonly<Record<string, string>>;
   readonly deadline: number | undefined;
+  /** The caller's cancellation; reading it may create an AbortSignal (prefer `onCancel`). */
   readonly signal: AbortSignal | undefined;
   /** The request being handled when a handler calls on; undefined for a top-level call. */
   readonly parent: Context | undefined;
+  /**
+   * Runs `cancelled` once, with the reason, when the caller cancels the call (at once if it already
+   * has); returns the unsubscribe, to call when the call ends. Unlike reading `signal`, it creates
+   * no AbortSignal for a call a handler made: ~4 µs of CPU per call on Node 20.
+   */
+  onCancel(cancelled: (reason: unknown) => void): () => void;
 }
 
 /** One outbound event. */

@@ -230,6 +230,54 @@ describe('cancellation', () => {
     await app.stop();
   });
 
+  it('a transport’s cancel reaches what its handler called in-process, with no AbortSignal made for the handler', async () => {
+    const seen: Seen = {};
+    const front = defineContract({
+      name: 'front',
+      version: 1,
+      methods: { relay: { input: z.object({}), output: z.object({ done: z.boolean() }) } },
+    });
+    const codes: string[] = [];
+    const relay = implement(front, {
+      async relay(_input, ctx) {
+        try {
+          return await ctx.client(slow).wait({ ms: 5_000 });
+        } catch (error) {
+          codes.push((error as WharfError).code);
+          throw error;
+        }
+      },
+    });
+    const app = await createTestApp({ services: [service(seen), relay] });
+    const endpoint = app.services[1]?.rpcs[0];
+    if (endpoint === undefined) throw new Error('no endpoint');
+    let cancel: (() => void) | undefined;
+    const onCancel = (fn: () => void) => {
+      cancel = fn;
+      return () => {};
+    };
+    const Original = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    try {
+      const pending = app.dispatch(endpoint, {}, { transport: 'test', metadata: {}, onCancel });
+      await sleep(20);
+      cancel?.();
+      await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
+      await expect.poll(() => codes).toEqual(['CANCELLED']);
+      expect((seen.aborted as WharfError).code).toBe('CANCELLED');
+      expect(made).toBe(1); // the inner handler's, which reads its ctx.signal; none for the relay
+    } finally {
+      globalThis.AbortController = Original;
+    }
+    await app.stop();
+  });
+
   it('a signal aborted before the call is sent fails at once', async () => {
     const seen: Seen = {};
     const app = await createTestApp({ services: [service(seen)] });

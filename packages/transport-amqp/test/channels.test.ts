@@ -137,6 +137,7 @@ describe('the RPC client', () => {
         deadline: undefined,
         signal: undefined,
         parent: undefined,
+        onCancel: () => () => {},
       });
 
     const first = call();

@@ -163,16 +163,11 @@ export class HttpClient {
         );
       }
     }
-    const signal = call.signal;
-    // DEADLINE_EXCEEDED when the caller's signal fired for its deadline (a handler's ctx.signal).
-    const onCancel = () => abort(stoppedCallError(signal, call.deadline, call.ref.fullName));
-    if (signal !== undefined) {
-      if (signal.aborted) onCancel();
-      else signal.addEventListener('abort', onCancel, { once: true });
-    }
+    // DEADLINE_EXCEEDED when the caller stopped for its deadline (a handler's own, inherited).
+    const unlink = call.onCancel((cause) => abort(stoppedCallError(cause, call.deadline, call.ref.fullName)));
     const release = () => {
       if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onCancel);
+      unlink();
     };
 
     try {

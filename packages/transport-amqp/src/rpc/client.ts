@@ -15,8 +15,8 @@ interface PendingCall {
   readonly reject: (error: WharfError) => void;
   readonly channel: Channel;
   readonly timer: TimerHandle | undefined;
-  readonly signal: AbortSignal | undefined;
-  readonly onAbort: (() => void) | undefined;
+  /** Stops following the caller's cancellation. */
+  unlink: (() => void) | undefined;
 }
 
 /** What the RPC client needs. */
@@ -162,7 +162,6 @@ export class RpcClient {
       headers[Header.timeout] = ms;
       headers[Header.deadline] = Math.floor(call.deadline);
     }
-    if (call.signal?.aborted) return Promise.reject(new WharfError('CANCELLED', `${what} was cancelled before it was sent`));
     this.#seq = (this.#seq + 1) % Number.MAX_SAFE_INTEGER;
     const correlationId = this.#prefix + this.#seq.toString(36);
     return new Promise((resolve, reject) => {
@@ -172,13 +171,12 @@ export class RpcClient {
           : schedule(call.deadline, () =>
               this.#fail(correlationId, new WharfError('DEADLINE_EXCEEDED', `Deadline exceeded waiting for ${what} over AMQP`)),
             );
-      const onAbort =
-        call.signal === undefined
-          ? undefined
-          : // DEADLINE_EXCEEDED when the caller's signal fired for its deadline (a handler's ctx.signal).
-            () => this.#fail(correlationId, stoppedCallError(call.signal, call.deadline, what));
-      if (onAbort !== undefined) call.signal?.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(correlationId, { what, resolve, reject, channel, timer, signal: call.signal, onAbort });
+      const pending: PendingCall = { what, resolve, reject, channel, timer, unlink: undefined };
+      this.#pending.set(correlationId, pending);
+      // DEADLINE_EXCEEDED when the caller stopped for its deadline (a handler's own), else CANCELLED.
+      // It runs at once if the caller already has: then nothing is sent.
+      pending.unlink = call.onCancel((reason) => this.#fail(correlationId, stoppedCallError(reason, call.deadline, what)));
+      if (!this.#pending.has(correlationId)) return;
       try {
         channel.publish('', queue, body, {
           correlationId,
@@ -201,7 +199,7 @@ export class RpcClient {
     if (call === undefined) return undefined;
     this.#pending.delete(correlationId);
     cancel(call.timer);
-    if (call.onAbort !== undefined) call.signal?.removeEventListener('abort', call.onAbort);
+    call.unlink?.();
     return call;
   }
 

@@ -88,7 +88,7 @@ function singleReply<C extends { cancel(): void }>(
         reject(startError(outbound, error));
         return;
       }
-      const detach = cancelOnAbort(outbound.signal, call);
+      const detach = outbound.onCancel(() => call.cancel());
       started?.(call);
     }),
   );
@@ -127,7 +127,7 @@ function replies(
 ): AsyncIterableIterator<unknown> {
   const { outbound, wire, gate } = prepared;
   gate.enter();
-  const detach = cancelOnAbort(outbound.signal, call);
+  const detach = outbound.onCancel(() => call.cancel());
   // The status, the end of the replies and an early return each end the call; the first one counts.
   let finished = false;
   const finish = () => {
@@ -172,16 +172,4 @@ function replies(
       return { done: true, value: undefined };
     },
   };
-}
-
-/** Cancels `call` when `signal` aborts (at once if it already has); returns how to stop listening. */
-function cancelOnAbort(signal: AbortSignal | undefined, call: { cancel(): void }): () => void {
-  if (signal === undefined) return () => {};
-  const cancel = () => call.cancel();
-  if (signal.aborted) {
-    cancel();
-    return () => {};
-  }
-  signal.addEventListener('abort', cancel, { once: true });
-  return () => signal.removeEventListener('abort', cancel);
 }

@@ -45,7 +45,7 @@ export function callError(outbound: OutboundCall, error: ServiceError, failure?:
   if (failure !== undefined) return failure;
   if (error.code === status.CANCELLED && outbound.signal?.aborted) {
     // The caller's signal cancelled it: DEADLINE_EXCEEDED when a handler's deadline is why.
-    return stoppedCallError(outbound.signal, outbound.deadline, outbound.ref.fullName);
+    return stoppedCallError(outbound.signal.reason, outbound.deadline, outbound.ref.fullName);
   }
   if (typeof error?.code !== 'number') {
     // Not a status (grpc-js reports every failure as one, but a stream error could slip through).
