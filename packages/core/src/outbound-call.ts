@@ -111,9 +111,17 @@ export class OutboundRpc implements RpcCall {
     return this.#signal !== undefined || this.#handler?.cancellable === true;
   }
 
-  /** Whether the caller has cancelled it already. */
-  get cancelled(): boolean {
-    return this.#signal === undefined ? this.#handler?.abortReason !== undefined : this.#signal.aborted;
+  /**
+   * Why the caller cancelled the call, if it has: what `onCancel` would hand over. A calling handler
+   * that nothing can cancel may still be aborted (its deadline, a server stop) without its calls
+   * following it, and then its calls are not refused either: as before onCancel, they go out and
+   * meet their own deadline.
+   */
+  get cancelReason(): unknown {
+    const signal = this.#signal;
+    if (signal !== undefined) return signal.aborted ? signal.reason : undefined;
+    const handler = this.#handler;
+    return handler?.cancellable === true ? handler.abortReason : undefined;
   }
 
   onCancel(cancelled: (reason: unknown) => void): () => void {

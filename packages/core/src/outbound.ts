@@ -9,6 +9,7 @@ import { acceptRequestId, type Metadata, MetadataKey, newRequestId, propagate } 
 import { eventNameProblem } from './names.js';
 import { OutboundRpc } from './outbound-call.js';
 import { type Layer, settled } from './pipeline.js';
+import { stoppedCallError } from './stopped-call.js';
 import { lazyStream } from './stream.js';
 import type { OutboundCall, OutboundEvent } from './transport.js';
 import { parseOrThrow } from './validation.js';
@@ -39,7 +40,11 @@ export const SEND: Layer<ClientCall> = new Send();
 
 function send(call: ClientCall): Promise<unknown> {
   // Not `call.signal`: reading it would create the calling handler's AbortSignal.
-  if (call instanceof OutboundRpc ? call.cancelled : call.signal?.aborted) {
+  if (call instanceof OutboundRpc) {
+    const stopped = call.cancelReason;
+    // DEADLINE_EXCEEDED when the handler's deadline is why, as once the call is out (stoppedCallError).
+    if (stopped !== undefined) return Promise.reject(stoppedCallError(stopped, call.deadline, call.ref.fullName));
+  } else if (call.signal?.aborted) {
     return Promise.reject(new WharfError('CANCELLED', 'The call was cancelled before it was sent'));
   }
   const transport = call.via;
