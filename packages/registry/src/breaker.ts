@@ -77,6 +77,7 @@ export function breakers(options: BreakerOptions = {}): Breakers {
   const listeners = new Set<(change: BreakerStateChange) => void>();
   const skipInProcess = options.skipInProcess !== false;
   const hasFallback = options.fallback !== undefined;
+  const errorThresholdPercentage = options.errorThresholdPercentage ?? 50;
   // Instances come and go with every deploy, and each breaker keeps an interval timer: one nobody
   // called for longer than its window and its reset time holds nothing worth keeping.
   const idleMs = Math.max(options.rollingWindowMs ?? 10_000, options.resetTimeoutMs ?? 5_000);
@@ -99,7 +100,7 @@ export function breakers(options: BreakerOptions = {}): Breakers {
       // Deadlines are the transport's: a breaker timeout would abandon a call without cancelling it.
       timeout: false,
       volumeThreshold: options.volumeThreshold ?? 10,
-      errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
+      errorThresholdPercentage,
       resetTimeout: options.resetTimeoutMs ?? 5_000,
       rollingCountTimeout: options.rollingWindowMs ?? 10_000,
       // True means "not a failure": business errors (NOT_FOUND, INVALID_ARGUMENT…) never open it.
@@ -149,9 +150,13 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     // it lets through, which no longer needs its "Breaker is open" error mapped.
     if (!breaker.closed && !breaker.pendingClose && !hasFallback) return Promise.reject(openError(entry.key));
     if (!breaker.closed) return breaker.fire(call, next); // the half-open probe, or open with a fallback
+    // Counted as sent, before it ends, as opossum's `fire()` counts it: its error rate is of calls
+    // sent, slow ones still out included. Counted only as they end, fast failures would outweigh
+    // slow successes still in flight, and a minority of failures would open the breaker.
+    breaker.emit('fire');
     return next().then(
       (result) => {
-        countSuccess(breaker, result);
+        breaker.emit('success', result, 0);
         return result;
       },
       (error: unknown) => failed(breaker, call, error),
@@ -159,14 +164,22 @@ export function breakers(options: BreakerOptions = {}): Breakers {
   }) as Breakers;
 
   /**
-   * A failure of a call that went out while the breaker was closed. Still closed: opossum takes it
-   * (counts it, opens on the threshold, applies the fallback). Opened or half-open meanwhile: the
-   * call's own error, as opossum answers a call in flight — but it no longer counts, so a stale
-   * call cannot re-open a half-open breaker whose probe is out.
+   * A failure of a call that went out while the breaker was closed. Still closed: counted as
+   * opossum counts it (a business error as a success; a transient one as a failure, opening the
+   * breaker on the threshold), then the fallback if any. Opened or half-open meanwhile: the call's
+   * own error, as opossum answers a call in flight — but it no longer counts, so a stale call
+   * cannot re-open a half-open breaker whose probe is out.
    */
   function failed(breaker: CircuitBreaker<Parameters<Action>, unknown>, call: RpcCall, error: unknown): unknown {
-    if (breaker.closed) return breaker.fire(call, () => Promise.reject(error));
-    if (hasFallback && isTransient(error)) return options.fallback?.(call, error);
+    const transient = isTransient(error);
+    if (breaker.closed) {
+      if (!transient) {
+        breaker.emit('success', error, 0);
+        throw error;
+      }
+      countFailure(breaker, error, errorThresholdPercentage);
+    }
+    if (hasFallback && transient) return options.fallback?.(call, error);
     throw error;
   }
 
@@ -188,14 +201,15 @@ export function breakers(options: BreakerOptions = {}): Breakers {
 }
 
 /**
- * A success while closed, counted the way opossum's own `fire()` counts it (its `fire` and `success`
- * events feed the rolling window) but without `fire()`'s promise, closures and argument copy: about
- * 0.8 µs of a call's 1 µs breaker cost (bench:registry), the most of any client middleware. Failures
- * and every call of a breaker that is not closed still go through `fire()`.
+ * A transient failure while closed, counted as opossum's own `fire()` counts it (its `failure` event
+ * feeds the rolling window, and the window decides whether to open) but without `fire()`'s promise,
+ * closures and argument copy: about 0.8 µs of a call's 1 µs breaker cost (bench:registry), the most
+ * of any client middleware. The call's `fire` was counted when it went out.
  */
-function countSuccess(breaker: CircuitBreaker<Parameters<Action>, unknown>, result: unknown): void {
-  breaker.emit('fire');
-  breaker.emit('success', result, 0);
+function countFailure(breaker: CircuitBreaker<Parameters<Action>, unknown>, error: unknown, thresholdPercentage: number): void {
+  breaker.emit('failure', error, 0);
+  const { fires, failures } = breaker.stats;
+  if (fires >= breaker.volumeThreshold && (failures / fires) * 100 > thresholdPercentage) breaker.open();
 }
 
 function isCancelled(error: unknown): boolean {
