@@ -39,15 +39,23 @@ const addressOf = (scheme: string) => addresses.find((a) => a.startsWith(`${sche
 type Row = { label: string; plain: Sample[]; full: Sample[] };
 const rows: Row[] = [];
 
+// Each round makes a fresh app per variant (in the round's order), warms it, measures it and stops
+// it: two apps alive side by side made the second one made slower over gRPC whichever variant it was
+// (grpc-js shares connections between clients), which swung the ratio by ±10 % with the order.
 async function compare(label: string, make: (variant: Variant) => Promise<App>): Promise<void> {
   const row: Row = { label, plain: [], full: [] };
-  const apps = { plain: await make('plain'), full: await make('full') };
-  for (const variant of ['plain', 'full'] as const) await closedLoop(apps[variant], concurrency, 500); // warm-up
   for (let round = 0; round < rounds; round++) {
     const order: Variant[] = round % 2 === 0 ? ['plain', 'full'] : ['full', 'plain'];
-    for (const variant of order) row[variant].push(await closedLoop(apps[variant], concurrency, ms));
+    for (const variant of order) {
+      const app = await make(variant);
+      try {
+        await closedLoop(app, concurrency, 500); // warm-up
+        row[variant].push(await closedLoop(app, concurrency, ms));
+      } finally {
+        await app.stop();
+      }
+    }
   }
-  await Promise.all([apps.plain.stop(), apps.full.stop()]);
   rows.push(row);
 }
 
