@@ -6,6 +6,7 @@ import { defineContract, implement, type WharfError } from '@wharf/core';
 import { createTestApp } from '@wharf/core/testing';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { cancelHook } from './cancel-hook.js';
 
 const inner = defineContract({
   name: 'inner',
@@ -50,7 +51,7 @@ describe('a call made by a handler after it was aborted', () => {
     const app = await createTestApp({ services: services(codes) });
     const endpoint = app.services[1]?.rpcs[0];
     if (endpoint === undefined) throw new Error('no endpoint');
-    const onCancel = () => () => {};
+    const { onCancel } = cancelHook(); // never cancels: only the deadline stops the handler
     const pending = app.dispatch(endpoint, { ms: 80 }, { transport: 'test', metadata: {}, deadline: Date.now() + 20, onCancel });
     await expect(pending).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     await expect.poll(() => codes).toEqual(['DEADLINE_EXCEEDED']);
@@ -62,18 +63,14 @@ describe('a call made by a handler after it was aborted', () => {
     const app = await createTestApp({ services: services(codes) });
     const endpoint = app.services[1]?.rpcs[0];
     if (endpoint === undefined) throw new Error('no endpoint');
-    let cancel: (() => void) | undefined;
-    const onCancel = (fn: () => void) => {
-      cancel = fn;
-      return () => {};
-    };
+    const hook = cancelHook();
     const pending = app.dispatch(
       endpoint,
       { ms: 50 },
-      { transport: 'test', metadata: {}, deadline: Date.now() + 5_000, onCancel },
+      { transport: 'test', metadata: {}, deadline: Date.now() + 5_000, onCancel: hook.onCancel },
     );
     await sleep(10);
-    cancel?.();
+    hook.cancel();
     await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect.poll(() => codes).toEqual(['CANCELLED']);
     await app.stop();

@@ -12,6 +12,7 @@ import {
 import { createTestApp } from '@wharf/core/testing';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { cancelHook } from './cancel-hook.js';
 
 const slow = defineContract({
   name: 'slow',
@@ -209,24 +210,17 @@ describe('cancellation', () => {
     const app = await createTestApp({ services: [service(seen)] });
     const endpoint = app.services[0]?.rpcs.find((e) => e.name === 'wait');
     if (endpoint === undefined) throw new Error('no endpoint');
-    let cancel: (() => void) | undefined;
-    let unsubscribed = 0;
-    const onCancel = (fn: () => void) => {
-      cancel = fn;
-      return () => {
-        unsubscribed++;
-      };
-    };
-    const pending = app.dispatch(endpoint, { ms: 5_000 }, { transport: 'test', metadata: {}, onCancel });
+    const hook = cancelHook();
+    const pending = app.dispatch(endpoint, { ms: 5_000 }, { transport: 'test', metadata: {}, onCancel: hook.onCancel });
     await sleep(20);
-    cancel?.();
+    hook.cancel();
     await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
     expect((seen.aborted as WharfError).code).toBe('CANCELLED');
     await sleep(10);
-    expect(unsubscribed).toBe(1);
-    const done = await app.dispatch(endpoint, { ms: 1 }, { transport: 'test', metadata: {}, onCancel });
+    expect(hook.unsubscribed).toBe(1);
+    const done = await app.dispatch(endpoint, { ms: 1 }, { transport: 'test', metadata: {}, onCancel: hook.onCancel });
     expect(done).toEqual({ done: true });
-    expect(unsubscribed).toBe(2);
+    expect(hook.unsubscribed).toBe(2);
     await app.stop();
   });
 
@@ -251,11 +245,7 @@ describe('cancellation', () => {
     const app = await createTestApp({ services: [service(seen), relay] });
     const endpoint = app.services[1]?.rpcs[0];
     if (endpoint === undefined) throw new Error('no endpoint');
-    let cancel: (() => void) | undefined;
-    const onCancel = (fn: () => void) => {
-      cancel = fn;
-      return () => {};
-    };
+    const hook = cancelHook();
     const Original = globalThis.AbortController;
     let made = 0;
     globalThis.AbortController = class extends Original {
@@ -265,9 +255,9 @@ describe('cancellation', () => {
       }
     };
     try {
-      const pending = app.dispatch(endpoint, {}, { transport: 'test', metadata: {}, onCancel });
+      const pending = app.dispatch(endpoint, {}, { transport: 'test', metadata: {}, onCancel: hook.onCancel });
       await sleep(20);
-      cancel?.();
+      hook.cancel();
       await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
       await expect.poll(() => codes).toEqual(['CANCELLED']);
       expect((seen.aborted as WharfError).code).toBe('CANCELLED');

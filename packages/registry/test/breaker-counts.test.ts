@@ -2,10 +2,11 @@
 // it), and sends every failure through `fire()`. These check that the window opossum decides on
 // still holds both, and what a call in flight meets when the breaker changes under it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ClientCall, compose, defineContract, type RpcRef, WharfError } from '@wharf/core';
+import { compose, defineContract, type RpcRef, WharfError } from '@wharf/core';
 import { breakers } from '@wharf/registry';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { clientCall } from './helpers/client-call.js';
 
 const dep = defineContract({
   name: 'dep',
@@ -13,18 +14,7 @@ const dep = defineContract({
   methods: { get: { input: z.object({}), output: z.object({}) } },
 });
 const ref = dep.methods.get as unknown as RpcRef;
-const call = (): ClientCall =>
-  ({
-    side: 'client',
-    kind: 'rpc',
-    ref,
-    service: ref.service,
-    method: ref.name,
-    address: 'http://127.0.0.1:1',
-    transport: 'http',
-    locals: {},
-    metadata: {},
-  }) as unknown as ClientCall;
+const call = () => clientCall(ref);
 
 const ok = () => Promise.resolve('ok');
 const unavailable = () => Promise.reject(new WharfError('UNAVAILABLE', 'down'));

@@ -2,10 +2,11 @@
 // rate it opens on is "failures among calls sent", slow calls still out included. Counting the
 // closed breaker's calls only as they end over-weights fast failures against slow successes still
 // in flight, so a minority of failures would open the breaker.
-import { type ClientCall, compose, defineContract, type RpcRef, WharfError } from '@wharf/core';
+import { compose, defineContract, type RpcRef, WharfError } from '@wharf/core';
 import { breakers } from '@wharf/registry';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { clientCall } from './helpers/client-call.js';
 
 const dep = defineContract({
   name: 'dep',
@@ -13,18 +14,7 @@ const dep = defineContract({
   methods: { get: { input: z.object({}), output: z.object({}) } },
 });
 const ref = dep.methods.get as unknown as RpcRef;
-const call = (): ClientCall =>
-  ({
-    side: 'client',
-    kind: 'rpc',
-    ref,
-    service: ref.service,
-    method: ref.name,
-    address: 'http://127.0.0.1:1',
-    transport: 'http',
-    locals: {},
-    metadata: {},
-  }) as unknown as ClientCall;
+const call = () => clientCall(ref);
 
 let open: ReturnType<typeof breakers> | undefined;
 afterEach(() => open?.close());
