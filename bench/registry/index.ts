@@ -1,11 +1,13 @@
 // Registry benchmark: what the full resilient client pipeline costs against the pipeline without
 // it, over HTTP, gRPC and in-process, and how fast etcd watches spread changes — in one run.
 //
-//   npm run bench:registry -- [--rounds 7] [--seconds 2] [--concurrency 32] [--etcd http://127.0.0.1:2379] [--skip-etcd]
+//   npm run bench:registry -- [--rounds 9] [--seconds 2] [--concurrency 32] [--transports http,grpc,in-process]
+//                             [--etcd http://127.0.0.1:2379] [--skip-etcd]
 //
 // The server runs in its own process; the client runs here, so `CPU/call` is the client's CPU
-// time per call. Rounds alternate the order of the two variants; each ratio is the median of the
-// rounds' own ratios. `WHARF_BENCH_PIN=1` pins the server to CPU 0 and this process to the others.
+// time per call. Rounds alternate the order of the two variants and measure them in short turns;
+// each ratio is the median of the rounds' own ratios. `WHARF_BENCH_PIN=1` pins the server to CPU 0
+// and this process to the others.
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { App } from '@wharf/core';
@@ -16,15 +18,16 @@ import { pinServer } from '../lib/pin.js';
 import { fmt, median, pairedRatio } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { clientChoice, fanIn, fanOut } from './etcd.js';
-import { clientApp, closedLoop, inProcessApp, middlewareCost, type Sample, type Variant } from './pipeline.js';
+import { clientApp, closedLoop, combined, inProcessApp, middlewareCost, type Sample, type Variant } from './pipeline.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '7' },
+    rounds: { type: 'string', default: '9' },
     seconds: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '32' },
     etcd: { type: 'string', default: process.env.ETCD_URL ?? 'http://127.0.0.1:2379' },
     'skip-etcd': { type: 'boolean', default: false },
+    transports: { type: 'string', default: 'http,grpc,in-process' },
   },
 });
 const rounds = Number(values.rounds);
@@ -39,30 +42,39 @@ const addressOf = (scheme: string) => addresses.find((a) => a.startsWith(`${sche
 type Row = { label: string; plain: Sample[]; full: Sample[] };
 const rows: Row[] = [];
 
-// Each round makes a fresh app per variant (in the round's order), warms it, measures it and stops
-// it: two apps alive side by side made the second one made slower over gRPC whichever variant it was
-// (grpc-js shares connections between clients), which swung the ratio by ±10 % with the order.
+// Each round makes a fresh app per variant (in the round's order), warms both, then measures them
+// in alternating quarter-second turns, so both sides of a round's ratio see the same seconds of the
+// shared machine (its speed drifts by ±20 % from one run of a few seconds to the next). Measured
+// one after the other, a whole round apart, the ratios swung by ±10 % with the order; in turns the
+// rounds' own ratios (printed) show no pattern with which app was made first.
+const SLICE_MS = 250;
 async function compare(label: string, make: (variant: Variant) => Promise<App>): Promise<void> {
   const row: Row = { label, plain: [], full: [] };
   for (let round = 0; round < rounds; round++) {
     const order: Variant[] = round % 2 === 0 ? ['plain', 'full'] : ['full', 'plain'];
-    for (const variant of order) {
-      const app = await make(variant);
-      try {
-        await closedLoop(app, concurrency, 500); // warm-up
-        row[variant].push(await closedLoop(app, concurrency, ms));
-      } finally {
-        await app.stop();
+    const apps = new Map<Variant, App>();
+    try {
+      for (const variant of order) apps.set(variant, await make(variant));
+      for (const variant of order) await closedLoop(apps.get(variant) as App, concurrency, 500); // warm-up
+      const slices = new Map<Variant, Sample[]>(order.map((v) => [v, []]));
+      for (let turn = 0; turn < Math.max(1, Math.round(ms / SLICE_MS)); turn++) {
+        for (const variant of turn % 2 === 0 ? order : [...order].reverse()) {
+          slices.get(variant)?.push(await closedLoop(apps.get(variant) as App, concurrency, SLICE_MS));
+        }
       }
+      for (const variant of order) row[variant].push(combined(slices.get(variant) ?? []));
+    } finally {
+      for (const app of apps.values()) await app.stop();
     }
   }
   rows.push(row);
 }
 
 try {
-  await compare('HTTP', (variant) => clientApp(variant, httpTransport(), addressOf('http')));
-  await compare('gRPC', (variant) => clientApp(variant, grpcTransport(), addressOf('grpc')));
-  await compare('in-process', (variant) => inProcessApp(variant));
+  const only = new Set((values.transports as string).split(','));
+  if (only.has('http')) await compare('HTTP', (variant) => clientApp(variant, httpTransport(), addressOf('http')));
+  if (only.has('grpc')) await compare('gRPC', (variant) => clientApp(variant, grpcTransport(), addressOf('grpc')));
+  if (only.has('in-process')) await compare('in-process', (variant) => inProcessApp(variant));
 } finally {
   server.send('stop');
 }
@@ -90,6 +102,10 @@ for (const { label, plain, full } of rows) {
     `| ${label} | ${fmt(pr)} | ${fmt(fr)} | ${fmt(throughput, 3)} | ${fmt(pc, 1)} µs | ${fmt(fc, 1)} µs | ${fmt(cpu, 3)} |`,
   );
 }
+console.log("\nEach round's own throughput ratios (full / plain), in order:");
+for (const { label, plain, full } of rows) {
+  console.log(`  ${label}: ${full.map((s, i) => fmt(s.rps / (plain[i]?.rps ?? Number.NaN), 3)).join(' ')}`);
+}
 
 const breaker = breakers();
 const costs = { retry: await middlewareCost(retry()), breaker: await middlewareCost(breaker) };
@@ -97,6 +113,24 @@ breaker.close();
 console.log(
   `\nPer call, over a terminal that resolves at once: retry ${fmt(costs.retry)} ns, breaker (opossum) ${fmt(costs.breaker)} ns`,
 );
+
+// The paired ratios above carry the shared machine's noise (a round can swing ±15 %), which is
+// larger than what they measure. The stack's own CPU per call can be had without that noise: the
+// in-process difference (everything but the breaker, which steps aside there) plus the breaker's
+// cost over an instant terminal. Over the network it is this much on top of the plain call.
+const inProcess = rows.find((r) => r.label === 'in-process');
+if (inProcess !== undefined) {
+  const own =
+    median(inProcess.full.map((s) => s.cpuMicrosPerCall)) -
+    median(inProcess.plain.map((s) => s.cpuMicrosPerCall)) +
+    costs.breaker / 1000;
+  const shares = rows
+    .filter((r) => r !== inProcess)
+    .map((r) => `${r.label} ${fmt((own / median(r.plain.map((s) => s.cpuMicrosPerCall))) * 100, 1)} %`);
+  console.log(
+    `The stack's own client CPU per call (in-process difference + breaker): ${fmt(own, 2)} µs — on top of a plain call: ${shares.join(', ')}`,
+  );
+}
 
 if (!values['skip-etcd']) {
   const url = values.etcd as string;

@@ -19,6 +19,16 @@ import { bench, handlers } from './contract.js';
 export interface Sample {
   readonly rps: number;
   readonly cpuMicrosPerCall: number;
+  readonly calls: number;
+  readonly ms: number;
+}
+
+/** Windows of one variant taken in turns, as one: their calls over their summed time and CPU. */
+export function combined(samples: readonly Sample[]): Sample {
+  const calls = samples.reduce((n, s) => n + s.calls, 0);
+  const ms = samples.reduce((n, s) => n + s.ms, 0);
+  const cpu = samples.reduce((n, s) => n + s.cpuMicrosPerCall * s.calls, 0);
+  return { rps: (calls / ms) * 1000, cpuMicrosPerCall: cpu / calls, calls, ms };
 }
 
 export type Variant = 'plain' | 'full';
@@ -77,7 +87,7 @@ export async function closedLoop(app: App, concurrency: number, ms: number): Pro
   );
   const elapsed = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  return { rps: (calls / elapsed) * 1000, cpuMicrosPerCall: (used.user + used.system) / calls };
+  return { rps: (calls / elapsed) * 1000, cpuMicrosPerCall: (used.user + used.system) / calls, calls, ms: elapsed };
 }
 
 /** ns per call that one middleware adds over an instantly resolving terminal (no transport, no I/O). */
