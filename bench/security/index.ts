@@ -10,9 +10,12 @@
 //
 // Servers run in their own processes, autocannon in another; rounds alternate the order of the
 // targets; medians are printed, with each server's CPU time per request (process.cpuUsage()).
+// `WHARF_BENCH_PIN=1` pins the server under test to CPU 0, and autocannon (and the backend of (c))
+// to the others.
 import { type ChildProcess, fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { LoadResult } from '../lib/http-load.js';
+import { pinServer } from '../lib/pin.js';
 import { runLoad } from '../lib/run-load.js';
 import { median, pairedRatio } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
@@ -54,11 +57,13 @@ function load(port: number, seconds: number): Promise<LoadResult> {
   });
 }
 
+/** Forks `target`; the target under test gets CPU 0 to itself when pinning (not the backend of (c)). */
 async function start(target: TargetName, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(serverEntry, [target, '/dev/null'], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
   });
+  if (target !== 'backend') pinServer(child);
   const { port } = await next<{ port: number }>(child, 'ready');
   return { child, port };
 }
