@@ -10,7 +10,8 @@ export const pinning = (() => {
   if (process.env.WHARF_BENCH_PIN !== '1') return false;
   if (availableParallelism() < 2) return false;
   try {
-    execFileSync('taskset', ['-p', '-c', `1-${availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
+    // -a: every thread, V8's GC and compiler threads included, not only the main one.
+    execFileSync('taskset', ['-a', '-p', '-c', `1-${availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -20,5 +21,10 @@ export const pinning = (() => {
 /** Moves `child` (every thread of it) to CPU 0 when pinning; a no-op otherwise. */
 export function pinServer(child: ChildProcess): void {
   if (!pinning || child.pid === undefined) return;
-  execFileSync('taskset', ['-a', '-p', '-c', '0', String(child.pid)], { stdio: 'ignore' });
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(child.pid)], { stdio: 'ignore' });
+  } catch (error) {
+    // A child that exited (or a thread that ended mid-call) is not worth killing the bench over.
+    console.warn(`Could not pin process ${child.pid} to CPU 0: ${(error as Error).message}`);
+  }
 }

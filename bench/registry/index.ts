@@ -64,7 +64,7 @@ async function compare(label: string, make: (variant: Variant) => Promise<App>):
       }
       for (const variant of order) row[variant].push(combined(slices.get(variant) ?? []));
     } finally {
-      for (const app of apps.values()) await app.stop();
+      await Promise.allSettled([...apps.values()].map((app) => app.stop()));
     }
   }
   rows.push(row);
@@ -72,6 +72,8 @@ async function compare(label: string, make: (variant: Variant) => Promise<App>):
 
 try {
   const only = new Set((values.transports as string).split(','));
+  const unknown = [...only].filter((t) => !['http', 'grpc', 'in-process'].includes(t));
+  if (unknown.length > 0) throw new Error(`Unknown --transports ${unknown.join(', ')}: use http, grpc, in-process`);
   if (only.has('http')) await compare('HTTP', (variant) => clientApp(variant, httpTransport(), addressOf('http')));
   if (only.has('grpc')) await compare('gRPC', (variant) => clientApp(variant, grpcTransport(), addressOf('grpc')));
   if (only.has('in-process')) await compare('in-process', (variant) => inProcessApp(variant));
@@ -102,7 +104,7 @@ for (const { label, plain, full } of rows) {
     `| ${label} | ${fmt(pr)} | ${fmt(fr)} | ${fmt(throughput, 3)} | ${fmt(pc, 1)} µs | ${fmt(fc, 1)} µs | ${fmt(cpu, 3)} |`,
   );
 }
-console.log("\nEach round's own throughput ratios (full / plain), in order:");
+console.log("\nEach round's own throughput ratios (full / plain), in order (plain made first in odd rounds):");
 for (const { label, plain, full } of rows) {
   console.log(`  ${label}: ${full.map((s, i) => fmt(s.rps / (plain[i]?.rps ?? Number.NaN), 3)).join(' ')}`);
 }
@@ -119,7 +121,7 @@ console.log(
 // in-process difference (everything but the breaker, which steps aside there) plus the breaker's
 // cost over an instant terminal. Over the network it is this much on top of the plain call.
 const inProcess = rows.find((r) => r.label === 'in-process');
-if (inProcess !== undefined) {
+if (inProcess !== undefined && rows.length > 1) {
   const own =
     median(inProcess.full.map((s) => s.cpuMicrosPerCall)) -
     median(inProcess.plain.map((s) => s.cpuMicrosPerCall)) +
@@ -128,7 +130,7 @@ if (inProcess !== undefined) {
     .filter((r) => r !== inProcess)
     .map((r) => `${r.label} ${fmt((own / median(r.plain.map((s) => s.cpuMicrosPerCall))) * 100, 1)} %`);
   console.log(
-    `The stack's own client CPU per call (in-process difference + breaker): ${fmt(own, 2)} µs — on top of a plain call: ${shares.join(', ')}`,
+    `The stack's own client CPU per call, estimated (in-process CPU difference + the breaker's time over an instant terminal): ${fmt(own, 2)} µs — on top of a plain call: ${shares.join(', ')}`,
   );
 }
 

@@ -27,7 +27,7 @@ export interface Sample {
 export function combined(samples: readonly Sample[]): Sample {
   const calls = samples.reduce((n, s) => n + s.calls, 0);
   const ms = samples.reduce((n, s) => n + s.ms, 0);
-  const cpu = samples.reduce((n, s) => n + s.cpuMicrosPerCall * s.calls, 0);
+  const cpu = samples.reduce((n, s) => n + (s.calls === 0 ? 0 : s.cpuMicrosPerCall * s.calls), 0);
   return { rps: (calls / ms) * 1000, cpuMicrosPerCall: cpu / calls, calls, ms };
 }
 

@@ -20,3 +20,5 @@ process.on('message', async (message) => {
   await app.stop();
   process.exit(0);
 });
+// A parent that died without saying `stop` leaves no server behind.
+process.on('disconnect', () => process.exit(0));
