@@ -24,5 +24,10 @@ export function fmt(n: number, digits = 0): string {
  * minute of a shared machine weighs on both sides of its own ratio rather than on one median.
  */
 export function pairedRatio(a: readonly number[], b: readonly number[]): number {
-  return median(a.map((x, i) => x / (b[i] ?? Number.NaN)));
+  return median(roundRatios(a, b));
+}
+
+/** Each round's own ratio `a[i] / b[i]`, in order. */
+export function roundRatios(a: readonly number[], b: readonly number[]): number[] {
+  return a.map((x, i) => x / (b[i] ?? Number.NaN));
 }

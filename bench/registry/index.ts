@@ -15,7 +15,7 @@ import { breakers, retry } from '@wharf/registry';
 import { grpcTransport } from '@wharf/transport-grpc';
 import { httpTransport } from '@wharf/transport-http';
 import { pinServer } from '../lib/pin.js';
-import { fmt, median, pairedRatio } from '../lib/stats.js';
+import { fmt, median, pairedRatio, roundRatios } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { clientChoice, fanIn, fanOut } from './etcd.js';
 import { clientApp, closedLoop, combined, inProcessApp, middlewareCost, type Sample, type Variant } from './pipeline.js';
@@ -45,8 +45,8 @@ const rows: Row[] = [];
 // Each round makes a fresh app per variant (in the round's order), warms both, then measures them
 // in alternating quarter-second turns, so both sides of a round's ratio see the same seconds of the
 // shared machine (its speed drifts by ±20 % from one run of a few seconds to the next). Measured
-// one after the other, a whole round apart, the ratios swung by ±10 % with the order; in turns the
-// rounds' own ratios (printed) show no pattern with which app was made first.
+// one after the other, each for the round's whole length, the ratios swung by ±10 % with the
+// order; in turns the rounds' own ratios (printed) show no pattern with which app was made first.
 const SLICE_MS = 250;
 async function compare(label: string, make: (variant: Variant) => Promise<App>): Promise<void> {
   const row: Row = { label, plain: [], full: [] };
@@ -106,7 +106,11 @@ for (const { label, plain, full } of rows) {
 }
 console.log("\nEach round's own throughput ratios (full / plain), in order (plain made first in odd rounds):");
 for (const { label, plain, full } of rows) {
-  console.log(`  ${label}: ${full.map((s, i) => fmt(s.rps / (plain[i]?.rps ?? Number.NaN), 3)).join(' ')}`);
+  const ratios = roundRatios(
+    full.map((s) => s.rps),
+    plain.map((s) => s.rps),
+  );
+  console.log(`  ${label}: ${ratios.map((r) => fmt(r, 3)).join(' ')}`);
 }
 
 const breaker = breakers();
