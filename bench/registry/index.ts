@@ -1,12 +1,13 @@
 // Registry benchmark: what the full resilient client pipeline costs against the pipeline without
-// it, over HTTP, gRPC and in-process, and how fast etcd watches spread changes — in one run.
+// it, over HTTP, gRPC, in-process and an instant transport (the stack's own cost), and how fast
+// etcd watches spread changes — in one run.
 //
-//   npm run bench:registry -- [--rounds 9] [--seconds 2] [--concurrency 32] [--transports http,grpc,in-process]
+//   npm run bench:registry -- [--rounds 9] [--seconds 4] [--turn-ms 250] [--concurrency 32] [--transports http,grpc,in-process,instant]
 //                             [--etcd http://127.0.0.1:2379] [--skip-etcd]
 //
 // The server runs in its own process; the client runs here, so `CPU/call` is the client's CPU
 // time per call. Rounds alternate the order of the two variants and measure them in short turns;
-// each ratio is the median of the rounds' own ratios. `WHARF_BENCH_PIN=1` pins the server to CPU 0
+// each ratio is the median over all turns of full's against plain's beside it. `WHARF_BENCH_PIN=1` pins the server to CPU 0
 // and this process to the others.
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -15,19 +16,29 @@ import { breakers, retry } from '@wharf/registry';
 import { grpcTransport } from '@wharf/transport-grpc';
 import { httpTransport } from '@wharf/transport-http';
 import { pinServer } from '../lib/pin.js';
-import { fmt, median, pairedRatio, roundRatios } from '../lib/stats.js';
+import { fmt, median, percentile, roundRatios } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
 import { clientChoice, fanIn, fanOut } from './etcd.js';
-import { clientApp, closedLoop, combined, inProcessApp, middlewareCost, type Sample, type Variant } from './pipeline.js';
+import {
+  clientApp,
+  closedLoop,
+  combined,
+  inProcessApp,
+  instantApp,
+  middlewareCost,
+  type Sample,
+  type Variant,
+} from './pipeline.js';
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '9' },
-    seconds: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '32' },
+    'turn-ms': { type: 'string', default: '250' },
     etcd: { type: 'string', default: process.env.ETCD_URL ?? 'http://127.0.0.1:2379' },
     'skip-etcd': { type: 'boolean', default: false },
-    transports: { type: 'string', default: 'http,grpc,in-process' },
+    transports: { type: 'string', default: 'http,grpc,in-process,instant' },
   },
 });
 const rounds = Number(values.rounds);
@@ -39,17 +50,20 @@ pinServer(server);
 const { addresses } = await next<{ addresses: string[] }>(server, 'ready');
 const addressOf = (scheme: string) => addresses.find((a) => a.startsWith(`${scheme}://`)) as string;
 
-type Row = { label: string; plain: Sample[]; full: Sample[] };
+/** One comparison: each variant's rounds (turns combined) and its turns, aligned with the other's. */
+type Row = { label: string; plain: Sample[]; full: Sample[]; plainTurns: Sample[]; fullTurns: Sample[] };
 const rows: Row[] = [];
 
 // Each round makes a fresh app per variant (in the round's order), warms both, then measures them
-// in alternating quarter-second turns, so both sides of a round's ratio see the same seconds of the
-// shared machine (its speed drifts by ±20 % from one run of a few seconds to the next). Measured
-// one after the other, each for the round's whole length, the ratios swung by ±10 % with the
-// order; in turns the rounds' own ratios (printed) show no pattern with which app was made first.
-const SLICE_MS = 250;
+// in alternating quarter-second turns. A ratio is the median over all turns of full's turn against
+// plain's turn beside it: the two are a quarter-second apart, so the shared machine's drift (±20 %
+// from one run of a few seconds to the next) weighs on both. Ratios of whole rounds, as this bench
+// printed before, swung by ±6 % between two identical apps (an A/A run: 0.94–1.06 over 9 rounds);
+// the median of turn pairs stayed within 1 % of 1 in the same runs.
+const SLICE_MS = Number(values['turn-ms']);
+const instantLabel = 'HTTP path, no I/O';
 async function compare(label: string, make: (variant: Variant) => Promise<App>): Promise<void> {
-  const row: Row = { label, plain: [], full: [] };
+  const row: Row = { label, plain: [], full: [], plainTurns: [], fullTurns: [] };
   for (let round = 0; round < rounds; round++) {
     const order: Variant[] = round % 2 === 0 ? ['plain', 'full'] : ['full', 'plain'];
     const apps = new Map<Variant, App>();
@@ -62,7 +76,10 @@ async function compare(label: string, make: (variant: Variant) => Promise<App>):
           slices.get(variant)?.push(await closedLoop(apps.get(variant) as App, concurrency, SLICE_MS));
         }
       }
-      for (const variant of order) row[variant].push(combined(slices.get(variant) ?? []));
+      for (const variant of order) {
+        row[variant].push(combined(slices.get(variant) ?? []));
+        row[`${variant}Turns`].push(...(slices.get(variant) ?? []));
+      }
     } finally {
       await Promise.allSettled([...apps.values()].map((app) => app.stop()));
     }
@@ -72,11 +89,12 @@ async function compare(label: string, make: (variant: Variant) => Promise<App>):
 
 try {
   const only = new Set((values.transports as string).split(','));
-  const unknown = [...only].filter((t) => !['http', 'grpc', 'in-process'].includes(t));
-  if (unknown.length > 0) throw new Error(`Unknown --transports ${unknown.join(', ')}: use http, grpc, in-process`);
+  const unknown = [...only].filter((t) => !['http', 'grpc', 'in-process', 'instant'].includes(t));
+  if (unknown.length > 0) throw new Error(`Unknown --transports ${unknown.join(', ')}: use http, grpc, in-process, instant`);
   if (only.has('http')) await compare('HTTP', (variant) => clientApp(variant, httpTransport(), addressOf('http')));
   if (only.has('grpc')) await compare('gRPC', (variant) => clientApp(variant, grpcTransport(), addressOf('grpc')));
   if (only.has('in-process')) await compare('in-process', (variant) => inProcessApp(variant));
+  if (only.has('instant')) await compare(instantLabel, (variant) => instantApp(variant));
 } finally {
   server.send('stop');
 }
@@ -85,26 +103,28 @@ console.log(
   `\nClient pipeline: full (registry cache + routing + P2C + tracking + breaker + retry) vs plain (resolve + round robin)`,
 );
 console.log(
-  `${rounds} alternating rounds of ${ms / 1000} s, ${concurrency} concurrent calls; medians, and each ratio as the median of the rounds' own ratios\n`,
+  `${rounds} alternating rounds of ${ms / 1000} s in ${SLICE_MS} ms turns, ${concurrency} concurrent calls; calls/s and CPU/call are medians of rounds, each ratio the median of full's turn over plain's turn beside it (25th–75th percentile of those in brackets)\n`,
 );
 console.log('| transport | plain calls/s | full calls/s | throughput ratio | plain CPU/call | full CPU/call | CPU ratio |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const { label, plain, full } of rows) {
+const ratio = (full: readonly number[], plain: readonly number[]) => {
+  const each = roundRatios(full, plain);
+  return `${fmt(median(each), 3)} (${fmt(percentile(each, 25), 3)}–${fmt(percentile(each, 75), 3)})`;
+};
+for (const { label, plain, full, plainTurns, fullTurns } of rows) {
   const [pr, fr] = [median(plain.map((s) => s.rps)), median(full.map((s) => s.rps))];
   const [pc, fc] = [median(plain.map((s) => s.cpuMicrosPerCall)), median(full.map((s) => s.cpuMicrosPerCall))];
-  const throughput = pairedRatio(
-    full.map((s) => s.rps),
-    plain.map((s) => s.rps),
+  const throughput = ratio(
+    fullTurns.map((s) => s.rps),
+    plainTurns.map((s) => s.rps),
   );
-  const cpu = pairedRatio(
-    full.map((s) => s.cpuMicrosPerCall),
-    plain.map((s) => s.cpuMicrosPerCall),
+  const cpu = ratio(
+    fullTurns.map((s) => s.cpuMicrosPerCall),
+    plainTurns.map((s) => s.cpuMicrosPerCall),
   );
-  console.log(
-    `| ${label} | ${fmt(pr)} | ${fmt(fr)} | ${fmt(throughput, 3)} | ${fmt(pc, 1)} µs | ${fmt(fc, 1)} µs | ${fmt(cpu, 3)} |`,
-  );
+  console.log(`| ${label} | ${fmt(pr)} | ${fmt(fr)} | ${throughput} | ${fmt(pc, 1)} µs | ${fmt(fc, 1)} µs | ${cpu} |`);
 }
-console.log("\nEach round's own throughput ratios (full / plain), in order (plain made first in odd rounds):");
+console.log("\nEach round's own throughput ratio (its turns combined, full / plain), in order (plain made first in odd rounds):");
 for (const { label, plain, full } of rows) {
   const ratios = roundRatios(
     full.map((s) => s.rps),
@@ -120,21 +140,16 @@ console.log(
   `\nPer call, over a terminal that resolves at once: retry ${fmt(costs.retry)} ns, breaker (opossum) ${fmt(costs.breaker)} ns`,
 );
 
-// The paired ratios above carry the shared machine's noise (a round can swing ±15 %), which is
-// larger than what they measure. The stack's own CPU per call can be had without that noise: the
-// in-process difference (everything but the breaker, which steps aside there) plus the breaker's
-// cost over an instant terminal. Over the network it is this much on top of the plain call.
-const inProcess = rows.find((r) => r.label === 'in-process');
-if (inProcess !== undefined && rows.length > 1) {
-  const own =
-    median(inProcess.full.map((s) => s.cpuMicrosPerCall)) -
-    median(inProcess.plain.map((s) => s.cpuMicrosPerCall)) +
-    costs.breaker / 1000;
-  const shares = rows
-    .filter((r) => r !== inProcess)
-    .map((r) => `${r.label} ${fmt((own / median(r.plain.map((s) => s.cpuMicrosPerCall))) * 100, 1)} %`);
+// Over the network the stack's cost is a few per cent of the call, close to the machine's noise.
+// The same comparison over an instant transport has no network in it: its CPU difference is the
+// stack's own cost per call, which the network rows then carry on top of a plain call.
+const instant = rows.find((r) => r.label === instantLabel);
+const network = rows.filter((r) => r.label === 'HTTP' || r.label === 'gRPC');
+if (instant !== undefined && network.length > 0) {
+  const own = median(instant.full.map((s) => s.cpuMicrosPerCall)) - median(instant.plain.map((s) => s.cpuMicrosPerCall));
+  const shares = network.map((r) => `${r.label} ${fmt((own / median(r.plain.map((s) => s.cpuMicrosPerCall))) * 100, 1)} %`);
   console.log(
-    `The stack's own client CPU per call, estimated (in-process CPU difference + the breaker's time over an instant terminal): ${fmt(own, 2)} µs — on top of a plain call: ${shares.join(', ')}`,
+    `The stack's own client CPU per call (${instantLabel}, full − plain): ${fmt(own * 1000)} ns — on top of a plain call: ${shares.join(', ')}`,
   );
 }
 

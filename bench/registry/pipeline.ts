@@ -50,6 +50,16 @@ export async function clientApp(variant: Variant, transport: Transport, address:
   return app;
 }
 
+/**
+ * A client of `variant` over a transport named `http` that answers at once: the network path
+ * through the whole stack (registry cache, routing, P2C, tracking, breaker, retry) with no I/O,
+ * so the difference between the variants is the stack's own CPU, free of the network's noise.
+ */
+export function instantApp(variant: Variant): Promise<App> {
+  const instant: Transport = { name: 'http', call: (call) => Promise.resolve(handlers.hello(call.input as { name: string })) };
+  return clientApp(variant, instant, 'http://127.0.0.1:1');
+}
+
 /** Server and client in one process, over the in-memory transport (the breaker steps aside there). */
 export async function inProcessApp(variant: Variant): Promise<App> {
   const common = {

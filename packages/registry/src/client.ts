@@ -5,6 +5,7 @@ import type { WharfRegistry } from './cached-registry.js';
 import { InstanceStats, type OutlierOptions, trackCalls } from './instance-stats.js';
 import { type RetryOptions, retry } from './retry.js';
 import { routeBalancer } from './route-balancer.js';
+import { trackedBreakers } from './tracked-breaker.js';
 
 /** What `resilientClient` takes: the registry, and options for each part (`false` leaves it out). */
 export interface ResilientClientOptions {
@@ -41,7 +42,7 @@ export function resilientClient(options: ResilientClientOptions): ResilientClien
     choose: (options.balancer ?? powerOfTwo)(stats),
   });
   const breaker = options.breaker === false ? undefined : breakers(options.breaker);
-  const track = trackCalls(stats);
+  const track = breaker === undefined ? trackCalls(stats) : trackedBreakers(stats, breaker);
   const head = [...(options.middleware ?? []), ...(options.retry === false ? [] : [retry(options.retry)])];
   return {
     registry: options.registry,
@@ -49,7 +50,7 @@ export function resilientClient(options: ResilientClientOptions): ResilientClien
     stats,
     breakers: breaker,
     middleware: {
-      client: (builtins) => [...head, builtins.resolve, track, ...(breaker === undefined ? [] : [breaker])],
+      client: (builtins) => [...head, builtins.resolve, track],
     },
   };
 }

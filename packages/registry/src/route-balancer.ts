@@ -42,15 +42,7 @@ export function routeBalancer(options: RouteBalancerOptions): Balancer {
         const untried = hit.routed.all.filter((i) => !tried.has(i.address));
         candidates = untried.length > 0 ? untried : hit.routed.all;
       }
-      const now = Date.now();
-      let healthy: ServiceInstance[] | undefined;
-      for (let k = 0; k < candidates.length; k++) {
-        const instance = candidates[k] as ServiceInstance;
-        if (stats.isEjected(instance.address, now)) {
-          healthy ??= candidates.slice(0, k) as ServiceInstance[];
-        } else healthy?.push(instance);
-      }
-      if (healthy !== undefined && healthy.length > 0) candidates = healthy;
+      candidates = stats.withoutEjected(candidates);
       return choose.pick(candidates, call);
     },
   };

@@ -101,6 +101,17 @@ describe('retry budget', () => {
   });
 });
 
+describe('retry budget batching', () => {
+  it('counts every call before a retry is weighed, though it reads the clock once per batch', () => {
+    const budget = new RetryBudget({ ratio: 0.1, minPerWindow: 0 });
+    for (let i = 0; i < 9; i++) budget.recordCall();
+    expect(budget.tryRetry()).toBe(false); // 9 calls allow 0.9 retries
+    budget.recordCall();
+    expect(budget.tryRetry()).toBe(true); // the tenth, still in its batch, makes one
+    expect(budget.tryRetry()).toBe(false);
+  });
+});
+
 describe('what counts', () => {
   it('transient codes, and failures that never reached a handler', () => {
     expect(isTransient(new WharfError('UNAVAILABLE', 'x'))).toBe(true);
