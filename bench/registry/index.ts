@@ -3,7 +3,7 @@
 // etcd watches spread changes — in one run.
 //
 //   npm run bench:registry -- [--rounds 9] [--seconds 4] [--turn-ms 250] [--concurrency 32] [--transports http,grpc,in-process,instant]
-//                             [--etcd http://127.0.0.1:2379] [--skip-etcd]
+//                             [--etcd http://127.0.0.1:2379] [--skip-etcd] [--control]
 //
 // The server runs in its own process; the client runs here, so `CPU/call` is the client's CPU
 // time per call. Rounds alternate the order of the two variants and measure them in short turns;
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     'turn-ms': { type: 'string', default: '250' },
     etcd: { type: 'string', default: process.env.ETCD_URL ?? 'http://127.0.0.1:2379' },
     'skip-etcd': { type: 'boolean', default: false },
+    control: { type: 'boolean', default: false },
     transports: { type: 'string', default: 'http,grpc,in-process,instant' },
   },
 });
@@ -68,7 +69,8 @@ async function compare(label: string, make: (variant: Variant) => Promise<App>):
     const order: Variant[] = round % 2 === 0 ? ['plain', 'full'] : ['full', 'plain'];
     const apps = new Map<Variant, App>();
     try {
-      for (const variant of order) apps.set(variant, await make(variant));
+      // --control makes both apps plain: the ratios it prints are the method's own noise.
+      for (const variant of order) apps.set(variant, await make(values.control ? 'plain' : variant));
       for (const variant of order) await closedLoop(apps.get(variant) as App, concurrency, 500); // warm-up
       const slices = new Map<Variant, Sample[]>(order.map((v) => [v, []]));
       for (let turn = 0; turn < Math.max(1, Math.round(ms / SLICE_MS)); turn++) {
@@ -100,7 +102,9 @@ try {
 }
 
 console.log(
-  `\nClient pipeline: full (registry cache + routing + P2C + tracking + breaker + retry) vs plain (resolve + round robin)`,
+  values.control
+    ? '\nControl run (--control): both variants are the plain pipeline, so every ratio should be 1; how far it is, is noise'
+    : `\nClient pipeline: full (registry cache + routing + P2C + tracking + breaker + retry) vs plain (resolve + round robin)`,
 );
 console.log(
   `${rounds} alternating rounds of ${ms / 1000} s in ${SLICE_MS} ms turns, ${concurrency} concurrent calls; calls/s and CPU/call are medians of rounds, each ratio the median of full's turn over plain's turn beside it (25th–75th percentile of those in brackets)\n`,
