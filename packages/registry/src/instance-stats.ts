@@ -99,6 +99,20 @@ export class InstanceStats {
   }
 }
 
+/** `sent`, with its outcome recorded in `stats` for `address` once it ends (its start was recorded). */
+export function recordEnd(stats: InstanceStats, address: string, sent: Promise<unknown>): Promise<unknown> {
+  return sent.then(
+    (result) => {
+      stats.end(address, undefined);
+      return result;
+    },
+    (error: unknown) => {
+      stats.end(address, error);
+      throw error;
+    },
+  );
+}
+
 /**
  * Client middleware that records each call in `stats`: in flight while it runs (for
  * power-of-two-choices), then its outcome (for outlier ejection). Put it after `resolve`.
@@ -106,17 +120,7 @@ export class InstanceStats {
 export function trackCalls(stats: InstanceStats): ClientMiddleware {
   return (call, next) => {
     if (call.kind !== 'rpc' || call.address === undefined) return next();
-    const address = call.address;
-    stats.begin(address);
-    return next().then(
-      (result) => {
-        stats.end(address, undefined);
-        return result;
-      },
-      (error: unknown) => {
-        stats.end(address, error);
-        throw error;
-      },
-    );
+    stats.begin(call.address);
+    return recordEnd(stats, call.address, next());
   };
 }

@@ -1,6 +1,6 @@
 import type { ClientMiddleware } from '@wharf/core';
 import { type Breakers, gateOf } from './breaker.js';
-import type { InstanceStats } from './instance-stats.js';
+import { type InstanceStats, recordEnd } from './instance-stats.js';
 
 /**
  * `trackCalls(stats)` followed by `breakers`, in one reaction per call instead of two (a promise
@@ -10,25 +10,14 @@ import type { InstanceStats } from './instance-stats.js';
  */
 export function trackedBreakers(stats: InstanceStats, breakers: Breakers): ClientMiddleware {
   const gate = gateOf(breakers);
-  const ended = (address: string, sent: Promise<unknown>) =>
-    sent.then(
-      (result) => {
-        stats.end(address, undefined);
-        return result;
-      },
-      (error: unknown) => {
-        stats.end(address, error);
-        throw error;
-      },
-    );
   return (call, next) => {
     if (call.kind !== 'rpc' || call.address === undefined) return next();
     const address = call.address;
     stats.begin(address);
     const admitted = gate.admit(call, next);
     // No breaker applies (in-process), or it answered itself (open, a probe, a fallback).
-    if (admitted === undefined) return ended(address, next());
-    if (admitted instanceof Promise) return ended(address, admitted);
+    if (admitted === undefined) return recordEnd(stats, address, next());
+    if (admitted instanceof Promise) return recordEnd(stats, address, admitted);
     return next().then(
       (result) => {
         stats.end(address, undefined);
