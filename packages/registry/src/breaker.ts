@@ -84,7 +84,7 @@ type Action = (call: RpcCall, next: () => Promise<unknown>) => Promise<unknown>;
 // Calls between two clock readings for the sweep of idle breakers.
 const SWEEP_CHECK_CALLS = 1024;
 
-/** One breaker, with what finds it and when it was last called. */
+/** One breaker, with what finds it and how much it has been called. */
 interface Entry {
   readonly key: string;
   readonly ref: RpcCall['ref'];
