@@ -1,6 +1,7 @@
+import { clearInterval, setInterval } from 'node:timers';
 import type { ClientCall, ClientMiddleware, RpcCall } from '@wharf/core';
-import { WharfError } from '@wharf/core';
 import CircuitBreaker from 'opossum';
+import { isCancelled, openError, toOpenError } from './breaker-errors.js';
 import { countFailure, type Tally, tallyOf } from './breaker-window.js';
 import { isTransient } from './transient.js';
 
@@ -42,23 +43,26 @@ export interface BreakerOptions {
 }
 
 /**
- * The breaker's two halves around a call, for a middleware that runs them in its own reaction
+ * The breaker's steps around a call, for a middleware that runs them in its own reaction
  * (`resilientClient` fuses them with in-flight tracking: one promise hop where two were).
  */
 export interface BreakerGate {
+  /** The breaker of `call`; undefined when none applies (not an RPC, no address, in-process). */
+  of(call: ClientCall): Admitted | undefined;
+  /** True when it is closed: the call goes out, counted as sent, and its end must be told. */
+  letThrough(admitted: Admitted): boolean;
   /**
-   * Before a call goes out: undefined when no breaker applies (not an RPC, no address, in-process);
-   * the answer itself when the breaker gives it (open, the half-open probe, a fallback); else the
-   * closed breaker, which counted the call as sent and must hear how it ended.
+   * The answer of a breaker that is not closed: refused (open), the half-open probe, or the
+   * fallback. `send` sends the call to the instance, for the probe.
    */
-  admit(call: ClientCall, next: () => Promise<unknown>): Admitted | Promise<unknown> | undefined;
-  /** The admitted call succeeded. */
+  answer(admitted: Admitted, call: RpcCall, send: () => Promise<unknown>): Promise<unknown>;
+  /** The call it let through succeeded. */
   succeeded(admitted: Admitted): void;
-  /** The admitted call failed with `error`: the fallback's answer, or `error` thrown again. */
+  /** The call it let through failed with `error`: the fallback's answer, or `error` thrown again. */
   failed(admitted: Admitted, call: RpcCall, error: unknown): unknown;
 }
 
-/** A call a closed breaker let through (opaque). */
+/** One breaker, as the gate hands it out (opaque). */
 export interface Admitted {
   readonly key: string;
 }
@@ -80,9 +84,6 @@ export interface Breakers extends ClientMiddleware {
 }
 
 type Action = (call: RpcCall, next: () => Promise<unknown>) => Promise<unknown>;
-
-// Calls between two clock readings for the sweep of idle breakers.
-const SWEEP_CHECK_CALLS = 1024;
 
 /** One breaker, with what finds it and how much it has been called. */
 interface Entry {
@@ -120,16 +121,14 @@ export function breakers(options: BreakerOptions = {}): Breakers {
   // Instances come and go with every deploy, and each breaker keeps an interval timer: one nobody
   // called for longer than its window and its reset time holds nothing worth keeping.
   const idleMs = Math.max(options.rollingWindowMs ?? 10_000, options.resetTimeoutMs ?? 5_000);
-  // The clock is read when a breaker is made and every SWEEP_CHECK_CALLS calls, not per call (a
-  // reading costs ~80 ns on this machine, a fifth of the breaker): a sweep counts a breaker used
-  // since the sweep before as used now, and forgets one unused since for longer than idleMs. So a
-  // breaker goes idleMs to about twice that after its last call, never sooner.
-  let sweepAt = 0;
-  let sinceCheck = 0;
+  // The clock is not read per call (a reading costs ~80 ns here, a fifth of the breaker): a timer
+  // sweeps every idleMs / 2 while there are breakers. A sweep counts a breaker used since the one
+  // before as used then, and forgets one unused since for longer than idleMs: so a breaker goes
+  // idleMs to about twice that after its last call, never sooner.
+  let sweeper: NodeJS.Timeout | undefined;
 
-  function sweep(now: number): void {
-    if (now < sweepAt) return;
-    sweepAt = now + idleMs;
+  function sweep(): void {
+    const now = Date.now();
     for (const [key, entry] of all) {
       if (entry.uses !== entry.usesSeen) {
         entry.usesSeen = entry.uses;
@@ -140,6 +139,12 @@ export function breakers(options: BreakerOptions = {}): Breakers {
         byEndpoint.get(entry.ref)?.delete(entry.address);
       }
     }
+    if (all.size === 0) stopSweeping();
+  }
+
+  function stopSweeping(): void {
+    clearInterval(sweeper);
+    sweeper = undefined;
   }
 
   function create(key: string, call: RpcCall): CircuitBreaker<Parameters<Action>, unknown> {
@@ -176,12 +181,8 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     return breaker;
   }
 
-  function admit(call: ClientCall, next: () => Promise<unknown>): Entry | Promise<unknown> | undefined {
+  function of(call: ClientCall): Entry | undefined {
     if (call.kind !== 'rpc' || call.address === undefined || (skipInProcess && call.transport === 'memory')) return undefined;
-    if (++sinceCheck >= SWEEP_CHECK_CALLS) {
-      sinceCheck = 0;
-      sweep(Date.now());
-    }
     let addresses = byEndpoint.get(call.ref);
     if (addresses === undefined) {
       addresses = new Map();
@@ -189,29 +190,45 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     }
     let entry = addresses.get(call.address);
     if (entry === undefined) {
-      const now = Date.now();
-      sweep(now);
+      if (sweeper === undefined) {
+        sweeper = setInterval(sweep, idleMs / 2);
+        sweeper.unref();
+      }
       const key = `${call.ref.fullName} @ ${call.address}`;
       const breaker = create(key, call);
       const tally = tallyOf(breaker);
-      entry = { key, ref: call.ref, address: call.address, breaker, tally, uses: 0, usesSeen: 0, quietSince: now };
+      entry = { key, ref: call.ref, address: call.address, breaker, tally, uses: 0, usesSeen: 0, quietSince: Date.now() };
       addresses.set(call.address, entry);
       all.set(key, entry);
     } else entry.uses++;
-    const { breaker } = entry;
-    // What opossum would refuse (open, or half-open with its probe out), refused here: the same
-    // answer without its promise, event and error object — and a promise hop fewer for every call
-    // it lets through, which no longer needs its "Breaker is open" error mapped.
-    if (!breaker.closed && !breaker.pendingClose && !hasFallback) return Promise.reject(openError(entry.key));
-    if (!breaker.closed) return breaker.fire(call, next); // the half-open probe, or open with a fallback
+    return entry;
+  }
+
+  function letThrough(entry: Entry): boolean {
+    if (!entry.breaker.closed) return false;
     // Counted as sent, before it ends, as opossum's `fire()` counts it: its error rate is of calls
     // sent, slow ones still out included. Counted only as they end, fast failures would outweigh
     // slow successes still in flight, and a minority of failures would open the breaker.
     entry.tally('fires');
-    return entry;
+    return true;
   }
 
-  const succeeded = (entry: Entry): void => entry.tally('successes');
+  function answer(entry: Entry, call: RpcCall, send: () => Promise<unknown>): Promise<unknown> {
+    const { breaker } = entry;
+    // What opossum would refuse (open, or half-open with its probe out), refused here: the same
+    // answer without its promise, event and error object — and a promise hop fewer for every call
+    // it lets through, which no longer needs its "Breaker is open" error mapped.
+    if (!breaker.pendingClose && !hasFallback) return Promise.reject(openError(entry.key));
+    return breaker.fire(call, send); // the half-open probe, or open with a fallback
+  }
+
+  // opossum closes a half-open breaker on any success it hears (its own `success` listener, which
+  // counting through the window's `increment` does not reach): a call sent while closed that
+  // succeeds once the breaker is half-open closes it, as under `fire()`.
+  const succeeded = (entry: Entry): void => {
+    entry.tally('successes');
+    if (entry.breaker.halfOpen) entry.breaker.close();
+  };
 
   /**
    * A failure of a call that went out while the breaker was closed. Still closed: counted as
@@ -234,17 +251,17 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     throw error;
   }
 
-  const gate: BreakerGate = { admit, succeeded: succeeded as BreakerGate['succeeded'], failed: failed as BreakerGate['failed'] };
+  const gate = { of, letThrough, answer, succeeded, failed } as unknown as BreakerGate;
   const middleware = ((call, next) => {
-    const admitted = admit(call, next);
-    if (admitted === undefined) return next();
-    if (admitted instanceof Promise) return admitted;
+    const entry = of(call);
+    if (entry === undefined) return next();
+    if (!letThrough(entry)) return answer(entry, call as RpcCall, next);
     return next().then(
       (result) => {
-        succeeded(admitted);
+        succeeded(entry);
         return result;
       },
-      (error: unknown) => failed(admitted, call as RpcCall, error),
+      (error: unknown) => failed(entry, call as RpcCall, error),
     );
   }) as Breakers;
 
@@ -258,28 +275,11 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     },
     states: () => new Map([...all].map(([key, entry]) => [key, stateOf(entry.breaker)])),
     close() {
+      stopSweeping();
       for (const entry of all.values()) entry.breaker.shutdown();
       all.clear();
       byEndpoint.clear();
     },
   });
   return middleware;
-}
-
-function isCancelled(error: unknown): boolean {
-  return WharfError.is(error) && error.code === 'CANCELLED';
-}
-
-/** opossum's "Breaker is open" as the UNAVAILABLE a caller (and the retry middleware) understands. */
-function toOpenError(key: string, error: unknown): unknown {
-  return (error as { code?: string })?.code === 'EOPENBREAKER' ? openError(key) : error;
-}
-
-/** The UNAVAILABLE of an open breaker, naming it; it never reached a handler. */
-function openError(key: string): WharfError {
-  return new WharfError(
-    'UNAVAILABLE',
-    `Circuit breaker "${key}" is open after repeated failures; it lets a probe through once its reset time is up`,
-    { breaker: key, handlerRan: false },
-  );
 }

@@ -86,6 +86,15 @@ export class InstanceStats {
       if (error === undefined) state.ejections = 0;
       return;
     }
+    this.#failed(state);
+  }
+
+  /** A call the instance's open breaker refused, never sent: a transient failure of the instance. */
+  refused(address: string): void {
+    this.#failed(this.#state(address));
+  }
+
+  #failed(state: State): void {
     if (++state.failures < this.#threshold) return;
     state.failures = 0;
     state.ejectedUntil = Date.now() + Math.min(this.#maxMs, this.#baseMs * 2 ** state.ejections);

@@ -13,11 +13,12 @@ export interface RetryBudgetOptions {
 }
 
 const BUCKETS = 10;
-// Calls are counted in batches, one clock reading each (~80 ns here, half the retry middleware's
-// cost per call), and always before a retry is weighed. A batch counts in the bucket of its last
-// call: at most FLUSH_EVERY - 1 calls land in a later bucket than their own, so they may count
-// towards a later window: a few more retries allowed, never fewer.
-const FLUSH_EVERY = 16;
+// The clock is read once per CLOCK_EVERY calls (~80 ns a reading here, half the retry
+// middleware's cost per call), and before every retry is weighed. A call counts at once, in the
+// bucket current at the last reading: one made up to CLOCK_EVERY - 1 calls later than that
+// reading counts in an older bucket than its own, so it may leave the window early (a retry fewer
+// allowed), never late.
+const CLOCK_EVERY = 16;
 
 /**
  * A retry budget: over a sliding window, retries stay under `ratio` × calls (+ `minPerWindow`),
@@ -32,7 +33,7 @@ export class RetryBudget {
   readonly #retries = new Float64Array(BUCKETS);
   #bucket = 0;
   #bucketStart = 0;
-  #pending = 0;
+  #sinceReading = 0;
 
   constructor(options: RetryBudgetOptions = {}) {
     this.#ratio = options.ratio ?? 0.1;
@@ -53,18 +54,14 @@ export class RetryBudget {
 
   /** Counts a call (not a retry). */
   recordCall(): void {
-    if (++this.#pending >= FLUSH_EVERY) this.#flush();
-  }
-
-  #flush(): void {
-    this.#advance(Date.now());
-    this.#calls[this.#bucket] = (this.#calls[this.#bucket] ?? 0) + this.#pending;
-    this.#pending = 0;
+    if (this.#sinceReading++ === 0) this.#advance(Date.now());
+    else if (this.#sinceReading === CLOCK_EVERY) this.#sinceReading = 0;
+    this.#calls[this.#bucket] = (this.#calls[this.#bucket] ?? 0) + 1;
   }
 
   /** Takes one retry from the budget; false when the budget is spent. */
   tryRetry(): boolean {
-    this.#flush();
+    this.#advance(Date.now());
     let calls = 0;
     let retries = 0;
     for (let k = 0; k < BUCKETS; k++) {
