@@ -2,19 +2,19 @@
 // its `fire()` (see breaker.ts).
 import type CircuitBreaker from 'opossum';
 
-/** What opossum's rolling window counts: its `fires`, `successes` and `failures`. */
-export type Count = 'fires' | 'successes' | 'failures';
+/** What the breaker counts in opossum's rolling window: calls sent (`fires`) and `failures`. */
+export type Count = 'fires' | 'failures';
 
-/** Counts one call outcome into a breaker's rolling window. */
+/** Counts one call, or one failure, into a breaker's rolling window. */
 export type Tally = (count: Count) => void;
 
-const EVENT_OF: Record<Count, string> = { fires: 'fire', successes: 'success', failures: 'failure' };
+const EVENT_OF: Record<Count, string> = { fires: 'fire', failures: 'failure' };
 
 /**
- * opossum counts what its breaker emits: `fire`, `success` and `failure` each have a listener that
- * increments its rolling window. Emitting twice a call (the emitter copies its listener list each
- * time) was the largest part of the breaker in a profile of bench:registry; the window's own
- * `increment` is what those listeners call, so it is called directly. It is not in opossum's typings: if an upgrade drops
+ * opossum counts what its breaker emits: `fire` and `failure` each have a listener that
+ * increments its rolling window. Emitting (the emitter copies its listener list each time) was
+ * the largest part of the breaker in a profile of bench:registry; the window's own `increment`
+ * is what those listeners call, so it is called directly. It is not in opossum's typings: if an upgrade drops
  * it, the breaker emits as before.
  */
 export function tallyOf<A extends unknown[]>(breaker: CircuitBreaker<A, unknown>): Tally {

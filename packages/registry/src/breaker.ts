@@ -222,29 +222,26 @@ export function breakers(options: BreakerOptions = {}): Breakers {
     return breaker.fire(call, send); // the half-open probe, or open with a fallback
   }
 
-  // opossum closes a half-open breaker on any success it hears (its own `success` listener, which
-  // counting through the window's `increment` does not reach): a call sent while closed that
-  // succeeds once the breaker is half-open closes it, as under `fire()`.
+  // Successes are not counted: opossum's rule to open (ours in countFailure, and its own in
+  // `fire()`) reads only the calls sent and the failures, so a business error is simply a call
+  // sent that did not fail. But opossum closes a half-open breaker on any success it hears: a call
+  // sent while closed that succeeds once the breaker is half-open closes it, as under `fire()`.
   const succeeded = (entry: Entry): void => {
-    entry.tally('successes');
     if (entry.breaker.halfOpen) entry.breaker.close();
   };
 
   /**
    * A failure of a call that went out while the breaker was closed. Still closed: counted as
-   * opossum counts it (a business error as a success; a transient one as a failure, opening the
-   * breaker on the threshold), then the fallback if any. Opened or half-open meanwhile: the call's
-   * own error, as opossum answers a call in flight — but it no longer counts, so a stale call
-   * cannot re-open a half-open breaker whose probe is out.
+   * opossum counts it (a business error not at all, being a call sent that did not fail; a
+   * transient one as a failure, opening the breaker on the threshold), then the fallback if any.
+   * Opened or half-open meanwhile: the call's own error, as opossum answers a call in flight —
+   * but it no longer counts, so a stale call cannot re-open a half-open breaker whose probe is out.
    */
   function failed(entry: Entry, call: RpcCall, error: unknown): unknown {
     const { breaker, tally } = entry;
     const transient = isTransient(error);
     if (breaker.closed) {
-      if (!transient) {
-        tally('successes');
-        throw error;
-      }
+      if (!transient) throw error;
       countFailure(breaker, tally, errorThresholdPercentage);
     }
     if (hasFallback && transient) return options.fallback?.(call, error);
