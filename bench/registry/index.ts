@@ -2,7 +2,7 @@
 // it, over HTTP, gRPC, in-process and an instant transport (the stack's own cost), and how fast
 // etcd watches spread changes — in one run.
 //
-//   npm run bench:registry -- [--rounds 9] [--seconds 4] [--turn-ms 250] [--concurrency 32] [--transports http,grpc,in-process,instant]
+//   npm run bench:registry -- [--rounds 15] [--seconds 4] [--turn-ms 250] [--concurrency 32] [--transports http,grpc,in-process,instant]
 //                             [--etcd http://127.0.0.1:2379] [--skip-etcd] [--control]
 //
 // The server runs in its own process; the client runs here, so `CPU/call` is the client's CPU
@@ -32,7 +32,7 @@ import {
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '9' },
+    rounds: { type: 'string', default: '15' },
     seconds: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '32' },
     'turn-ms': { type: 'string', default: '250' },
@@ -46,10 +46,22 @@ const rounds = Number(values.rounds);
 const ms = Number(values.seconds) * 1000;
 const concurrency = Number(values.concurrency);
 
-const server = fork(new URL('./server.js', import.meta.url), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-pinServer(server);
-const { addresses } = await next<{ addresses: string[] }>(server, 'ready');
-const addressOf = (scheme: string) => addresses.find((a) => a.startsWith(`${scheme}://`)) as string;
+/** A fresh server process (pinned with WHARF_BENCH_PIN=1): its address per scheme, and how to stop it. */
+async function startServer(): Promise<{ addressOf: (scheme: string) => string; stop: () => Promise<void> }> {
+  const server = fork(new URL('./server.js', import.meta.url), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  pinServer(server);
+  const { addresses } = await next<{ addresses: string[] }>(server, 'ready');
+  return {
+    addressOf: (scheme) => addresses.find((a) => a.startsWith(`${scheme}://`)) as string,
+    stop: async () => {
+      if (server.exitCode !== null) return;
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.send('stop');
+      await exited;
+    },
+  };
+}
+type Server = Awaited<ReturnType<typeof startServer>>;
 
 /** One comparison: each variant's rounds (turns combined) and its turns, aligned with the other's. */
 type Row = { label: string; plain: Sample[]; full: Sample[]; plainTurns: Sample[]; fullTurns: Sample[] };
@@ -63,14 +75,21 @@ const rows: Row[] = [];
 // the median of turn pairs stayed within 1 % of 1 in the same runs.
 const SLICE_MS = Number(values['turn-ms']);
 const instantLabel = 'HTTP path, no I/O';
-async function compare(label: string, make: (variant: Variant) => Promise<App>): Promise<void> {
+// A network comparison starts a fresh server every round: with one server for the whole run, two
+// identical gRPC clients (--control) differed by up to 6 % through all of a run's rounds.
+async function compare(
+  label: string,
+  make: (variant: Variant, server: Server | undefined) => Promise<App>,
+  network = false,
+): Promise<void> {
   const row: Row = { label, plain: [], full: [], plainTurns: [], fullTurns: [] };
   for (let round = 0; round < rounds; round++) {
     const order: Variant[] = round % 2 === 0 ? ['plain', 'full'] : ['full', 'plain'];
     const apps = new Map<Variant, App>();
+    const server = network ? await startServer() : undefined;
     try {
       // --control makes both apps plain: the ratios it prints are the method's own noise.
-      for (const variant of order) apps.set(variant, await make(values.control ? 'plain' : variant));
+      for (const variant of order) apps.set(variant, await make(values.control ? 'plain' : variant, server));
       for (const variant of order) await closedLoop(apps.get(variant) as App, concurrency, 500); // warm-up
       const slices = new Map<Variant, Sample[]>(order.map((v) => [v, []]));
       for (let turn = 0; turn < Math.max(1, Math.round(ms / SLICE_MS)); turn++) {
@@ -84,21 +103,21 @@ async function compare(label: string, make: (variant: Variant) => Promise<App>):
       }
     } finally {
       await Promise.allSettled([...apps.values()].map((app) => app.stop()));
+      await server?.stop();
     }
   }
   rows.push(row);
 }
 
-try {
+{
   const only = new Set((values.transports as string).split(','));
   const unknown = [...only].filter((t) => !['http', 'grpc', 'in-process', 'instant'].includes(t));
   if (unknown.length > 0) throw new Error(`Unknown --transports ${unknown.join(', ')}: use http, grpc, in-process, instant`);
-  if (only.has('http')) await compare('HTTP', (variant) => clientApp(variant, httpTransport(), addressOf('http')));
-  if (only.has('grpc')) await compare('gRPC', (variant) => clientApp(variant, grpcTransport(), addressOf('grpc')));
+  const at = (server: Server | undefined, scheme: string) => (server as Server).addressOf(scheme);
+  if (only.has('http')) await compare('HTTP', (v, server) => clientApp(v, httpTransport(), at(server, 'http')), true);
+  if (only.has('grpc')) await compare('gRPC', (v, server) => clientApp(v, grpcTransport(), at(server, 'grpc')), true);
   if (only.has('in-process')) await compare('in-process', (variant) => inProcessApp(variant));
   if (only.has('instant')) await compare(instantLabel, (variant) => instantApp(variant));
-} finally {
-  server.send('stop');
 }
 
 console.log(
@@ -127,6 +146,11 @@ for (const { label, plain, full, plainTurns, fullTurns } of rows) {
     plainTurns.map((s) => s.cpuMicrosPerCall),
   );
   console.log(`| ${label} | ${fmt(pr)} | ${fmt(fr)} | ${throughput} | ${fmt(pc, 1)} µs | ${fmt(fc, 1)} µs | ${cpu} |`);
+}
+console.log('\nPooled over all turns (all calls and all CPU of each variant, then divided): throughput ratio / CPU ratio');
+for (const { label, plainTurns, fullTurns } of rows) {
+  const [p, f] = [combined(plainTurns), combined(fullTurns)];
+  console.log(`  ${label}: ${fmt(f.rps / p.rps, 3)} / ${fmt(f.cpuMicrosPerCall / p.cpuMicrosPerCall, 3)}`);
 }
 console.log("\nEach round's own throughput ratio (its turns combined, full / plain), in order (plain made first in odd rounds):");
 for (const { label, plain, full } of rows) {
