@@ -7,8 +7,8 @@
 //
 // The server runs in its own process; the client runs here, so `CPU/call` is the client's CPU
 // time per call. Rounds alternate the order of the two variants and measure them in short turns;
-// each ratio is the median over all turns of full's against plain's beside it. `WHARF_BENCH_PIN=1` pins the server to CPU 0
-// and this process to the others.
+// each ratio is the median over all turns of full's against plain's beside it. `WHARF_BENCH_PIN=1`
+// pins the server to CPU 0 and this process to the others.
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { App } from '@wharf/core';
@@ -72,7 +72,7 @@ const rows: Row[] = [];
 // plain's turn beside it: the two are a quarter-second apart, so the shared machine's drift (±20 %
 // from one run of a few seconds to the next) weighs on both. Ratios of whole rounds, as this bench
 // printed before, swung by ±6 % between two identical apps (an A/A run: 0.94–1.06 over 9 rounds);
-// the median of turn pairs stayed within 1 % of 1 in the same runs.
+// the median of turn pairs stayed within 2 % of 1 in the same runs.
 const SLICE_MS = Number(values['turn-ms']);
 const instantLabel = 'HTTP path, no I/O';
 // A network comparison starts a fresh server every round: with one server for the whole run, two
@@ -109,16 +109,14 @@ async function compare(
   rows.push(row);
 }
 
-{
-  const only = new Set((values.transports as string).split(','));
-  const unknown = [...only].filter((t) => !['http', 'grpc', 'in-process', 'instant'].includes(t));
-  if (unknown.length > 0) throw new Error(`Unknown --transports ${unknown.join(', ')}: use http, grpc, in-process, instant`);
-  const at = (server: Server | undefined, scheme: string) => (server as Server).addressOf(scheme);
-  if (only.has('http')) await compare('HTTP', (v, server) => clientApp(v, httpTransport(), at(server, 'http')), true);
-  if (only.has('grpc')) await compare('gRPC', (v, server) => clientApp(v, grpcTransport(), at(server, 'grpc')), true);
-  if (only.has('in-process')) await compare('in-process', (variant) => inProcessApp(variant));
-  if (only.has('instant')) await compare(instantLabel, (variant) => instantApp(variant));
-}
+const only = new Set((values.transports as string).split(','));
+const unknown = [...only].filter((t) => !['http', 'grpc', 'in-process', 'instant'].includes(t));
+if (unknown.length > 0) throw new Error(`Unknown --transports ${unknown.join(', ')}: use http, grpc, in-process, instant`);
+const at = (server: Server | undefined, scheme: string) => (server as Server).addressOf(scheme);
+if (only.has('http')) await compare('HTTP', (v, server) => clientApp(v, httpTransport(), at(server, 'http')), true);
+if (only.has('grpc')) await compare('gRPC', (v, server) => clientApp(v, grpcTransport(), at(server, 'grpc')), true);
+if (only.has('in-process')) await compare('in-process', (variant) => inProcessApp(variant));
+if (only.has('instant')) await compare(instantLabel, (variant) => instantApp(variant));
 
 console.log(
   values.control

@@ -14,8 +14,8 @@ const EVENT_OF: Record<Count, string> = { fires: 'fire', failures: 'failure' };
  * opossum counts what its breaker emits: `fire` and `failure` each have a listener that
  * increments its rolling window. Emitting (the emitter copies its listener list each time) was
  * the largest part of the breaker in a profile of bench:registry; the window's own `increment`
- * is what those listeners call, so it is called directly. It is not in opossum's typings: if an upgrade drops
- * it, the breaker emits as before.
+ * is what those listeners call, so it is called directly. It is not in opossum's typings: if an
+ * upgrade drops it, the breaker emits as before.
  */
 export function tallyOf<A extends unknown[]>(breaker: CircuitBreaker<A, unknown>): Tally {
   const status = breaker.status as unknown as { increment?: (count: Count, latencyMs: number) => void };
