@@ -1,6 +1,8 @@
 // The servers the observability benchmark compares: the greeter's Greet over Wharf's HTTP and gRPC
 // transports, with nothing on, with metrics, with tracing (100 % sampled, batch exporter to a
-// no-op exporter: the cost of making and batching spans, not of a network), and with both.
+// no-op exporter: the cost of making and batching spans, not of a network), with both, and with
+// tracing under the async-local-storage context (what instrumentations need) instead of the default
+// explicit one.
 import { createApp, implement, type Transport, WharfError } from '@wharf/core';
 import { greeter } from '@wharf/example-greeter';
 import { observability } from '@wharf/observability';
@@ -10,7 +12,7 @@ import { httpTransport } from '@wharf/transport-http';
 import { pino } from 'pino';
 import type { RunningTarget } from '../lib/target-process.js';
 
-export const MODES = ['off', 'metrics', 'tracing', 'both'] as const;
+export const MODES = ['off', 'metrics', 'tracing', 'both', 'tracing-als'] as const;
 export type Mode = (typeof MODES)[number];
 export const PROTOCOLS = ['http', 'grpc'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -41,8 +43,13 @@ const dropAll = {
 };
 
 export async function startTarget(name: TargetName, log: string): Promise<RunningTarget> {
-  const [protocol, mode] = name.split('-') as [Protocol, Mode];
-  const tracing = mode === 'tracing' || mode === 'both' ? startTracing({ exporter: dropAll as never }) : undefined;
+  const cut = name.indexOf('-');
+  const protocol = name.slice(0, cut) as Protocol;
+  const mode = name.slice(cut + 1) as Mode;
+  const tracing =
+    mode === 'metrics' || mode === 'off'
+      ? undefined
+      : startTracing({ exporter: dropAll as never, context: mode === 'tracing-als' ? 'async-local-storage' : 'explicit' });
   const obs = observability({
     metrics: mode === 'metrics' || mode === 'both' ? {} : false,
     tracing: tracing === undefined ? false : {},

@@ -1,5 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApp, defineContract, implement, MemoryNetwork, memoryRegistry, memoryTransport, on } from '@wharf/core';
+import {
+  type CallMiddleware,
+  createApp,
+  defineContract,
+  implement,
+  MemoryNetwork,
+  memoryRegistry,
+  memoryTransport,
+  on,
+} from '@wharf/core';
 import { createTestApp } from '@wharf/core/testing';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -136,6 +145,41 @@ describe('context propagation', () => {
       extra: 1,
     });
     await app.stop();
+  });
+
+  it('bindLog adds fields to ctx.log, before or after the log was first read, each once', async () => {
+    const raw: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => raw.push(line) });
+    const logging = implement(b, {
+      async inspect(_i, ctx) {
+        ctx.log.info('inside the handler');
+        return snapshot(ctx);
+      },
+    });
+    const early: CallMiddleware = (call, next) => {
+      if (call.side === 'server') call.bindLog({ tenant: 'acme', zone: 'a' });
+      return next();
+    };
+    const late: CallMiddleware = (call, next) => {
+      if (call.side !== 'server') return next();
+      call.log.info('before the binding'); // the request's child exists from here on
+      call.bindLog({ 'trace.id': 't-1' });
+      return next();
+    };
+    const app = await createTestApp({
+      services: [logging],
+      logger,
+      middleware: { server: ({ validation }) => [early, late, validation] },
+    });
+    await app.client(b).inspect({}, { metadata: { 'x-request-id': 'req-bound' } });
+    await app.stop();
+    const lines = raw.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const before = lines.find((l) => l.msg === 'before the binding');
+    expect(before).toMatchObject({ requestId: 'req-bound', tenant: 'acme', zone: 'a' });
+    expect(before).not.toHaveProperty('trace.id');
+    const inside = raw.find((l) => l.includes('inside the handler')) as string;
+    expect(JSON.parse(inside)).toMatchObject({ requestId: 'req-bound', tenant: 'acme', 'trace.id': 't-1', method: 'inspect' });
+    for (const key of ['"tenant"', '"trace.id"', '"requestId"']) expect(inside.split(key).length - 1).toBe(1);
   });
 
   it('the request log writes one line per request at its level', async () => {

@@ -28,4 +28,4 @@ export {
 } from './observability.js';
 export { ATTR } from './tracing/attributes.js';
 export { type TracingOptions, tracingMiddleware } from './tracing/middleware.js';
-export { spanOf, TRACE_CONTEXT } from './tracing/spans.js';
+export { spanOf, TRACE_CONTEXT, traceContextOf } from './tracing/spans.js';

@@ -1,27 +1,16 @@
 // ECS log lines: the fields Elasticsearch expects, core's request fields renamed so none clashes
 // with ECS (`service` is an object there), errors as error.*, the request log as event.*.
-import { Writable } from 'node:stream';
 import { createApp, defineContract, implement, WharfError } from '@wharf/core';
 import { ecsLogger, observability } from '@wharf/observability';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { capture } from './capture.js';
 
 const notes = defineContract({
   name: 'notes',
   version: '2.1.0',
   methods: { add: { input: z.object({ text: z.string() }), output: z.object({ id: z.int() }) } },
 });
-
-function capture(): { stream: Writable; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { stream, lines };
-}
 
 describe('ECS logs', () => {
   it('writes ECS fields on every line, with core request fields under wharf.*', async () => {

@@ -1,10 +1,11 @@
 // The tracing middleware in one process: parent-based sampling, baggage, what a handler's own
-// spans and calls continue, ctx.locals, and nothing at all while no SDK is registered.
+// spans and calls continue, ctx.locals, and nothing at all while no SDK is registered; under
+// both context modes (explicit, the default, and async-local-storage).
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createApp, defineContract, implement, type Metadata } from '@wharf/core';
-import { observability, spanOf } from '@wharf/observability';
-import { startTracing } from '@wharf/observability/otel';
+import { observability, spanOf, traceContextOf } from '@wharf/observability';
+import { startTracing, type TraceContextMode } from '@wharf/observability/otel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 
@@ -31,9 +32,12 @@ function app() {
         async relay(_input, ctx) {
           seen.handlerSpan = spanOf(ctx)?.spanContext().spanId;
           seen.activeSpan = trace.getSpan(context.active())?.spanContext().spanId;
-          seen.baggage = propagation.getBaggage(context.active())?.getEntry('tenant')?.value;
-          // A span of the handler's own, under the server span.
+          seen.activeBaggage = propagation.getBaggage(context.active())?.getEntry('tenant')?.value;
+          seen.baggage = propagation.getBaggage(traceContextOf(ctx) ?? context.active())?.getEntry('tenant')?.value;
+          // Spans of the handler's own, under the server span: one made active by the context
+          // manager (async-local-storage only), one given the handler's context as its parent.
           trace.getTracer('user').startActiveSpan('user work', (span) => span.end());
+          trace.getTracer('user').startSpan('explicit work', undefined, traceContextOf(ctx)).end();
           return ctx.client(echo).look({});
         },
         look: (_input, ctx) => ({ seen: { ...(ctx.metadata as Metadata) } }),
@@ -54,7 +58,7 @@ describe('before any SDK is registered', () => {
   });
 });
 
-describe('with the SDK', () => {
+describe.each<TraceContextMode>(['explicit', 'async-local-storage'])('with the SDK, %s context', (mode) => {
   const exporter = new InMemorySpanExporter();
   let tracing: { shutdown(): Promise<void>; flush(): Promise<void> };
   // The SDK exports once the resource's detected attributes are in: flush before reading.
@@ -64,7 +68,7 @@ describe('with the SDK', () => {
   };
   let traced: ReturnType<typeof app>;
   beforeAll(async () => {
-    tracing = startTracing({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    tracing = startTracing({ spanProcessors: [new SimpleSpanProcessor(exporter)], context: mode });
     traced = app();
     await traced.start();
   });
@@ -83,11 +87,21 @@ describe('with the SDK', () => {
     const relayServer = spans.find((s) => s.name === 'echo/relay' && s.kind === SpanKind.SERVER);
     const lookClient = spans.find((s) => s.name === 'echo/look' && s.kind === SpanKind.CLIENT);
     const user = spans.find((s) => s.name === 'user work');
+    const explicit = spans.find((s) => s.name === 'explicit work');
+    const serverSpanId = relayServer?.spanContext().spanId;
     expect(relayServer?.spanContext().traceId).toBe(traceId);
-    expect(seen.handlerSpan).toBe(relayServer?.spanContext().spanId);
-    expect(seen.activeSpan).toBe(relayServer?.spanContext().spanId);
+    expect(seen.handlerSpan).toBe(serverSpanId);
     expect(seen.baggage).toBe('acme');
-    expect(user?.parentSpanContext?.spanId).toBe(relayServer?.spanContext().spanId);
+    expect(explicit?.parentSpanContext?.spanId).toBe(serverSpanId);
+    if (mode === 'async-local-storage') {
+      expect(seen.activeSpan).toBe(serverSpanId);
+      expect(seen.activeBaggage).toBe('acme');
+      expect(user?.parentSpanContext?.spanId).toBe(serverSpanId);
+    } else {
+      // Nothing is active: an active-span API starts a new trace, which is why traceContextOf exists.
+      expect(seen.activeSpan).toBeUndefined();
+      expect(user?.parentSpanContext).toBeUndefined();
+    }
     expect(lookClient?.parentSpanContext?.spanId).toBe(relayServer?.spanContext().spanId);
     // What went downstream: this call's own span as the parent, the baggage kept.
     expect(downstream.traceparent).toBe(`00-${traceId}-${lookClient?.spanContext().spanId}-01`);

@@ -1,8 +1,8 @@
 import { ecsFormat } from '@elastic/ecs-pino-format';
-import { context, isSpanContextValid } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import type { AppIdentity } from '@wharf/core';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
-import { currentSpans } from '../tracing/spans.js';
+import { traceFields } from '../tracing/spans.js';
 
 /** Options of `ecsLogger`. */
 export interface EcsLoggerOptions {
@@ -58,17 +58,14 @@ function ecsChildren(logger: Logger): Logger {
   return wrapped;
 }
 
-/** The trace of the line being written: the active span, and the request's server span as the transaction. */
-function traceFields(): Record<string, string> {
-  const { span, transaction } = currentSpans(context.active());
-  if (span === undefined) return {};
-  const ids = span.spanContext();
-  if (!isSpanContextValid(ids)) return {};
-  return {
-    'trace.id': ids.traceId,
-    'span.id': ids.spanId,
-    'transaction.id': (transaction ?? span).spanContext().spanId,
-  };
+/**
+ * The trace of the line being written, from the active context (with the async-local-storage
+ * context manager). With explicit propagation nothing is active: the tracing middleware binds the
+ * request's ids to `ctx.log` instead (`bindLog`), so a line never gets them twice.
+ */
+function activeTraceFields(): Record<string, string> {
+  // A fresh object each time: pino merges the line's own fields into what the mixin returns.
+  return traceFields(context.active()) ?? {};
 }
 
 /**
@@ -93,7 +90,7 @@ export function ecsLogger(options: EcsLoggerOptions = {}): (app: AppIdentity) =>
       ...ecs,
       name: app.name,
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
-      mixin: traceFields,
+      mixin: activeTraceFields,
       formatters: { ...ecs.formatters, log: (object) => formatLog(renamed(object)) },
     };
     const root = options.destination === undefined ? pino(config) : pino(config, options.destination);

@@ -1,6 +1,6 @@
 // The OpenTelemetry SDK, wired in one call: `startTracing()`. A separate entry point
 // (@wharf/observability/otel) so that an app that does not trace never loads the SDK.
-import { trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
@@ -23,11 +23,45 @@ export interface StartTracingOptions {
   readonly exporter?: tracing.SpanExporter;
   /** Span processors instead of the batch processor (e.g. `SimpleSpanProcessor` in tests). */
   readonly spanProcessors?: tracing.SpanProcessor[];
-  /** OpenTelemetry instrumentations to enable beside Wharf's own spans (http, grpc-js, amqplib, pg, …). */
+  /**
+   * OpenTelemetry instrumentations to enable beside Wharf's own spans (http, grpc-js, amqplib, pg, …).
+   * They find their parent span through the active context, so they bring the
+   * `async-local-storage` context with them.
+   */
   readonly instrumentations?: NodeSDKConfiguration['instrumentations'];
+  /**
+   * How a span's context follows the code. `explicit`: Wharf carries it in `ctx` from a request
+   * to the calls its handler makes and to `ctx.log`, and nothing is "active"; spans of a
+   * handler's own take `traceContextOf(ctx)` as their parent. `async-local-storage`:
+   * OpenTelemetry's context manager also makes the handler's span the active one, for code that
+   * calls `trace.getActiveSpan()` and for instrumentations, at a cost on Node 20 of an async hook
+   * on every promise in the process (about half an HTTP request's CPU again; Node 24 does not
+   * pay it). Default `WHARF_TRACE_CONTEXT`, else `async-local-storage` with instrumentations and
+   * `explicit` without.
+   */
+  readonly context?: TraceContextMode;
 }
 
-/** A started SDK: call `shutdown()` before exit so the last spans are sent. */
+/** How the active trace context is propagated: see `StartTracingOptions.context`. */
+export type TraceContextMode = 'explicit' | 'async-local-storage';
+
+const MODES: readonly TraceContextMode[] = ['explicit', 'async-local-storage'];
+
+/** The mode asked for, checked against the instrumentations (which cannot work without the active context). */
+function contextMode(options: StartTracingOptions): TraceContextMode {
+  const instrumented = (options.instrumentations ?? []).flat().length > 0;
+  const fromEnv = process.env.WHARF_TRACE_CONTEXT || undefined;
+  if (fromEnv !== undefined && !MODES.includes(fromEnv as TraceContextMode))
+    throw new Error(`WHARF_TRACE_CONTEXT is "${fromEnv}"; set it to ${MODES.join(' or ')}, or unset it`);
+  const mode = options.context ?? (fromEnv as TraceContextMode | undefined);
+  if (mode === 'explicit' && instrumented)
+    throw new Error(
+      "startTracing: instrumentations find their parent span through the active context, which context: 'explicit' does not keep; drop one of the two (with instrumentations the default is 'async-local-storage')",
+    );
+  return mode ?? (instrumented ? 'async-local-storage' : 'explicit');
+}
+
+/** A started SDK: call `shutdown()` before exit so the last spans are sent (tracing may then be started again). */
 export interface Tracing {
   shutdown(): Promise<void>;
   /** Sends what is buffered now. */
@@ -35,8 +69,8 @@ export interface Tracing {
 }
 
 /**
- * Starts the OpenTelemetry Node SDK for traces: W3C trace context and baggage propagation, the
- * async-hooks context manager, a parent-based sampler and a batch OTLP/HTTP exporter. Metrics
+ * Starts the OpenTelemetry Node SDK for traces: W3C trace context and baggage propagation, a
+ * parent-based sampler, a batch OTLP/HTTP exporter and the context propagation of `context`. Metrics
  * stay with Prometheus (`/metrics`) and logs with stdout (ECS JSON): the SDK's own metric and log
  * exporters are off unless `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER` turn them on. Call it
  * before creating the app (instrumentations patch modules as they load).
@@ -48,8 +82,11 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
       ? undefined
       : new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }));
   const ratio = options.sampleRatio;
+  const mode = contextMode(options);
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
+    // null: register no context manager (the SDK's default is the AsyncLocalStorage one).
+    ...(mode === 'explicit' ? { contextManager: null as never } : {}),
     ...(options.spanProcessors !== undefined
       ? { spanProcessors: options.spanProcessors }
       : exporter !== undefined
@@ -64,7 +101,14 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
   });
   sdk.start();
   return {
-    shutdown: () => sdk.shutdown(),
+    shutdown: async () => {
+      await sdk.shutdown();
+      // The SDK leaves its globals registered, and the API refuses a second registration: release
+      // them, so that tracing can be started again in this process (a test per context mode).
+      trace.disable();
+      propagation.disable();
+      if (mode === 'async-local-storage') context.disable();
+    },
     flush: async () => {
       const provider = trace.getTracerProvider() as { getDelegate?: () => { forceFlush?: () => Promise<void> } };
       await provider.getDelegate?.().forceFlush?.();

@@ -17,7 +17,7 @@ import { hasOutputStream } from '@wharf/core/transport';
 import { codeOf, errorOf, type ResultCode, whenDone } from '../outcome.js';
 import { clientAttributes, resolvedAttributes, resultAttributes, serverAttributes } from './attributes.js';
 import { metadataGetter, metadataSetter } from './carrier.js';
-import { adoptable, TRACE_CONTEXT, withTransaction } from './spans.js';
+import { adoptable, TRACE_CONTEXT, traceFields, withTransaction } from './spans.js';
 
 /** Options of `tracingMiddleware`. */
 export interface TracingOptions {
@@ -82,7 +82,7 @@ function traceServer(tracer: Tracer, call: ServerCall, next: Next): Promise<unkn
     ambient.setAttributes(serverAttributes(call));
     const handlerContext = withTransaction(active, ambient);
     call.locals[TRACE_CONTEXT] = handlerContext;
-    return settle(call, ambient, context.with(handlerContext, next), false);
+    return settle(call, ambient, context.with(handlerContext, handle, undefined, handlerContext, call, next), false);
   }
   const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
   const span = tracer.startSpan(
@@ -92,7 +92,20 @@ function traceServer(tracer: Tracer, call: ServerCall, next: Next): Promise<unkn
   );
   const handlerContext = withTransaction(trace.setSpan(parent, span), span);
   call.locals[TRACE_CONTEXT] = handlerContext;
-  return settle(call, span, context.with(handlerContext, next), true);
+  return settle(call, span, context.with(handlerContext, handle, undefined, handlerContext, call, next), true);
+}
+
+/**
+ * Runs the rest of the server pipeline in the request's context. Where that context is not the
+ * active one afterwards (explicit propagation: no context manager registered), the ECS logger's
+ * mixin cannot see the span, so its ids are bound to `ctx.log` instead.
+ */
+function handle(handlerContext: OtelContext, call: ServerCall, next: Next): Promise<unknown> {
+  if (context.active() !== handlerContext) {
+    const fields = traceFields(handlerContext);
+    if (fields !== undefined) call.bindLog(fields);
+  }
+  return next();
 }
 
 function traceClient(tracer: Tracer, call: ClientCall, next: Next): Promise<unknown> {

@@ -1,4 +1,11 @@
-import { createContextKey, type Context as OtelContext, type Span, SpanKind, trace } from '@opentelemetry/api';
+import {
+  createContextKey,
+  isSpanContextValid,
+  type Context as OtelContext,
+  type Span,
+  SpanKind,
+  trace,
+} from '@opentelemetry/api';
 import type { Context } from '@wharf/core';
 
 /** Where a handler's trace context is kept in `ctx.locals`, for the calls it makes and for `spanOf`. */
@@ -26,11 +33,29 @@ export function withTransaction(ctx: OtelContext, span: Span): OtelContext {
 
 /** The span of the request a handler serves (its server or consumer span), when tracing is on. */
 export function spanOf(ctx: Context): Span | undefined {
-  const kept = ctx.locals[TRACE_CONTEXT] as OtelContext | undefined;
-  return kept === undefined ? undefined : (kept.getValue(TRANSACTION) as Span | undefined);
+  return traceContextOf(ctx)?.getValue(TRANSACTION) as Span | undefined;
 }
 
-/** The active span and the transaction span of the current context, for log lines. */
-export function currentSpans(ctx: OtelContext): { span: Span | undefined; transaction: Span | undefined } {
-  return { span: trace.getSpan(ctx), transaction: ctx.getValue(TRANSACTION) as Span | undefined };
+/**
+ * The trace context of the request a handler serves, when tracing is on: the parent to give spans
+ * of the handler's own, `tracer.startSpan(name, options, traceContextOf(ctx))`, and where its
+ * baggage is. Needed with explicit context propagation (the default), where the handler's span is
+ * not the active one; the same context either way.
+ */
+export function traceContextOf(ctx: Context): OtelContext | undefined {
+  return ctx.locals[TRACE_CONTEXT] as OtelContext | undefined;
+}
+
+/** The ECS trace fields of a log line in `ctx`: its span and the request's server span as the transaction. */
+export function traceFields(ctx: OtelContext): Record<string, string> | undefined {
+  const span = trace.getSpan(ctx);
+  if (span === undefined) return undefined;
+  const ids = span.spanContext();
+  if (!isSpanContextValid(ids)) return undefined;
+  const transaction = ctx.getValue(TRANSACTION) as Span | undefined;
+  return {
+    'trace.id': ids.traceId,
+    'span.id': ids.spanId,
+    'transaction.id': (transaction ?? span).spanContext().spanId,
+  };
 }
