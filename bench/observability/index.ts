@@ -3,40 +3,37 @@
 // async-local-storage context, in one run; prints what each costs against "off". Goals: metrics
 // ≤ 5 %, tracing ≤ 15 % (with the default, explicit context).
 //
-//   npm run bench:observability -- [--rounds 7] [--duration 3] [--warmup 1] [--connections 50] [--in-flight 50]
+//   npm run bench:observability -- [--rounds 5] [--seconds 4] [--turn-ms 250] [--in-flight 50]
 //                                   [--protocols http,grpc] [--modes off,metrics,tracing,both,tracing-als]
 //
-// Every server runs in its own process, the load in others (autocannon for HTTP, two grpc-js
-// clients for gRPC). Rounds alternate the order; medians are printed, with the server's CPU time
-// per request (process.cpuUsage()): on two cores the load generator often caps throughput first,
-// so the CPU figure is the steadier measure of cost.
+// Every mode is its own server process, the load another (undici for HTTP, grpc-js for gRPC).
+// A round starts a fresh server per mode, then loads them in turns of a quarter of a second, in
+// alternating order, `--seconds` each. A cost is the median over all turns of a mode's turn
+// against the "off" turn beside it: a quarter-second apart, so the shared machine's drift weighs
+// on both. (Whole runs of a few seconds, as this bench took before, moved by ±30 % between
+// neighbours on this machine: more than the costs being measured.) With `WHARF_BENCH_PIN=1` the
+// servers share CPU 0 and the load has CPU 1; only the server whose turn it is works.
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { GrpcLoadResult } from '../lib/grpc-load.js';
 import { pinning, pinServer } from '../lib/pin.js';
-import { runHttpLoad } from '../lib/run-http-load.js';
-import { median, pairedRatio } from '../lib/stats.js';
+import { fmt, median, percentile } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
-import { MODES, type Mode, PROTOCOLS, type Protocol, type TargetName } from './targets.js';
+import { MODES, type Mode, PROTOCOLS, type Protocol } from './targets.js';
+import type { TurnMessage, TurnResult } from './turn-load.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '7' },
-    duration: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '1' },
-    connections: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '4' },
+    'turn-ms': { type: 'string', default: '250' },
     'in-flight': { type: 'string', default: '50' },
     protocols: { type: 'string', default: PROTOCOLS.join(',') },
     modes: { type: 'string', default: MODES.join(',') },
   },
 });
 const rounds = Number(values.rounds);
-const duration = Number(values.duration);
-const warmup = Number(values.warmup);
-const connections = Number(values.connections);
+const turnMs = Number(values['turn-ms']);
+const turns = Math.max(1, Math.round((Number(values.seconds) * 1000) / turnMs));
 const inFlight = Number(values['in-flight']);
 const protocols = (values.protocols as string).split(',') as Protocol[];
 const modes = (values.modes as string).split(',') as Mode[];
@@ -44,129 +41,126 @@ if (!modes.includes('off')) modes.unshift('off'); // every cost is against "off"
 for (const p of protocols) if (!PROTOCOLS.includes(p)) throw new Error(`Unknown protocol ${p}; one of ${PROTOCOLS.join(', ')}`);
 for (const m of modes) if (!MODES.includes(m)) throw new Error(`Unknown mode ${m}; one of ${MODES.join(', ')}`);
 
-const serverEntry = new URL('./server.js', import.meta.url);
-const grpcLoadEntry = new URL('../lib/grpc-load.js', import.meta.url);
-const logDir = mkdtempSync(join(tmpdir(), 'wharf-bench-observability-'));
-
+/** One turn of one mode: calls per second and the server's CPU per call. */
 interface Sample {
   readonly rps: number;
   readonly cpu: number;
+  readonly calls: number;
+  readonly micros: number;
 }
 
-/** Requests and their count from one HTTP load run. */
-async function httpLoad(port: number, seconds: number): Promise<{ rps: number; total: number }> {
-  const r = await runHttpLoad({
-    url: `http://127.0.0.1:${port}/v1/greetings`,
-    method: 'POST',
-    body: JSON.stringify({ name: 'Ada', language: 'fr' }),
-    headers: { 'content-type': 'application/json' },
-    connections,
-    duration: seconds,
-  });
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} non-2xx answers and ${r.errors} errors over HTTP`);
-  return { rps: r.requestsPerSecond, total: r.total };
-}
-
-/** The same over gRPC, from two client processes sharing the calls in flight. */
-async function grpcLoad(
-  loaders: readonly ChildProcess[],
-  port: number,
-  seconds: number,
-): Promise<{ rps: number; total: number }> {
-  const results = await Promise.all(
-    loaders.map((child, i) => {
-      const result = next<GrpcLoadResult>(child, 'result');
-      const share = Math.floor(inFlight / loaders.length) + (i < inFlight % loaders.length ? 1 : 0);
-      child.send({ type: 'go', port, inFlight: share, duration: seconds });
-      return result;
-    }),
-  );
-  const calls = results.reduce((sum, r) => sum + r.calls, 0);
-  const errors = results.reduce((sum, r) => sum + r.errors, 0);
-  if (errors > 0) throw new Error(`${errors} failed gRPC calls`);
-  return { rps: calls / Math.max(...results.map((r) => r.seconds)), total: calls };
-}
-
-async function measure(protocol: Protocol, mode: Mode, round: number): Promise<Sample> {
-  const target: TargetName = `${protocol}-${mode}`;
-  const server = fork(serverEntry, [target, join(logDir, `${target}-${round}.log`)], {
+async function startServer(protocol: Protocol, mode: Mode): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(new URL('./server.js', import.meta.url), [`${protocol}-${mode}`, '/dev/null'], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const { port } = await next<{ port: number }>(server, 'ready');
-  pinServer(server);
-  const loaders =
-    protocol === 'grpc' ? [0, 1].map(() => fork(grpcLoadEntry, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })) : [];
-  await Promise.all(
-    loaders.map((child) => {
-      const connected = next(child, 'connected');
-      child.send({ type: 'connect', port });
-      return connected;
-    }),
-  );
-  const run = (seconds: number) => (protocol === 'http' ? httpLoad(port, seconds) : grpcLoad(loaders, port, seconds));
-  await run(warmup);
+  const { port } = await next<{ port: number }>(child, 'ready');
+  pinServer(child);
+  return { child, port };
+}
+
+async function stop(child: ChildProcess, message: unknown): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send(message as string);
+  await exited;
+}
+
+/** One turn against `server`: its CPU measured around the load's closed loop. */
+async function turn(load: ChildProcess, server: ChildProcess, index: number, ms: number): Promise<Sample> {
   server.send('cpu-start');
   await next(server, 'cpu-started');
-  const result = await run(duration);
+  const turned = next<TurnResult>(load, 'turned');
+  load.send({ type: 'turn', index, ms } satisfies TurnMessage);
+  const result = await turned;
   server.send('cpu-stop');
   const { micros } = await next<{ micros: number }>(server, 'cpu');
-  for (const child of loaders) child.send({ type: 'stop' });
-  server.send('stop');
-  await new Promise((resolve) => server.once('exit', resolve));
-  return { rps: result.rps, cpu: micros / result.total };
+  if (result.errors > 0) throw new Error(`${result.errors} failed calls in a turn`);
+  return { rps: (result.calls / result.ms) * 1000, cpu: micros / result.calls, calls: result.calls, micros };
 }
 
-console.log(
-  `Observability bench: greeter Greet over HTTP (${connections} connections) and gRPC (${inFlight} in flight), ${rounds} rounds × ${duration} s per target, order alternating${pinning ? ', server pinned to CPU 0' : ''}`,
-);
-const samples = new Map<string, Sample[]>();
-for (let round = 0; round < rounds; round++) {
-  for (const protocol of protocols) {
-    const order = round % 2 === 0 ? modes : [...modes].reverse();
-    for (const mode of order) {
-      const sample = await measure(protocol, mode, round);
-      const key = `${protocol}-${mode}`;
-      samples.set(key, [...(samples.get(key) ?? []), sample]);
-      console.log(
-        `  round ${round + 1}  ${key.padEnd(17)} ${sample.rps.toFixed(0).padStart(7)} req/s  ${sample.cpu.toFixed(1).padStart(6)} µs CPU/req`,
-      );
+/** Every turn of each mode of `protocol`, over all rounds, aligned: turn i of a mode ran beside turn i of "off". */
+async function measure(protocol: Protocol): Promise<Map<Mode, Sample[]>> {
+  const samples = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
+  for (let round = 0; round < rounds; round++) {
+    const servers = [];
+    for (const mode of modes) servers.push(await startServer(protocol, mode));
+    const load = fork(new URL('./turn-load.js', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      const connected = next(load, 'connected');
+      load.send({ type: 'connect', protocol, ports: servers.map((s) => s.port), inFlight } satisfies TurnMessage);
+      await connected;
+      for (let i = 0; i < modes.length; i++) await turn(load, servers[i]?.child as ChildProcess, i, 1000); // warm-up
+      const order = modes.map((_, i) => i);
+      const roundSamples = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
+      for (let t = 0; t < turns; t++) {
+        for (const i of (t + round) % 2 === 0 ? order : [...order].reverse()) {
+          const sample = await turn(load, servers[i]?.child as ChildProcess, i, turnMs);
+          roundSamples.get(modes[i] as Mode)?.push(sample);
+        }
+      }
+      const line = modes.map((m) => {
+        const s = pooled(roundSamples.get(m) ?? []);
+        return `${m} ${fmt(s.rps)}/s ${fmt(s.cpu, 1)} µs`;
+      });
+      console.log(`  ${protocol} round ${round + 1}: ${line.join(' · ')}`);
+      for (const m of modes) samples.get(m)?.push(...(roundSamples.get(m) ?? []));
+    } finally {
+      await stop(load, { type: 'stop' } satisfies TurnMessage);
+      await Promise.all(servers.map((s) => stop(s.child, 'stop')));
     }
   }
+  return samples;
+}
+
+/** Turns taken together: their calls over their time, their CPU over their calls. */
+function pooled(samples: readonly Sample[]): { rps: number; cpu: number } {
+  const calls = samples.reduce((n, s) => n + s.calls, 0);
+  const seconds = samples.reduce((n, s) => n + s.calls / s.rps, 0);
+  const micros = samples.reduce((n, s) => n + s.micros, 0);
+  return { rps: calls / seconds, cpu: micros / calls };
 }
 
 console.log(
-  '\nMedians, and the cost of each against "off" (throughput lost; server CPU per request added). A cost is the median of\n' +
-    "the rounds' own costs — each round measures every mode back to back, so a slower minute of the shared machine\n" +
-    'weighs on both sides of its comparison — and, in brackets, the cost between the medians of all rounds.',
+  `Observability bench: greeter Greet over ${protocols.join(' and ')}, ${inFlight} calls in flight, ${rounds} rounds of ${turns} turns × ${turnMs} ms per mode, order alternating${pinning ? ', servers pinned to CPU 0' : ''}`,
 );
-console.log('| target | req/s | CPU µs/req | throughput cost | CPU cost | goal |');
-console.log('|---|---:|---:|---:|---:|---|');
-const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
-for (const protocol of protocols) {
-  const list = (mode: Mode) => samples.get(`${protocol}-${mode}`) ?? [];
-  const m = (mode: Mode) => ({ rps: median(list(mode).map((s) => s.rps)), cpu: median(list(mode).map((s) => s.cpu)) });
-  const off = m('off');
+const results = new Map<Protocol, Map<Mode, Sample[]>>();
+for (const protocol of protocols) results.set(protocol, await measure(protocol));
+
+const percent = (x: number) => `${fmt(x * 100, 1)} %`;
+/** Median and interquartile range of a cost, from each turn's ratio to the "off" turn beside it. */
+function cost(ratios: readonly number[], sign: 1 | -1): string {
+  const c = (r: number) => sign * (r - 1);
+  const [a, b] = [c(percentile(ratios, 25)), c(percentile(ratios, 75))].sort((x, y) => x - y);
+  return `${percent(c(median(ratios)))} (${percent(a as number)} – ${percent(b as number)})`;
+}
+console.log(
+  '\nCost against "off": throughput lost and server CPU per call added, each the median over all turns of the\n' +
+    'turn against the "off" turn beside it (25th–75th percentile in brackets); req/s and CPU are pooled over all turns.',
+);
+console.log('| target | req/s | CPU µs/call | throughput cost | CPU cost | pooled throughput / CPU cost | goal |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
+for (const [protocol, samples] of results) {
+  const off = samples.get('off') ?? [];
+  const offPooled = pooled(off);
   for (const mode of modes) {
-    const here = m(mode);
-    const lost =
-      1 -
-      pairedRatio(
-        list(mode).map((s) => s.rps),
-        list('off').map((s) => s.rps),
-      );
-    const added =
-      pairedRatio(
-        list(mode).map((s) => s.cpu),
-        list('off').map((s) => s.cpu),
-      ) - 1;
+    const here = samples.get(mode) ?? [];
+    const p = pooled(here);
     const cells =
       mode === 'off'
-        ? ['', '']
-        : [`${percent(lost)} (${percent(1 - here.rps / off.rps)})`, `${percent(added)} (${percent(here.cpu / off.cpu - 1)})`];
+        ? ['', '', '']
+        : [
+            cost(
+              here.map((s, i) => s.rps / (off[i]?.rps ?? Number.NaN)),
+              -1,
+            ),
+            cost(
+              here.map((s, i) => s.cpu / (off[i]?.cpu ?? Number.NaN)),
+              1,
+            ),
+            `${percent(1 - p.rps / offPooled.rps)} / ${percent(p.cpu / offPooled.cpu - 1)}`,
+          ];
     const goal = mode === 'metrics' ? '≤ 5 %' : mode === 'tracing' ? '≤ 15 %' : '';
-    console.log(
-      `| ${protocol}-${mode} | ${here.rps.toFixed(0)} | ${here.cpu.toFixed(1)} | ${cells[0]} | ${cells[1]} | ${goal} |`,
-    );
+    console.log(`| ${protocol}-${mode} | ${fmt(p.rps)} | ${fmt(p.cpu, 1)} | ${cells.join(' | ')} | ${goal} |`);
   }
 }
-rmSync(logDir, { recursive: true, force: true });
+process.exit(0);

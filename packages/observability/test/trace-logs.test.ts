@@ -1,9 +1,12 @@
-// The trace ids on a handler's ECS log lines under both context modes: with explicit propagation
-// the tracing middleware binds them to ctx.log, with async-local-storage the logger's mixin reads
-// the active span; either way every line carries them once. And startTracing's mode checks.
+// The trace ids on a handler's ECS log lines under both context modes, and with an SDK registered
+// by hand without a context manager: with explicit propagation the tracing middleware binds them
+// to ctx.log, with async-local-storage the logger's mixin reads the active span; either way every
+// line carries them once. And startTracing's mode checks.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createApp, defineContract, implement } from '@wharf/core';
 import { observability } from '@wharf/observability';
 import { startTracing, type TraceContextMode } from '@wharf/observability/otel';
@@ -17,48 +20,69 @@ const notes = defineContract({
   methods: { add: { input: z.object({ text: z.string() }), output: z.object({ id: z.int() }) } },
 });
 
-describe.each<TraceContextMode>(['explicit', 'async-local-storage'])('trace ids on log lines, %s context', (mode) => {
-  it("puts the request's trace, span and transaction ids on every line, once", async () => {
-    const exporter = new InMemorySpanExporter();
-    const tracing = startTracing({ spanProcessors: [new SimpleSpanProcessor(exporter)], context: mode });
-    const { stream, raw } = capture();
-    const obs = observability({ metrics: false, logs: { destination: stream, level: 'debug' } });
-    const app = createApp({
-      ...obs.app,
-      name: 'notes',
-      shutdown: { signals: false },
-      services: [
-        implement(notes, {
-          async add(_input, ctx) {
-            ctx.log.info('before the await');
-            await sleep(1);
-            ctx.log.info('after the await');
-            return { id: 1 };
-          },
-        }),
-      ],
-    });
-    await app.start();
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    await app.client(notes).add({ text: 'x' }, { metadata: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
-    await app.stop();
-    await tracing.flush();
-    const server = exporter.getFinishedSpans().find((s) => s.name === 'notes/add' && s.kind === 1);
-    await tracing.shutdown();
+/** An SDK registered by hand, with no context manager: the middleware finds out by probing the context. */
+function byHand(exporter: InMemorySpanExporter): { flush(): Promise<void>; shutdown(): Promise<void> } {
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  trace.setGlobalTracerProvider(provider);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  return {
+    flush: () => provider.forceFlush(),
+    shutdown: async () => {
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+    },
+  };
+}
 
-    const serverSpanId = server?.spanContext().spanId;
-    expect(serverSpanId).toMatch(/^[0-9a-f]{16}$/);
-    for (const message of ['before the await', 'after the await']) {
-      const line = raw.find((l) => l.includes(`"${message}"`)) as string;
-      expect(JSON.parse(line)).toMatchObject({ 'trace.id': traceId, 'span.id': serverSpanId, 'transaction.id': serverSpanId });
-      for (const key of ['"trace.id"', '"span.id"', '"transaction.id"']) expect(line.split(key).length - 1).toBe(1);
-    }
-    // The request's own log line (core's requestLog) is written inside the request too.
-    const requestLine = raw.find((l) => l.includes('"wharf.code":"OK"')) as string;
-    expect(JSON.parse(requestLine)).toMatchObject({ 'trace.id': traceId, 'transaction.id': serverSpanId });
-    expect(requestLine.split('"trace.id"').length - 1).toBe(1);
-  });
-});
+describe.each<TraceContextMode | 'hand-registered'>(['explicit', 'async-local-storage', 'hand-registered'])(
+  'trace ids on log lines, %s context',
+  (mode) => {
+    it("puts the request's trace, span and transaction ids on every line, once", async () => {
+      const exporter = new InMemorySpanExporter();
+      const tracing =
+        mode === 'hand-registered'
+          ? byHand(exporter)
+          : startTracing({ spanProcessors: [new SimpleSpanProcessor(exporter)], context: mode });
+      const { stream, raw } = capture();
+      const obs = observability({ metrics: false, logs: { destination: stream, level: 'debug' } });
+      const app = createApp({
+        ...obs.app,
+        name: 'notes',
+        shutdown: { signals: false },
+        services: [
+          implement(notes, {
+            async add(_input, ctx) {
+              ctx.log.info('before the await');
+              await sleep(1);
+              ctx.log.info('after the await');
+              return { id: 1 };
+            },
+          }),
+        ],
+      });
+      await app.start();
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      await app.client(notes).add({ text: 'x' }, { metadata: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+      await app.stop();
+      await tracing.flush();
+      const server = exporter.getFinishedSpans().find((s) => s.name === 'notes/add' && s.kind === 1);
+      await tracing.shutdown();
+
+      const serverSpanId = server?.spanContext().spanId;
+      expect(serverSpanId).toMatch(/^[0-9a-f]{16}$/);
+      for (const message of ['before the await', 'after the await']) {
+        const line = raw.find((l) => l.includes(`"${message}"`)) as string;
+        expect(JSON.parse(line)).toMatchObject({ 'trace.id': traceId, 'span.id': serverSpanId, 'transaction.id': serverSpanId });
+        for (const key of ['"trace.id"', '"span.id"', '"transaction.id"']) expect(line.split(key).length - 1).toBe(1);
+      }
+      // The request's own log line (core's requestLog) is written inside the request too.
+      const requestLine = raw.find((l) => l.includes('"wharf.code":"OK"')) as string;
+      expect(JSON.parse(requestLine)).toMatchObject({ 'trace.id': traceId, 'transaction.id': serverSpanId });
+      expect(requestLine.split('"trace.id"').length - 1).toBe(1);
+    });
+  },
+);
 
 describe('startTracing context mode', () => {
   const saved = process.env.WHARF_TRACE_CONTEXT;

@@ -4,6 +4,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import { setExplicitContext } from '../tracing/propagation-state.js';
 
 /** Options of `startTracing`; each falls back to the standard `OTEL_*` environment variable. */
 export interface StartTracingOptions {
@@ -100,6 +101,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
     logRecordProcessors: process.env.OTEL_LOGS_EXPORTER ? undefined : [],
   });
   sdk.start();
+  setExplicitContext(mode === 'explicit');
   return {
     shutdown: async () => {
       await sdk.shutdown();
@@ -107,6 +109,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
       // them, so that tracing can be started again in this process (a test per context mode).
       trace.disable();
       propagation.disable();
+      setExplicitContext(false);
       if (mode === 'async-local-storage') context.disable();
     },
     flush: async () => {

@@ -17,6 +17,7 @@ import { hasOutputStream } from '@wharf/core/transport';
 import { codeOf, errorOf, type ResultCode, whenDone } from '../outcome.js';
 import { clientAttributes, resolvedAttributes, resultAttributes, serverAttributes } from './attributes.js';
 import { metadataGetter, metadataSetter } from './carrier.js';
+import { carriesContext, explicitContext } from './propagation-state.js';
 import { adoptable, TRACE_CONTEXT, traceFields, withTransaction } from './spans.js';
 
 /** Options of `tracingMiddleware`. */
@@ -84,7 +85,7 @@ function traceServer(tracer: Tracer, call: ServerCall, next: Next): Promise<unkn
     call.locals[TRACE_CONTEXT] = handlerContext;
     return settle(call, ambient, context.with(handlerContext, handle, undefined, handlerContext, call, next), false);
   }
-  const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
+  const parent = carriesContext(call.metadata) ? propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter) : ROOT_CONTEXT;
   const span = tracer.startSpan(
     name,
     { kind: event ? SpanKind.CONSUMER : SpanKind.SERVER, attributes: serverAttributes(call) },
@@ -92,19 +93,25 @@ function traceServer(tracer: Tracer, call: ServerCall, next: Next): Promise<unkn
   );
   const handlerContext = withTransaction(trace.setSpan(parent, span), span);
   call.locals[TRACE_CONTEXT] = handlerContext;
+  if (explicitContext()) {
+    bindTraceIds(call, handlerContext);
+    return settle(call, span, next(), true);
+  }
   return settle(call, span, context.with(handlerContext, handle, undefined, handlerContext, call, next), true);
+}
+
+function bindTraceIds(call: ServerCall, handlerContext: OtelContext): void {
+  const fields = traceFields(handlerContext);
+  if (fields !== undefined) call.bindLog(fields);
 }
 
 /**
  * Runs the rest of the server pipeline in the request's context. Where that context is not the
- * active one afterwards (explicit propagation: no context manager registered), the ECS logger's
- * mixin cannot see the span, so its ids are bound to `ctx.log` instead.
+ * active one afterwards (an SDK registered with no context manager, not by `startTracing`), the
+ * ECS logger's mixin cannot see the span, so its ids are bound to `ctx.log` instead.
  */
 function handle(handlerContext: OtelContext, call: ServerCall, next: Next): Promise<unknown> {
-  if (context.active() !== handlerContext) {
-    const fields = traceFields(handlerContext);
-    if (fields !== undefined) call.bindLog(fields);
-  }
+  if (context.active() !== handlerContext) bindTraceIds(call, handlerContext);
   return next();
 }
 
@@ -118,8 +125,9 @@ function traceClient(tracer: Tracer, call: ClientCall, next: Next): Promise<unkn
   );
   const callContext = trace.setSpan(parent, span);
   propagation.inject(callContext, call.metadata, metadataSetter);
-  // The transport's own I/O (undici, grpc-js, amqplib) is this span's: auto-instrumentations skip it.
-  const sent = context.with(suppressTracing(callContext), next);
+  // The transport's own I/O (undici, grpc-js, amqplib) is this span's: auto-instrumentations skip
+  // it. With explicit propagation there are none (startTracing refuses them), so nothing to suppress.
+  const sent = explicitContext() ? next() : context.with(suppressTracing(callContext), next);
   return settle(call, span, sent, true);
 }
 

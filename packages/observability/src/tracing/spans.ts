@@ -1,6 +1,7 @@
 import {
   createContextKey,
-  isSpanContextValid,
+  INVALID_SPANID,
+  INVALID_TRACEID,
   type Context as OtelContext,
   type Span,
   SpanKind,
@@ -51,7 +52,9 @@ export function traceFields(ctx: OtelContext): Record<string, string> | undefine
   const span = trace.getSpan(ctx);
   if (span === undefined) return undefined;
   const ids = span.spanContext();
-  if (!isSpanContextValid(ids)) return undefined;
+  // Not isSpanContextValid: its two regular expressions per line are most of this function's cost,
+  // and the only invalid context a span here can have is the API's all-zero one.
+  if (ids.traceId === INVALID_TRACEID || ids.spanId === INVALID_SPANID) return undefined;
   const transaction = ctx.getValue(TRANSACTION) as Span | undefined;
   return {
     'trace.id': ids.traceId,
