@@ -4,7 +4,7 @@
 // ≤ 5 %, tracing ≤ 15 % (with the default, explicit context).
 //
 //   npm run bench:observability -- [--rounds 5] [--seconds 4] [--turn-ms 250] [--in-flight 50]
-//                                   [--protocols http,grpc] [--modes off,metrics,tracing,both,tracing-als]
+//                                   [--protocols http,grpc] [--modes off,metrics,tracing,both,tracing-als[,tracing-sdk]]
 //
 // Every mode is its own server process, the load another (undici for HTTP, grpc-js for gRPC).
 // A round starts a fresh server per mode, then loads them in turns of a quarter of a second, in
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { pinning, pinServer } from '../lib/pin.js';
 import { fmt, median, percentile } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
-import { MODES, type Mode, PROTOCOLS, type Protocol } from './targets.js';
+import { DEFAULT_MODES, MODES, type Mode, PROTOCOLS, type Protocol } from './targets.js';
 import type { TurnMessage, TurnResult } from './turn-load.js';
 
 const { values } = parseArgs({
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     'turn-ms': { type: 'string', default: '250' },
     'in-flight': { type: 'string', default: '50' },
     protocols: { type: 'string', default: PROTOCOLS.join(',') },
-    modes: { type: 'string', default: MODES.join(',') },
+    modes: { type: 'string', default: DEFAULT_MODES.join(',') },
   },
 });
 const rounds = Number(values.rounds);

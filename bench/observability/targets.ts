@@ -2,7 +2,7 @@
 // transports, with nothing on, with metrics, with tracing (100 % sampled, batch exporter to a
 // no-op exporter: the cost of making and batching spans, not of a network), with both, and with
 // tracing under the async-local-storage context (what instrumentations need) instead of the default
-// explicit one.
+// explicit one, and, on request, with the SDK's tracer making Wharf's spans (`tracing-sdk`).
 import { createApp, implement, type Transport, WharfError } from '@wharf/core';
 import { greeter } from '@wharf/example-greeter';
 import { observability } from '@wharf/observability';
@@ -12,7 +12,9 @@ import { httpTransport } from '@wharf/transport-http';
 import { pino } from 'pino';
 import type { RunningTarget } from '../lib/target-process.js';
 
-export const MODES = ['off', 'metrics', 'tracing', 'both', 'tracing-als'] as const;
+export const MODES = ['off', 'metrics', 'tracing', 'both', 'tracing-als', 'tracing-sdk'] as const;
+/** What a run measures unless `--modes` says otherwise: `tracing-sdk` (the SDK making Wharf's spans) only on request. */
+export const DEFAULT_MODES: readonly Mode[] = ['off', 'metrics', 'tracing', 'both', 'tracing-als'];
 export type Mode = (typeof MODES)[number];
 export const PROTOCOLS = ['http', 'grpc'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -52,7 +54,7 @@ export async function startTarget(name: TargetName, log: string): Promise<Runnin
       : startTracing({ exporter: dropAll as never, context: mode === 'tracing-als' ? 'async-local-storage' : 'explicit' });
   const obs = observability({
     metrics: mode === 'metrics' || mode === 'both' ? {} : false,
-    tracing: tracing === undefined ? false : {},
+    tracing: tracing === undefined ? false : { leanSpans: mode !== 'tracing-sdk' },
     logs: false,
   });
   const transport: Transport = protocol === 'http' ? httpTransport({ port: 0, routes: obs.routes }) : grpcTransport({ port: 0 });

@@ -114,14 +114,30 @@ export function resolvedAttributes(span: Span, call: ClientCall): void {
   if (transport === 'amqp') span.setAttribute(ATTR.messagingSystem, 'rabbitmq');
   const address = (call as RpcCall).address;
   if (address !== undefined && transport !== 'memory') {
-    try {
-      const url = new URL(address);
-      span.setAttribute(ATTR.serverAddress, url.hostname);
-      if (url.port !== '') span.setAttribute(ATTR.serverPort, Number(url.port));
-    } catch {
-      // Not a URL: leave the address out.
-    }
+    const server = serverOf(address);
+    if (server === undefined) return;
+    span.setAttribute(ATTR.serverAddress, server.host);
+    if (server.port !== undefined) span.setAttribute(ATTR.serverPort, server.port);
   }
+}
+
+// Parsing a URL costs more than the rest of a client span; a process calls few distinct addresses.
+const servers = new Map<string, { host: string; port: number | undefined } | undefined>();
+const SERVERS_KEPT = 1024;
+
+/** Host and port of an instance address, parsed once (undefined for what is not a URL). */
+function serverOf(address: string): { host: string; port: number | undefined } | undefined {
+  if (servers.has(address)) return servers.get(address);
+  let server: { host: string; port: number | undefined } | undefined;
+  try {
+    const url = new URL(address);
+    server = { host: url.hostname, port: url.port === '' ? undefined : Number(url.port) };
+  } catch {
+    server = undefined; // not a URL: the address is left out
+  }
+  if (servers.size >= SERVERS_KEPT) servers.clear(); // addresses churning without end: start over
+  servers.set(address, server);
+  return server;
 }
 
 /** The result's attributes: the Wharf code, and the transport's own status. */

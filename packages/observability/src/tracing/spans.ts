@@ -34,7 +34,9 @@ export function withTransaction(ctx: OtelContext, span: Span): OtelContext {
 
 /** The span of the request a handler serves (its server or consumer span), when tracing is on. */
 export function spanOf(ctx: Context): Span | undefined {
-  return traceContextOf(ctx)?.getValue(TRANSACTION) as Span | undefined;
+  const kept = traceContextOf(ctx);
+  // Explicit propagation keeps no transaction key: the handler's context holds only its span.
+  return kept === undefined ? undefined : ((kept.getValue(TRANSACTION) as Span | undefined) ?? trace.getSpan(kept));
 }
 
 /**
