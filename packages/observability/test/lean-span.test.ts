@@ -62,7 +62,7 @@ const LINKED = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b716
 function exercise(span: Span): void {
   span.setAttribute('wharf.code', 'INTERNAL');
   span.setAttributes({ 'error.type': 'INTERNAL', 'http.response.status_code': 500, tags: ['a', 'bb'] });
-  span.setAttribute('ignored', undefined);
+  span.setAttribute('ignored', undefined as never); // what untyped callers can pass: ignored, as by the SDK
   span.setAttribute('', 'empty key');
   span.updateName('orders/place');
   span.addEvent('cache miss', { key: 'order-1', size: 3 });
