@@ -53,8 +53,9 @@ export interface ServerCall extends Context, Abortable {
   /** Aborts the call: fires `signal` and fails the pipeline with `reason`. */
   abort(reason: WharfError): void;
   /**
-   * Adds fields to every line `log` writes for this request from now on (a trace id, a tenant).
-   * Cheap until something logs: the request's pino child is still made only when `log` is read.
+   * Adds fields to every line `log` writes for this request from now on (a trace id, a tenant);
+   * a field bound again takes its new value. The request's id, service and method cannot be
+   * replaced. Cheap until something logs: the request's pino child is made when `log` is read.
    */
   bindLog(fields: Record<string, unknown>): void;
 }
@@ -204,18 +205,20 @@ export class ServerCallImpl implements ServerCall, Listed<ServerCallImpl> {
   }
 
   get log(): Logger {
-    this.#log ??= this.#runtime.logger.child({
-      requestId: this.requestId,
-      service: this.service,
-      method: this.method,
-      ...this.#logFields,
-    });
+    this.#log ??= this.#runtime.logger.child(
+      this.#logFields === undefined
+        ? { requestId: this.requestId, service: this.service, method: this.method }
+        : // Core's own fields last: a binding cannot replace the request's id, service or method.
+          { ...this.#logFields, requestId: this.requestId, service: this.service, method: this.method },
+    );
     return this.#log;
   }
 
   bindLog(fields: Record<string, unknown>): void {
-    if (this.#log !== undefined) this.#log = this.#log.child(fields);
-    else this.#logFields = this.#logFields === undefined ? fields : { ...this.#logFields, ...fields };
+    this.#logFields = this.#logFields === undefined ? fields : { ...this.#logFields, ...fields };
+    // A child of the existing child would repeat a key bound twice on every line (pino appends
+    // bindings): the request's logger is made again from the app's, with every field once.
+    if (this.#log !== undefined) this.#log = undefined;
   }
 
   get locals(): Record<string, unknown> {

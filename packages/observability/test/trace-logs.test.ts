@@ -1,14 +1,16 @@
 // The trace ids on a handler's ECS log lines under both context modes, and with an SDK registered
 // by hand without a context manager: with explicit propagation the tracing middleware binds them
 // to ctx.log, with async-local-storage the logger's mixin reads the active span; either way every
-// line carries them once. And startTracing's mode checks.
+// line carries them once, also when another library registered a context manager. And
+// startTracing's mode checks.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { propagation, trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createApp, defineContract, implement } from '@wharf/core';
-import { observability } from '@wharf/observability';
+import { observability, traceContextOf } from '@wharf/observability';
 import { startTracing, type TraceContextMode } from '@wharf/observability/otel';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
@@ -83,6 +85,45 @@ describe.each<TraceContextMode | 'hand-registered'>(['explicit', 'async-local-st
     });
   },
 );
+
+describe('trace ids once per line', () => {
+  it('explicit startTracing with a context manager registered by someone else', async () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing({ spanProcessors: [new SimpleSpanProcessor(exporter)], context: 'explicit' });
+    const { stream, raw } = capture();
+    const obs = observability({ metrics: false, logs: { destination: stream } });
+    const app = createApp({
+      ...obs.app,
+      name: 'notes',
+      shutdown: { signals: false },
+      services: [
+        implement(notes, {
+          add(_input, ctx) {
+            // A span of the handler's own, made active (the manager is there), then a log line in it.
+            trace.getTracer('user').startActiveSpan('own work', {}, traceContextOf(ctx) ?? context.active(), (span) => {
+              ctx.log.info('inside own span');
+              span.end();
+            });
+            return { id: 1 };
+          },
+        }),
+      ],
+    });
+    try {
+      await app.start();
+      await app.client(notes).add({ text: 'x' });
+      await app.stop();
+    } finally {
+      await tracing.shutdown();
+      context.disable();
+    }
+    const line = raw.find((l) => l.includes('"inside own span"')) as string;
+    expect(line).toBeDefined();
+    for (const key of ['"trace.id"', '"span.id"', '"transaction.id"']) expect(line.split(key).length - 1, line).toBe(1);
+  });
+});
 
 describe('startTracing context mode', () => {
   const saved = process.env.WHARF_TRACE_CONTEXT;

@@ -2,6 +2,7 @@ import { ecsFormat } from '@elastic/ecs-pino-format';
 import { context } from '@opentelemetry/api';
 import type { AppIdentity } from '@wharf/core';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { explicitContext } from '../tracing/propagation-state.js';
 import { traceFields } from '../tracing/spans.js';
 
 /** Options of `ecsLogger`. */
@@ -60,12 +61,13 @@ function ecsChildren(logger: Logger): Logger {
 
 /**
  * The trace of the line being written, from the active context (with the async-local-storage
- * context manager). With explicit propagation nothing is active: the tracing middleware binds the
- * request's ids to `ctx.log` instead (`bindLog`), so a line never gets them twice.
+ * context manager). With `startTracing`'s explicit propagation the tracing middleware binds the
+ * request's ids to `ctx.log` instead (`bindLog`), and the active context is not read at all —
+ * whatever another library's context manager holds there — so a line never gets them twice.
  */
 function activeTraceFields(): Record<string, string> {
   // A fresh object each time: pino merges the line's own fields into what the mixin returns.
-  return traceFields(context.active()) ?? {};
+  return (explicitContext() ? undefined : traceFields(context.active())) ?? {};
 }
 
 /**

@@ -104,13 +104,16 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
   setExplicitContext(mode === 'explicit');
   return {
     shutdown: async () => {
-      await sdk.shutdown();
-      // The SDK leaves its globals registered, and the API refuses a second registration: release
-      // them, so that tracing can be started again in this process (a test per context mode).
-      trace.disable();
-      propagation.disable();
-      setExplicitContext(false);
-      if (mode === 'async-local-storage') context.disable();
+      try {
+        await sdk.shutdown();
+      } finally {
+        // The SDK leaves its globals registered, and the API refuses a second registration:
+        // release them, even when the last export failed, so tracing can be started again.
+        trace.disable();
+        propagation.disable();
+        setExplicitContext(false);
+        if (mode === 'async-local-storage') context.disable();
+      }
     },
     flush: async () => {
       const provider = trace.getTracerProvider() as { getDelegate?: () => { forceFlush?: () => Promise<void> } };

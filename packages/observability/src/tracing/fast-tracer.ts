@@ -50,9 +50,9 @@ function sdkTracerOf(tracer: Tracer): SdkTracer | undefined {
   return usable ? (t as SdkTracer) : undefined;
 }
 
-const HEX = /^[0-9a-f]+$/;
+const HEX = /^[0-9a-f]+$/i;
 
-/** The API's `isSpanContextValid`, with one plain pattern instead of its two look-ahead ones. */
+/** The API's `isSpanContextValid` (hex in either case, not all zeros), with one plain pattern per id. */
 function validIds(context: SpanContext): boolean {
   const { traceId, spanId } = context;
   return (

@@ -9,6 +9,7 @@ import {
   SpanKind,
   SpanStatusCode,
   type Tracer,
+  type TracerProvider,
   trace,
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
@@ -47,10 +48,12 @@ const SERVER_FAULTS = new Set<ResultCode>([
 // The delegate the global provider has before any SDK registers: tracing is off while it is this.
 const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 
-/** True once an OpenTelemetry SDK registered a tracer provider. */
-function tracingOn(): boolean {
+/** The tracer provider an OpenTelemetry SDK registered, or undefined while none is. */
+function registeredProvider(): TracerProvider | undefined {
   const provider = trace.getTracerProvider();
-  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+  if (!(provider instanceof ProxyTracerProvider)) return provider;
+  const delegate = provider.getDelegate();
+  return delegate === NOOP_PROVIDER ? undefined : delegate;
 }
 
 /**
@@ -67,23 +70,20 @@ function tracingOn(): boolean {
  * Wharf's attributes) instead of getting a second SERVER span under it.
  */
 export function tracingMiddleware(options: TracingOptions = {}): CallMiddleware {
-  // A proxy tracer: it finds the SDK's tracer once one is registered, so it can be made now.
-  let proxy: Tracer | undefined;
-  // How spans are started, made again whenever the tracer behind the proxy changes (an SDK registered).
+  const lean = options.leanSpans !== false;
+  // How spans are started, made again whenever what is behind them changes: the tracer behind a
+  // given proxy tracer, or the registered SDK (tracing stopped and started again while the app runs).
   let starter: StartSpan | undefined;
-  let starterFor: Tracer | undefined;
-  const start = (): StartSpan => {
-    proxy ??= options.tracer ?? trace.getTracer('@wharf/observability');
-    const tracer = delegateOf(proxy);
-    if (tracer !== starterFor || starter === undefined) {
-      starter = spanStarter(tracer, options.leanSpans !== false);
-      starterFor = tracer;
-    }
-    return starter;
-  };
+  let starterFor: Tracer | TracerProvider | undefined;
   return (call: Call, next: Next) => {
-    if (options.tracer === undefined && !tracingOn()) return next();
-    return call.side === 'server' ? traceServer(start(), call, next) : traceClient(start(), call, next);
+    const source = options.tracer === undefined ? registeredProvider() : delegateOf(options.tracer);
+    if (source === undefined) return next();
+    if (source !== starterFor || starter === undefined) {
+      const tracer = options.tracer === undefined ? (source as TracerProvider).getTracer('@wharf/observability') : source;
+      starter = spanStarter(tracer as Tracer, lean);
+      starterFor = source;
+    }
+    return call.side === 'server' ? traceServer(starter, call, next) : traceClient(starter, call, next);
   };
 }
 

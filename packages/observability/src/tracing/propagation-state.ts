@@ -20,13 +20,22 @@ export function explicitContext(): boolean {
   return explicit;
 }
 
+// W3C trace context and baggage read exactly the fields they name. Others do not (B3 reads both
+// its single and its multi headers whichever it names, Jaeger's baggage is every `uberctx-*`).
+const W3C_FIELDS = new Set(['traceparent', 'tracestate', 'baggage']);
+
 /**
- * True when `metadata` holds a field the global propagator reads (`traceparent`, `baggage`, …):
- * without one, extracting can only give back the root context, so it is skipped. The fields are
- * read once and again whenever `startTracing` or its shutdown changes the propagator.
+ * False when extracting cannot find anything: the global propagator is W3C trace context and/or
+ * baggage (the default) and `metadata` holds none of their fields. With any other propagator,
+ * true: it is asked every time. The fields are read once, and again whenever `startTracing` or its
+ * shutdown changes the propagator.
  */
 export function carriesContext(metadata: Readonly<Record<string, string>>): boolean {
-  carrierFields ??= propagation.fields().map((f) => f.toLowerCase());
+  if (carrierFields === undefined) {
+    const fields = propagation.fields().map((f) => f.toLowerCase());
+    carrierFields = fields.every((f) => W3C_FIELDS.has(f)) ? fields : [];
+  }
+  if (carrierFields.length === 0) return true;
   for (const field of carrierFields) if (metadata[field] !== undefined) return true;
   return false;
 }
