@@ -68,7 +68,7 @@ function validIds(context: SpanContext): boolean {
 /**
  * How Wharf starts its spans on `tracer`. On the OpenTelemetry SDK's tracer: the SDK's own sampler,
  * id generator, span processors, resource, scope and limits, with a `LeanSpan` that skips what a
- * Wharf span does not need (attribute sanitising of attributes Wharf built, four clock readings).
+ * Wharf span does not need (sanitising attributes Wharf built, one of four clock readings).
  * On any other tracer (a test double, another SDK, an SDK version whose fields moved): its own
  * `startSpan`, unchanged.
  */

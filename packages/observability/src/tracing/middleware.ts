@@ -58,9 +58,9 @@ function registeredProvider(): TracerProvider | undefined {
 
 /**
  * OpenTelemetry tracing for both pipelines, as one `CallMiddleware`. Server side: a SERVER span
- * (CONSUMER for an event) whose parent is the caller's `traceparent` from the metadata, active
- * while the handler runs, so its logs, its own spans and its `ctx.call`/`ctx.emit` continue the
- * trace. Client side: a CLIENT span (PRODUCER for an emit) under the calling handler's span, its
+ * (CONSUMER for an event) whose parent is the caller's `traceparent` from the metadata, kept in the
+ * handler's context (`traceContextOf(ctx)`; also the active one with the async-local-storage
+ * context), so its logs, its own spans and its `ctx.call`/`ctx.emit` continue the trace. Client side: a CLIENT span (PRODUCER for an emit) under the calling handler's span, its
  * context injected into the outgoing metadata, which every transport carries. Costs one check
  * per call while no SDK is registered.
  *
