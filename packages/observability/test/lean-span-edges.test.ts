@@ -1,8 +1,16 @@
 // Lean spans against the SDK's own, through the same SDK tracer, on the edges: a wall clock that
-// moved, upper-case parent ids, exceptions with odd codes or empty messages.
-import { type Exception, ROOT_CONTEXT, type Span, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+// moved, upper-case parent ids, exceptions with odd codes or empty messages, attribute count limits
+// met by attributes from the start, a handler, a sampler and the end of the call.
+import { type Exception, ROOT_CONTEXT, SamplingDecision, type Span, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  type Sampler,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { resultAttributes } from '../src/tracing/attributes.js';
 import { delegateOf, spanStarter } from '../src/tracing/fast-tracer.js';
 
 let provider: BasicTracerProvider | undefined;
@@ -12,9 +20,13 @@ afterEach(async () => {
   provider = undefined;
 });
 
-function setUp() {
+function setUp(attributeCountLimit?: number, sampler?: Sampler) {
   const exporter = new InMemorySpanExporter();
-  provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  provider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    ...(attributeCountLimit === undefined ? {} : { spanLimits: { attributeCountLimit } }),
+    ...(sampler === undefined ? {} : { sampler }),
+  });
   const tracer = delegateOf(provider.getTracer('@wharf/observability', '1.0.0'));
   return { exporter, lean: spanStarter(tracer, true), sdk: spanStarter(tracer, false) };
 }
@@ -77,5 +89,84 @@ describe('lean spans against the SDK', () => {
     const ms = (t: readonly [number, number]) => t[0] * 1000 + t[1] / 1e6;
     expect(Math.abs(ms((sdk as ReadableSpan).startTime) - wall)).toBeLessThan(1000);
     expect(Math.abs(ms((lean as ReadableSpan).startTime) - wall)).toBeLessThan(1000);
+  });
+
+  it('keeps the attribute count limit when attributes come from the start, a handler and the end of the call', () => {
+    // Under a limit of 128 Wharf's own attributes are not counted (see AMPLE in lean-span.ts): the
+    // first attribute a handler sets counts them all, so the limit holds as in the SDK.
+    for (const attributeCountLimit of [128, 40]) {
+      const start = setUp(attributeCountLimit);
+      const initial = { 'rpc.service': 'orders', 'rpc.method': 'place', 'wharf.transport': 'http' };
+      for (const make of [start.lean, start.sdk]) {
+        const span = make('orders/place', SpanKind.SERVER, { ...initial }, ROOT_CONTEXT);
+        for (let i = 0; i < 150; i++) span.setAttribute(`app.${i}`, i);
+        resultAttributes(span, 'http', 'OK');
+        span.end();
+      }
+      const [lean, sdk] = start.exporter.getFinishedSpans() as ReadableSpan[];
+      expect(Object.keys((lean as ReadableSpan).attributes)).toHaveLength(attributeCountLimit);
+      expect((lean as ReadableSpan).attributes).toEqual((sdk as ReadableSpan).attributes);
+      expect((lean as ReadableSpan).droppedAttributesCount).toBe((sdk as ReadableSpan).droppedAttributesCount);
+    }
+  });
+
+  it('adds the end-of-call attributes uncounted, as the SDK would count them, when nothing else was set', () => {
+    const start = setUp(128);
+    for (const make of [start.lean, start.sdk]) {
+      const span = make('orders/place', SpanKind.SERVER, { 'rpc.service': 'orders' }, ROOT_CONTEXT);
+      resultAttributes(span, 'grpc', 'NOT_FOUND');
+      span.end();
+    }
+    const [lean, sdk] = start.exporter.getFinishedSpans() as ReadableSpan[];
+    expect((lean as ReadableSpan).attributes).toEqual({
+      'rpc.service': 'orders',
+      'wharf.code': 'NOT_FOUND',
+      'error.type': 'NOT_FOUND',
+      'rpc.grpc.status_code': 5,
+    });
+    expect((lean as ReadableSpan).attributes).toEqual((sdk as ReadableSpan).attributes);
+  });
+
+  it("puts a sampler's attributes under the count limit, and lets them win, as the SDK", () => {
+    const sampler: Sampler = {
+      shouldSample: () => ({
+        decision: SamplingDecision.RECORD_AND_SAMPLED,
+        attributes: { 'sampler.rule': 'audit', 'rpc.service': 'from-sampler', 'sampler.extra': 1 },
+      }),
+      toString: () => 'adds attributes',
+    };
+    for (const attributeCountLimit of [3, 128]) {
+      const start = setUp(attributeCountLimit, sampler);
+      for (const make of [start.lean, start.sdk]) {
+        make('a', SpanKind.SERVER, { 'rpc.service': 'orders', 'rpc.method': 'place' }, ROOT_CONTEXT).end();
+      }
+      const [lean, sdk] = start.exporter.getFinishedSpans() as ReadableSpan[];
+      expect((lean as ReadableSpan).attributes).toEqual((sdk as ReadableSpan).attributes);
+      expect((lean as ReadableSpan).droppedAttributesCount).toBe((sdk as ReadableSpan).droppedAttributesCount);
+    }
+  });
+
+  it('reads its times as the SDK: not ended, ended now, ended at a time given, ended before it started', () => {
+    const start = setUp();
+    const ms = (t: readonly [number, number]) => t[0] * 1000 + t[1] / 1e6;
+    const open = start.lean('a', SpanKind.SERVER, {}, ROOT_CONTEXT) as unknown as ReadableSpan;
+    expect(open.endTime).toEqual([0, 0]);
+    expect(open.duration).toEqual([-1, -1]);
+    expect(open.startTime).toBe(open.startTime); // made once, then the same array
+    (open as unknown as Span).end();
+    expect(open.endTime).toBe(open.endTime);
+    expect(ms(open.endTime)).toBeGreaterThanOrEqual(ms(open.startTime));
+    expect(ms(open.duration)).toBeCloseTo(ms(open.endTime) - ms(open.startTime), 3);
+
+    // An end time before the start: warned and clamped to a zero duration, on both kinds of span.
+    for (const make of [start.lean, start.sdk]) {
+      const span = make('b', SpanKind.SERVER, {}, ROOT_CONTEXT);
+      span.end(Date.now() - 60_000);
+      const read = span as unknown as ReadableSpan;
+      expect(read.duration).toEqual([0, 0]);
+      expect(read.endTime).toEqual(read.startTime);
+    }
+    const exported = start.exporter.getFinishedSpans() as ReadableSpan[];
+    expect(exported.map((s) => s.duration)).toEqual([open.duration, [0, 0], [0, 0]]);
   });
 });

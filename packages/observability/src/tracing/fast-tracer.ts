@@ -13,6 +13,7 @@ import {
 import { isTracingSuppressed, sanitizeAttributes } from '@opentelemetry/core';
 import type { tracing } from '@opentelemetry/sdk-node';
 import { LeanSpan, type SpanSink } from './lean-span.js';
+import { idsFor } from './random-ids.js';
 
 /**
  * Starts a span under `parent`. `attributes` becomes the span's own (the caller made it for this
@@ -67,8 +68,9 @@ function validIds(context: SpanContext): boolean {
 
 /**
  * How Wharf starts its spans on `tracer`. On the OpenTelemetry SDK's tracer: the SDK's own sampler,
- * id generator, span processors, resource, scope and limits, with a `LeanSpan` that skips what a
- * Wharf span does not need (sanitising attributes Wharf built, one of four clock readings).
+ * span processors, resource, scope and limits, and its id generator unless it is the default one
+ * (then `randomIds`, the same kind of ids made faster), with a `LeanSpan` that skips what a Wharf
+ * span does not need (sanitising attributes Wharf built, one of four clock readings).
  * On any other tracer (a test double, another SDK, an SDK version whose fields moved): its own
  * `startSpan`, unchanged.
  */
@@ -82,7 +84,7 @@ export function spanStarter(tracer: Tracer, lean = true): StartSpan {
     limits: sdk._spanLimits,
   };
   const sampler = sdk._sampler;
-  const ids = sdk._idGenerator;
+  const ids = idsFor(sdk._idGenerator);
   return (name, kind, attributes, parent) => {
     if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const parentIds = trace.getSpanContext(parent);
@@ -97,8 +99,9 @@ export function spanStarter(tracer: Tracer, lean = true): StartSpan {
       traceState: sampling.traceState ?? (child ? parentIds.traceState : undefined),
     };
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(context);
-    if (sampling.attributes !== undefined) Object.assign(attributes, sanitizeAttributes(sampling.attributes));
     const span = new LeanSpan(sink, name, kind, context, child ? parentIds : undefined, attributes);
+    // The sampler's own attributes, which win as in the SDK, under the span's limits.
+    if (sampling.attributes !== undefined) span.setAttributes(sanitizeAttributes(sampling.attributes));
     sink.processor.onStart(span as never, parent);
     return span;
   };

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   type Attributes,
   type AttributeValue,
@@ -40,6 +41,20 @@ function isHrTime(input: unknown): input is HrTime {
   return Array.isArray(input) && input.length === 2 && typeof input[0] === 'number' && typeof input[1] === 'number';
 }
 
+/**
+ * More attributes than Wharf ever sets on a span of its own (at most ~16, those it starts the span
+ * with and those it adds when the call ends): under a count limit at least this large, they are
+ * neither counted nor checked against it. The first attribute set by anyone else counts them all.
+ */
+const AMPLE = 32;
+const UNCOUNTED = -1;
+
+function countOf(attributes: Attributes): number {
+  let count = 0;
+  for (const key in attributes) if (Object.hasOwn(attributes, key)) count++;
+  return count;
+}
+
 // Shared until a span gets its own: most spans never have a link, an event or a status set, and
 // every object a span does not allocate is garbage the collector does not chase (spans wait in the
 // batch processor's queue long enough to outlive a young-generation collection).
@@ -52,15 +67,20 @@ const NO_DURATION: HrTime = Object.freeze([-1, -1]) as unknown as HrTime;
 /**
  * A recording span that the SDK's span processors and exporters read like the SDK's own
  * (`ReadableSpan`), with the SDK's attribute, event and link limits, at a fraction of its cost:
- * the attributes Wharf built are taken as they are (they are valid by construction), and the
- * clocks are read three times, not four. Made by `spanStarter` in `fast-tracer.ts`.
+ * the attributes Wharf built are taken as they are (they are valid by construction) and not
+ * counted while they cannot reach the count limit, the clocks are read three times, not four, and
+ * the times are made into arrays only when read. Made by `spanStarter` in `fast-tracer.ts`.
  */
 export class LeanSpan implements Span, ReadableSpan {
   links: Link[] = NO_LINKS;
   events: TimedEvent[] = NO_EVENTS;
-  readonly startTime: HrTime;
-  endTime: HrTime = NOT_ENDED;
-  duration: HrTime = NO_DURATION;
+  // The times as HrTime arrays are made when first read (by an exporter, usually): a span waiting
+  // in the export queue keeps three numbers, not three arrays.
+  #startTime: HrTime | undefined = undefined;
+  #endTime: HrTime = NOT_ENDED;
+  #duration: HrTime = NO_DURATION;
+  // The monotonic time from start to end, while the end time is still to be made from it.
+  #elapsed = -1;
   status: SpanStatus = UNSET;
   ended = false;
   droppedAttributesCount = 0;
@@ -68,11 +88,15 @@ export class LeanSpan implements Span, ReadableSpan {
   droppedLinksCount = 0;
   readonly resource: ReadableSpan['resource'];
   readonly instrumentationScope: ReadableSpan['instrumentationScope'];
-  // performance.now() at the start, and the epoch milliseconds of performance time 0 then: the wall
-  // clock is read for every span, as the SDK does, so a clock step or a resumed VM shows at once.
+  // The wall clock (epoch ms) and performance.now() at the start: the wall clock is read for every
+  // span, as the SDK does, so a clock step or a resumed VM shows at once; the end is the start plus
+  // the monotonic time since.
+  readonly #startMs: number;
   readonly #started: number;
-  readonly #offset: number;
   readonly #sink: SpanSink;
+  // Whether string values are cut to a length limit: then every attribute goes through setAttribute.
+  readonly #truncates: boolean;
+  // How many attributes the span has, once something needed to know (UNCOUNTED until then).
   #count: number;
 
   constructor(
@@ -86,17 +110,13 @@ export class LeanSpan implements Span, ReadableSpan {
     this.#sink = sink;
     this.resource = sink.resource;
     this.instrumentationScope = sink.scope;
-    const now = Date.now();
+    this.#startMs = Date.now();
     this.#started = performance.now();
-    this.#offset = now - this.#started;
-    this.startTime = hrTime(now);
-    let count = 0;
-    for (const _ in attributes) count++;
-    this.#count = count;
     const { attributeCountLimit, attributeValueLengthLimit } = sink.limits;
-    const truncates =
+    this.#truncates =
       attributeValueLengthLimit !== undefined && attributeValueLengthLimit > 0 && attributeValueLengthLimit < Infinity;
-    if (truncates || (attributeCountLimit !== undefined && count > attributeCountLimit)) {
+    this.#count = UNCOUNTED;
+    if (this.#truncates || (attributeCountLimit !== undefined && attributeCountLimit < AMPLE)) {
       // Limits tighter than the defaults: the attributes go through them one by one, as set later.
       this.attributes = {};
       this.#count = 0;
@@ -108,6 +128,21 @@ export class LeanSpan implements Span, ReadableSpan {
     return this.context;
   }
 
+  get startTime(): HrTime {
+    this.#startTime ??= hrTime(this.#startMs);
+    return this.#startTime;
+  }
+
+  get endTime(): HrTime {
+    if (this.#elapsed >= 0) this.#fixEnd();
+    return this.#endTime;
+  }
+
+  get duration(): HrTime {
+    if (this.#elapsed >= 0) this.#fixEnd();
+    return this.#duration;
+  }
+
   setAttribute(key: string, value?: AttributeValue): this {
     if (value == null || this.#endedWarn()) return this;
     if (key.length === 0 || !isAttributeValue(value)) {
@@ -116,6 +151,7 @@ export class LeanSpan implements Span, ReadableSpan {
     }
     const isNew = !Object.hasOwn(this.attributes, key);
     const { attributeCountLimit } = this.#sink.limits;
+    if (this.#count === UNCOUNTED) this.#count = countOf(this.attributes);
     if (isNew && attributeCountLimit !== undefined && this.#count >= attributeCountLimit) {
       this.droppedAttributesCount++;
       return this;
@@ -123,6 +159,31 @@ export class LeanSpan implements Span, ReadableSpan {
     this.attributes[key] = this.#truncated(value);
     if (isNew) this.#count++;
     return this;
+  }
+
+  /**
+   * `setAttribute` for a string or number Wharf made (valid by construction, so not checked), under
+   * the same count limit; through `setAttribute` when values are truncated or the span has ended.
+   */
+  setKnown(key: string, value: string | number): void {
+    if (this.ended || this.#truncates) {
+      this.setAttribute(key, value);
+      return;
+    }
+    // Wharf's own attributes, those it started the span with and these, stay under AMPLE.
+    if (this.#count === UNCOUNTED) {
+      this.attributes[key] = value;
+      return;
+    }
+    if (!Object.hasOwn(this.attributes, key)) {
+      const limit = this.#sink.limits.attributeCountLimit;
+      if (limit !== undefined && this.#count >= limit) {
+        this.droppedAttributesCount++;
+        return;
+      }
+      this.#count++;
+    }
+    this.attributes[key] = value;
   }
 
   setAttributes(attributes: Attributes): this {
@@ -199,13 +260,22 @@ export class LeanSpan implements Span, ReadableSpan {
       diag.error(`${this.name} ${this.context.traceId}-${this.context.spanId} - You can only call end() on a span once.`);
       return;
     }
-    this.endTime = this.#timeOf(endTime);
-    const nanos = (this.endTime[0] - this.startTime[0]) * 1e9 + (this.endTime[1] - this.startTime[1]);
-    if (nanos < 0) {
-      diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.');
-      this.endTime = [this.startTime[0], this.startTime[1]];
-      this.duration = [0, 0];
-    } else this.duration = [Math.floor(nanos / 1e9), nanos % 1e9];
+    if (endTime === undefined) {
+      // The usual end: now. Never before the start (the clock is monotonic), so nothing to check.
+      this.#elapsed = performance.now() - this.#started;
+    } else {
+      const at = this.#timeOf(endTime);
+      const start = this.startTime;
+      const nanos = (at[0] - start[0]) * 1e9 + (at[1] - start[1]);
+      if (nanos < 0) {
+        diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.');
+        this.#endTime = [start[0], start[1]];
+        this.#duration = [0, 0];
+      } else {
+        this.#endTime = at;
+        this.#duration = [Math.floor(nanos / 1e9), nanos % 1e9];
+      }
+    }
     this.#sink.processor.onEnding?.(this as never);
     this.ended = true;
     this.#sink.processor.onEnd(this as never);
@@ -236,10 +306,36 @@ export class LeanSpan implements Span, ReadableSpan {
    * HrTime — and, for anything else, now: the start plus the monotonic time since.
    */
   #timeOf(input: TimeInput | undefined): HrTime {
-    if (typeof input === 'number') return hrTime(input <= performance.now() ? input + this.#offset : input);
+    if (typeof input === 'number') {
+      const epochMsOfPerformanceZero = this.#startMs - this.#started;
+      return hrTime(input <= performance.now() ? input + epochMsOfPerformanceZero : input);
+    }
     if (input instanceof Date) return hrTime(input.getTime());
     if (isHrTime(input)) return input;
-    return addHrTimes(this.startTime, hrTime(performance.now() - this.#started));
+    return this.#afterStart(performance.now() - this.#started);
+  }
+
+  /** The start plus `elapsed` milliseconds, kept to the nanosecond (epoch milliseconds as a double are not). */
+  #afterStart(elapsed: number): HrTime {
+    const start = this.startTime;
+    const whole = Math.floor(elapsed / 1000);
+    let seconds = start[0] + whole;
+    let nanos = start[1] + Math.round((elapsed - whole * 1000) * 1e6);
+    if (nanos >= 1e9) {
+      seconds += 1;
+      nanos -= 1e9;
+    }
+    return [seconds, nanos];
+  }
+
+  /** Makes the end time and the duration of a span that ended now (see `end`). */
+  #fixEnd(): void {
+    const end = this.#afterStart(this.#elapsed);
+    const start = this.startTime;
+    const nanos = (end[0] - start[0]) * 1e9 + (end[1] - start[1]);
+    this.#endTime = end;
+    this.#duration = [Math.floor(nanos / 1e9), nanos % 1e9];
+    this.#elapsed = -1;
   }
 
   #endedWarn(): boolean {
@@ -272,14 +368,4 @@ export class LeanSpan implements Span, ReadableSpan {
       return value.map((v) => (typeof v === 'string' && v.length > limit ? v.slice(0, limit) : v)) as AttributeValue;
     return value;
   }
-}
-
-function addHrTimes(a: HrTime, b: HrTime): HrTime {
-  let seconds = a[0] + b[0];
-  let nanos = a[1] + b[1];
-  if (nanos >= 1e9) {
-    seconds += 1;
-    nanos -= 1e9;
-  }
-  return [seconds, nanos];
 }

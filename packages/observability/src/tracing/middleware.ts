@@ -20,6 +20,7 @@ import { clientAttributes, resolvedAttributes, resultAttributes, serverAttribute
 import { metadataGetter, metadataSetter } from './carrier.js';
 import { delegateOf, type StartSpan, spanStarter } from './fast-tracer.js';
 import { carriesContext, explicitContext } from './propagation-state.js';
+import { contextWithSpan } from './span-context.js';
 import { adoptable, TRACE_CONTEXT, traceFields, withTransaction } from './spans.js';
 
 /** Options of `tracingMiddleware`. */
@@ -91,7 +92,7 @@ function traceServer(startSpan: StartSpan, call: ServerCall, next: Next): Promis
   const event = call.kind === 'event';
   const active = context.active();
   const ambient = trace.getSpan(active);
-  const name = event ? `process ${call.event?.name ?? call.method}` : `${call.service}/${call.method}`;
+  const name = event ? `process ${call.event?.name ?? call.method}` : rpcSpanName(call.endpoint, call);
   if (ambient !== undefined && adoptable(ambient, active)) {
     // An auto-instrumentation already opened the server span of this request: make it Wharf's.
     ambient.updateName(name);
@@ -104,14 +105,27 @@ function traceServer(startSpan: StartSpan, call: ServerCall, next: Next): Promis
   const span = startSpan(name, event ? SpanKind.CONSUMER : SpanKind.SERVER, serverAttributes(call), parent);
   if (explicitContext()) {
     // Nothing else can become this context's span, so it is the transaction too: no key for it.
-    const handlerContext = trace.setSpan(parent, span);
+    const handlerContext = contextWithSpan(parent, span);
     call.locals[TRACE_CONTEXT] = handlerContext;
     bindTraceIds(call, handlerContext);
     return settle(call, span, next(), true);
   }
-  const handlerContext = withTransaction(trace.setSpan(parent, span), span);
+  const handlerContext = withTransaction(contextWithSpan(parent, span), span);
   call.locals[TRACE_CONTEXT] = handlerContext;
   return settle(call, span, context.with(handlerContext, handle, undefined, handlerContext, call, next), true);
+}
+
+// An RPC span's name (`service/method`), made once per endpoint or method reference: a new string
+// per request would live as long as its span waits in the export queue.
+const spanNames = new WeakMap<object, string>();
+
+function rpcSpanName(of: object, call: { readonly service: string; readonly method: string }): string {
+  let name = spanNames.get(of);
+  if (name === undefined) {
+    name = `${call.service}/${call.method}`;
+    spanNames.set(of, name);
+  }
+  return name;
 }
 
 function bindTraceIds(call: ServerCall, handlerContext: OtelContext): void {
@@ -133,12 +147,12 @@ function traceClient(startSpan: StartSpan, call: ClientCall, next: Next): Promis
   const parent = parentContext(call);
   const event = call.kind === 'event';
   const span = startSpan(
-    event ? `publish ${call.name}` : `${call.service}/${call.method}`,
+    event ? `publish ${call.name}` : rpcSpanName(call.ref, call),
     event ? SpanKind.PRODUCER : SpanKind.CLIENT,
     clientAttributes(call),
     parent,
   );
-  const callContext = trace.setSpan(parent, span);
+  const callContext = contextWithSpan(parent, span);
   propagation.inject(callContext, call.metadata, metadataSetter);
   // The transport's own I/O (undici, grpc-js, amqplib) is this span's: auto-instrumentations skip
   // it. With explicit propagation there are none (startTracing refuses them), so nothing to suppress.
