@@ -53,6 +53,29 @@ function sdkTracerOf(tracer: Tracer): SdkTracer | undefined {
 
 const HEX = /^[0-9a-f]+$/i;
 
+// The SDK's samplers that read a span's attributes without adding to them.
+const LEAVE_ATTRIBUTES = new Set(['AlwaysOnSampler', 'AlwaysOffSampler', 'TraceIdRatioBasedSampler']);
+const PARENT_BASED_DELEGATES = [
+  '_root',
+  '_remoteParentSampled',
+  '_remoteParentNotSampled',
+  '_localParentSampled',
+  '_localParentNotSampled',
+] as const;
+
+/**
+ * Whether `sampler` is sure to leave the attributes it is given as they are: one of the SDK's own
+ * (a parent-based one with only such delegates). Any other may add to them (the SDK allows it), and
+ * then a span counts its attributes against the limit from the start.
+ */
+function leavesAttributes(sampler: unknown, depth = 0): boolean {
+  const name = (sampler as { constructor?: { name?: string } } | undefined)?.constructor?.name;
+  if (name !== undefined && LEAVE_ATTRIBUTES.has(name)) return true;
+  if (name !== 'ParentBasedSampler' || depth > 2) return false;
+  const fields = sampler as Record<(typeof PARENT_BASED_DELEGATES)[number], unknown>;
+  return PARENT_BASED_DELEGATES.every((field) => leavesAttributes(fields[field], depth + 1));
+}
+
 /** The API's `isSpanContextValid` (hex in either case, not all zeros), with one plain pattern per id. */
 function validIds(context: SpanContext): boolean {
   const { traceId, spanId } = context;
@@ -84,6 +107,7 @@ export function spanStarter(tracer: Tracer, lean = true): StartSpan {
     limits: sdk._spanLimits,
   };
   const sampler = sdk._sampler;
+  const counted = !leavesAttributes(sampler);
   const ids = idsFor(sdk._idGenerator);
   return (name, kind, attributes, parent) => {
     if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -99,7 +123,7 @@ export function spanStarter(tracer: Tracer, lean = true): StartSpan {
       traceState: sampling.traceState ?? (child ? parentIds.traceState : undefined),
     };
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(context);
-    const span = new LeanSpan(sink, name, kind, context, child ? parentIds : undefined, attributes);
+    const span = new LeanSpan(sink, name, kind, context, child ? parentIds : undefined, attributes, counted);
     // The sampler's own attributes, which win as in the SDK, under the span's limits.
     if (sampling.attributes !== undefined) span.setAttributes(sanitizeAttributes(sampling.attributes));
     sink.processor.onStart(span as never, parent);

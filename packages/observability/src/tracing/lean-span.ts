@@ -68,19 +68,16 @@ const NO_DURATION: HrTime = Object.freeze([-1, -1]) as unknown as HrTime;
  * A recording span that the SDK's span processors and exporters read like the SDK's own
  * (`ReadableSpan`), with the SDK's attribute, event and link limits, at a fraction of its cost:
  * the attributes Wharf built are taken as they are (they are valid by construction) and not
- * counted while they cannot reach the count limit, the clocks are read three times, not four, and
- * the times are made into arrays only when read. Made by `spanStarter` in `fast-tracer.ts`.
+ * counted while they cannot reach the count limit (`counted` says a sampler may have added to them),
+ * and the clocks are read three times, not four. Made by `spanStarter` in `fast-tracer.ts`.
  */
 export class LeanSpan implements Span, ReadableSpan {
   links: Link[] = NO_LINKS;
   events: TimedEvent[] = NO_EVENTS;
-  // The times as HrTime arrays are made when first read (by an exporter, usually): a span waiting
-  // in the export queue keeps three numbers, not three arrays.
-  #startTime: HrTime | undefined = undefined;
-  #endTime: HrTime = NOT_ENDED;
-  #duration: HrTime = NO_DURATION;
-  // The monotonic time from start to end, while the end time is still to be made from it.
-  #elapsed = -1;
+  // Own data, as on the SDK's span: exporters copy spans ({ ...span }) and wrap them in proxies.
+  readonly startTime: HrTime;
+  endTime: HrTime = NOT_ENDED;
+  duration: HrTime = NO_DURATION;
   status: SpanStatus = UNSET;
   ended = false;
   droppedAttributesCount = 0;
@@ -106,18 +103,21 @@ export class LeanSpan implements Span, ReadableSpan {
     readonly context: SpanContext,
     readonly parentSpanContext: SpanContext | undefined,
     public attributes: Attributes,
+    counted = false,
   ) {
     this.#sink = sink;
     this.resource = sink.resource;
     this.instrumentationScope = sink.scope;
     this.#startMs = Date.now();
     this.#started = performance.now();
+    this.startTime = hrTime(this.#startMs);
     const { attributeCountLimit, attributeValueLengthLimit } = sink.limits;
     this.#truncates =
       attributeValueLengthLimit !== undefined && attributeValueLengthLimit > 0 && attributeValueLengthLimit < Infinity;
     this.#count = UNCOUNTED;
-    if (this.#truncates || (attributeCountLimit !== undefined && attributeCountLimit < AMPLE)) {
-      // Limits tighter than the defaults: the attributes go through them one by one, as set later.
+    if (counted || this.#truncates || (attributeCountLimit !== undefined && attributeCountLimit < AMPLE)) {
+      // Attributes Wharf did not build alone (a sampler added to them), or limits tighter than the
+      // defaults: they go through the limits one by one, as set later.
       this.attributes = {};
       this.#count = 0;
       this.setAttributes(attributes);
@@ -126,21 +126,6 @@ export class LeanSpan implements Span, ReadableSpan {
 
   spanContext(): SpanContext {
     return this.context;
-  }
-
-  get startTime(): HrTime {
-    this.#startTime ??= hrTime(this.#startMs);
-    return this.#startTime;
-  }
-
-  get endTime(): HrTime {
-    if (this.#elapsed >= 0) this.#fixEnd();
-    return this.#endTime;
-  }
-
-  get duration(): HrTime {
-    if (this.#elapsed >= 0) this.#fixEnd();
-    return this.#duration;
   }
 
   setAttribute(key: string, value?: AttributeValue): this {
@@ -165,7 +150,8 @@ export class LeanSpan implements Span, ReadableSpan {
    * `setAttribute` for a string or number Wharf made (valid by construction, so not checked), under
    * the same count limit; through `setAttribute` when values are truncated or the span has ended.
    */
-  setKnown(key: string, value: string | number): void {
+  setKnown(key: string, value: string | number | undefined): void {
+    if (value === undefined) return; // as setAttribute: no value, no attribute
     if (this.ended || this.#truncates) {
       this.setAttribute(key, value);
       return;
@@ -260,21 +246,16 @@ export class LeanSpan implements Span, ReadableSpan {
       diag.error(`${this.name} ${this.context.traceId}-${this.context.spanId} - You can only call end() on a span once.`);
       return;
     }
-    if (endTime === undefined) {
-      // The usual end: now. Never before the start (the clock is monotonic), so nothing to check.
-      this.#elapsed = performance.now() - this.#started;
+    const at = this.#timeOf(endTime);
+    const start = this.startTime;
+    const nanos = (at[0] - start[0]) * 1e9 + (at[1] - start[1]);
+    if (nanos < 0) {
+      diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.');
+      this.endTime = [start[0], start[1]];
+      this.duration = [0, 0];
     } else {
-      const at = this.#timeOf(endTime);
-      const start = this.startTime;
-      const nanos = (at[0] - start[0]) * 1e9 + (at[1] - start[1]);
-      if (nanos < 0) {
-        diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.');
-        this.#endTime = [start[0], start[1]];
-        this.#duration = [0, 0];
-      } else {
-        this.#endTime = at;
-        this.#duration = [Math.floor(nanos / 1e9), nanos % 1e9];
-      }
+      this.endTime = at;
+      this.duration = [Math.floor(nanos / 1e9), nanos % 1e9];
     }
     this.#sink.processor.onEnding?.(this as never);
     this.ended = true;
@@ -326,16 +307,6 @@ export class LeanSpan implements Span, ReadableSpan {
       nanos -= 1e9;
     }
     return [seconds, nanos];
-  }
-
-  /** Makes the end time and the duration of a span that ended now (see `end`). */
-  #fixEnd(): void {
-    const end = this.#afterStart(this.#elapsed);
-    const start = this.startTime;
-    const nanos = (end[0] - start[0]) * 1e9 + (end[1] - start[1]);
-    this.#endTime = end;
-    this.#duration = [Math.floor(nanos / 1e9), nanos % 1e9];
-    this.#elapsed = -1;
   }
 
   #endedWarn(): boolean {

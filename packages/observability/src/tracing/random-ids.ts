@@ -110,9 +110,25 @@ export const randomIds: tracing.IdGenerator = {
 };
 
 /**
+ * The SDK's default generator as the SDK makes it: a `RandomIdGenerator` whose two functions are
+ * still the ones it was built with (sdk-trace makes them per instance, as `generateId` closures
+ * over Math.random). An instance whose functions an app replaced, or an app's own class of that
+ * name, is not.
+ */
+function isSdkDefault(configured: tracing.IdGenerator): boolean {
+  if (configured.constructor?.name !== 'RandomIdGenerator') return false;
+  const keys = Object.keys(configured);
+  if (keys.length !== 2 || !keys.includes('generateTraceId') || !keys.includes('generateSpanId')) return false;
+  for (const make of [configured.generateTraceId, configured.generateSpanId]) {
+    if (typeof make !== 'function' || make.name !== 'generateId' || !String(make).includes('Math.random')) return false;
+  }
+  return true;
+}
+
+/**
  * The generator to make ids with: ours in place of the SDK's default `RandomIdGenerator` (the same
- * kind of ids, faster); any other one (X-Ray's, a test's) as configured.
+ * kind of ids, faster); any other one (X-Ray's, an app's, a test's) as configured.
  */
 export function idsFor(configured: tracing.IdGenerator): tracing.IdGenerator {
-  return configured.constructor?.name === 'RandomIdGenerator' ? randomIds : configured;
+  return isSdkDefault(configured) ? randomIds : configured;
 }
