@@ -76,3 +76,26 @@ export function whenDone(result: Promise<unknown>, streams: boolean, end: (error
     },
   );
 }
+
+/**
+ * `whenDone` for a call whose result is not a stream, without a step in the caller's chain: `end`
+ * observes `result` from the side, and the caller gets `result` itself, one promise hop sooner.
+ * Registered before the caller's own reaction, `end` still runs before the caller sees the answer.
+ * What `end` throws is dropped: observing a call must never fail it or crash the process.
+ */
+export function observeDone(result: Promise<unknown>, streams: boolean, end: (error?: unknown) => void): Promise<unknown> {
+  if (streams) return whenDone(result, true, end);
+  result.then(
+    () => ended(end, undefined),
+    (error: unknown) => ended(end, error ?? new Error('rejected without a reason')),
+  );
+  return result;
+}
+
+function ended(end: (error?: unknown) => void, error: unknown): void {
+  try {
+    end(error);
+  } catch {
+    // A bug in an observer: the call's own answer stands.
+  }
+}

@@ -1,7 +1,7 @@
 import type { Call, CallMiddleware, ClientCall, Endpoint, EventCall, Next, RpcCall, RpcRef, ServerCall } from '@wharf/core';
 import { ERROR_CODES } from '@wharf/core';
 import { hasOutputStream } from '@wharf/core/transport';
-import { codeOf, type ResultCode, whenDone } from '../outcome.js';
+import { codeOf, observeDone, type ResultCode } from '../outcome.js';
 import type { CounterFamily, CounterSeries, GaugeSeries, HistogramFamily, HistogramSeries, Labels } from './families.js';
 import type { WharfMetrics } from './metrics.js';
 
@@ -135,5 +135,5 @@ function measure(
     if (gauge !== undefined) gauge.value--;
     series().record(codeOf(call, error), performance.now() - started);
   };
-  return whenDone(next(), streams, end);
+  return observeDone(next(), streams, end);
 }

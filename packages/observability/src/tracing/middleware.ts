@@ -15,7 +15,7 @@ import {
 import { suppressTracing } from '@opentelemetry/core';
 import type { Call, CallMiddleware, ClientCall, Next, ServerCall } from '@wharf/core';
 import { hasOutputStream } from '@wharf/core/transport';
-import { codeOf, errorOf, type ResultCode, whenDone } from '../outcome.js';
+import { codeOf, errorOf, observeDone, type ResultCode } from '../outcome.js';
 import { clientAttributes, resolvedAttributes, resultAttributes, serverAttributes } from './attributes.js';
 import { metadataGetter, metadataSetter } from './carrier.js';
 import { delegateOf, type StartSpan, spanStarter } from './fast-tracer.js';
@@ -192,5 +192,5 @@ function settle(call: Call, span: Span, result: Promise<unknown>, own: boolean):
     }
     if (own) span.end();
   };
-  return whenDone(result, streams, end);
+  return observeDone(result, streams, end);
 }
