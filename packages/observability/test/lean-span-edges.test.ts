@@ -2,33 +2,21 @@
 // moved, upper-case parent ids, exceptions with odd codes or empty messages, attribute count limits
 // met by attributes from the start, a handler, a sampler and the end of the call.
 import { type Exception, ROOT_CONTEXT, SamplingDecision, type Span, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  type Sampler,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Sampler } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resultAttributes } from '../src/tracing/attributes.js';
-import { delegateOf, spanStarter } from '../src/tracing/fast-tracer.js';
+import { shutDownStarters, spanStarters } from './span-starters.js';
 
-let provider: BasicTracerProvider | undefined;
 afterEach(async () => {
   vi.restoreAllMocks();
-  await provider?.shutdown();
-  provider = undefined;
+  await shutDownStarters();
 });
 
 function setUp(attributeCountLimit?: number, sampler?: Sampler) {
-  const exporter = new InMemorySpanExporter();
-  provider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  return spanStarters({
     ...(attributeCountLimit === undefined ? {} : { spanLimits: { attributeCountLimit } }),
     ...(sampler === undefined ? {} : { sampler }),
   });
-  const tracer = delegateOf(provider.getTracer('@wharf/observability', '1.0.0'));
-  return { exporter, lean: spanStarter(tracer, true), sdk: spanStarter(tracer, false) };
 }
 
 /** The same operation on a lean span and on an SDK span; both exported spans. */

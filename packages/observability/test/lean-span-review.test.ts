@@ -4,32 +4,15 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createContextKey, ROOT_CONTEXT, SamplingDecision, type Span, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  RandomIdGenerator,
-  type ReadableSpan,
-  type Sampler,
-  SimpleSpanProcessor,
-  type SpanLimits,
-} from '@opentelemetry/sdk-trace-base';
+import { RandomIdGenerator, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resultAttributes } from '../src/tracing/attributes.js';
-import { delegateOf, spanStarter } from '../src/tracing/fast-tracer.js';
 import { contextWithSpan } from '../src/tracing/span-context.js';
+import { shutDownStarters, spanStarters } from './span-starters.js';
 
-let provider: BasicTracerProvider | undefined;
-afterEach(async () => {
-  await provider?.shutdown();
-  provider = undefined;
-});
+afterEach(shutDownStarters);
 
-function setUp(options: { idGenerator?: RandomIdGenerator; sampler?: Sampler; spanLimits?: SpanLimits } = {}) {
-  const exporter = new InMemorySpanExporter();
-  provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)], ...options });
-  const tracer = delegateOf(provider.getTracer('@wharf/observability', '1.0.0'));
-  return { exporter, tracer, lean: spanStarter(tracer, true), sdk: spanStarter(tracer, false) };
-}
+const setUp = spanStarters;
 
 /** One span made by the SDK and one lean span, ended, as exported: [sdk, lean]. */
 function pair(start: ReturnType<typeof setUp>, attributes: () => Record<string, string>, op: (span: Span) => void = () => {}) {

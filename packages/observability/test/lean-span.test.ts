@@ -12,30 +12,14 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  type Sampler,
-  SimpleSpanProcessor,
-  type SpanLimits,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Sampler } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { delegateOf, spanStarter } from '../src/tracing/fast-tracer.js';
 import { LeanSpan } from '../src/tracing/lean-span.js';
+import { shutDownStarters, spanStarters } from './span-starters.js';
 
-let provider: BasicTracerProvider | undefined;
-afterEach(async () => {
-  await provider?.shutdown();
-  provider = undefined;
-});
+afterEach(shutDownStarters);
 
-function setUp(options: { spanLimits?: SpanLimits; sampler?: Sampler } = {}) {
-  const exporter = new InMemorySpanExporter();
-  provider = new BasicTracerProvider({ ...options, spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const tracer = delegateOf(provider.getTracer('@wharf/observability', '1.0.0'));
-  return { exporter, lean: spanStarter(tracer, true), sdk: spanStarter(tracer, false) };
-}
+const setUp = spanStarters;
 
 /** A span's exported fields that do not depend on ids or the clock. */
 function shape(span: ReadableSpan) {

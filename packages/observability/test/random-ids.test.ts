@@ -1,10 +1,12 @@
 // Trace and span ids made from a pool of OS randomness: W3C-valid, distinct, never all zeros (even
 // from a pool that came back all zeros), and only in place of the SDK's default generator.
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, RandomIdGenerator, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { describe, expect, it, vi } from 'vitest';
-import { delegateOf, spanStarter } from '../src/tracing/fast-tracer.js';
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { idsFor, randomIds } from '../src/tracing/random-ids.js';
+import { shutDownStarters, spanStarters } from './span-starters.js';
+
+afterEach(shutDownStarters);
 
 // The first pool the generator draws is all zeros; every later one is real randomness.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -56,10 +58,8 @@ describe('random ids', () => {
     expect(idsFor(new RandomIdGenerator())).toBe(randomIds);
     const custom = { generateTraceId: () => 'abcdef0123456789abcdef0123456789', generateSpanId: () => '0123456789abcdef' };
     expect(idsFor(custom)).toBe(custom);
-    const exporter = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ idGenerator: custom, spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    const start = spanStarter(delegateOf(provider.getTracer('test')));
-    start('a', SpanKind.SERVER, {}, ROOT_CONTEXT).end();
+    const { exporter, lean } = spanStarters({ idGenerator: custom });
+    lean('a', SpanKind.SERVER, {}, ROOT_CONTEXT).end();
     expect(exporter.getFinishedSpans()[0]?.spanContext()).toMatchObject({
       traceId: 'abcdef0123456789abcdef0123456789',
       spanId: '0123456789abcdef',

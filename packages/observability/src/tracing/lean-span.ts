@@ -147,29 +147,13 @@ export class LeanSpan implements Span, ReadableSpan {
   }
 
   /**
-   * `setAttribute` for a string or number Wharf made (valid by construction, so not checked), under
-   * the same count limit; through `setAttribute` when values are truncated or the span has ended.
+   * `setAttribute` for a string or number Wharf made, not checked while the span's attributes are
+   * uncounted (Wharf's own stay under AMPLE); otherwise — counted, truncated, ended — `setAttribute`.
    */
   setKnown(key: string, value: string | number | undefined): void {
     if (value === undefined) return; // as setAttribute: no value, no attribute
-    if (this.ended || this.#truncates) {
-      this.setAttribute(key, value);
-      return;
-    }
-    // Wharf's own attributes, those it started the span with and these, stay under AMPLE.
-    if (this.#count === UNCOUNTED) {
-      this.attributes[key] = value;
-      return;
-    }
-    if (!Object.hasOwn(this.attributes, key)) {
-      const limit = this.#sink.limits.attributeCountLimit;
-      if (limit !== undefined && this.#count >= limit) {
-        this.droppedAttributesCount++;
-        return;
-      }
-      this.#count++;
-    }
-    this.attributes[key] = value;
+    if (this.#count === UNCOUNTED && !this.ended) this.attributes[key] = value;
+    else this.setAttribute(key, value);
   }
 
   setAttributes(attributes: Attributes): this {
