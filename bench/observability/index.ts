@@ -1,10 +1,14 @@
 // Observability benchmark: the greeter's Greet over HTTP and gRPC with observability off, with
 // metrics, with tracing (100 % sampled, batch exporter), with both, and with tracing under the
 // async-local-storage context, in one run; prints what each costs against "off". Goals: metrics
-// ≤ 5 %, tracing ≤ 15 % (with the default, explicit context).
+// ≤ 5 %, tracing ≤ 15 % (with the default, explicit context). On request, `tracing-otlp` and
+// `tracing-otlp-sdk` export every span over OTLP/HTTP (Wharf's exporter, OpenTelemetry's) to a
+// collector stand-in in this process that reads each request and answers 200: what a service
+// pays to send its spans, where `tracing` drops them after batching.
 //
 //   npm run bench:observability -- [--rounds 5] [--seconds 4] [--turn-ms 250] [--in-flight 50]
-//                                   [--protocols http,grpc] [--modes off,metrics,tracing,both,tracing-als[,tracing-sdk]]
+//                                   [--protocols http,grpc]
+//                                   [--modes off,metrics,tracing,both,tracing-als[,tracing-sdk,tracing-otlp,tracing-otlp-sdk]]
 //
 // Every mode is its own server process, the load another (undici for HTTP, grpc-js for gRPC).
 // A round starts a fresh server per mode, then loads them in turns of a quarter of a second, in
@@ -14,6 +18,8 @@
 // neighbours on this machine: more than the costs being measured.) With `WHARF_BENCH_PIN=1` the
 // servers share CPU 0 and the load has CPU 1; only the server whose turn it is works.
 import { type ChildProcess, fork } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pinning, pinServer } from '../lib/pin.js';
 import { fmt, median, percentile } from '../lib/stats.js';
@@ -49,9 +55,22 @@ interface Sample {
   readonly micros: number;
 }
 
+/** The OTLP collector stand-in of the `tracing-otlp` modes: reads each request whole, answers 200 with no body. */
+async function startCollector(): Promise<string> {
+  const collector = createServer((req, res) => {
+    req.on('data', () => {});
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  collector.unref();
+  return `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+}
+const collector = modes.some((m) => m.startsWith('tracing-otlp')) ? await startCollector() : undefined;
+
 async function startServer(protocol: Protocol, mode: Mode): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(new URL('./server.js', import.meta.url), [`${protocol}-${mode}`, '/dev/null'], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: collector === undefined ? process.env : { ...process.env, WHARF_BENCH_OTLP: collector },
   });
   const { port } = await next<{ port: number }>(child, 'ready');
   pinServer(child);

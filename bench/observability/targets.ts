@@ -2,18 +2,31 @@
 // transports, with nothing on, with metrics, with tracing (100 % sampled, batch exporter to a
 // no-op exporter: the cost of making and batching spans, not of a network), with both, and with
 // tracing under the async-local-storage context (what instrumentations need) instead of the default
-// explicit one, and, on request, with the SDK's tracer making Wharf's spans (`tracing-sdk`).
+// explicit one, and, on request, with the SDK's tracer making Wharf's spans (`tracing-sdk`), and
+// with spans exported over real OTLP/HTTP to a collector stand-in of the bench's
+// (`tracing-otlp`: Wharf's exporter; `tracing-otlp-sdk`: OpenTelemetry's OTLPTraceExporter).
+
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { createApp, implement, type Transport, WharfError } from '@wharf/core';
 import { greeter } from '@wharf/example-greeter';
 import { observability } from '@wharf/observability';
-import { startTracing } from '@wharf/observability/otel';
+import { OtlpTraceExporter, startTracing } from '@wharf/observability/otel';
 import { grpcTransport } from '@wharf/transport-grpc';
 import { httpTransport } from '@wharf/transport-http';
 import { pino } from 'pino';
 import type { RunningTarget } from '../lib/target-process.js';
 
-export const MODES = ['off', 'metrics', 'tracing', 'both', 'tracing-als', 'tracing-sdk'] as const;
-/** What a run measures unless `--modes` says otherwise: `tracing-sdk` (the SDK making Wharf's spans) only on request. */
+export const MODES = [
+  'off',
+  'metrics',
+  'tracing',
+  'both',
+  'tracing-als',
+  'tracing-sdk',
+  'tracing-otlp',
+  'tracing-otlp-sdk',
+] as const;
+/** What a run measures unless `--modes` says otherwise: the SDK's spans and the OTLP exports only on request. */
 export const DEFAULT_MODES: readonly Mode[] = ['off', 'metrics', 'tracing', 'both', 'tracing-als'];
 export type Mode = (typeof MODES)[number];
 export const PROTOCOLS = ['http', 'grpc'] as const;
@@ -44,6 +57,14 @@ const dropAll = {
   async shutdown() {},
 };
 
+/** The exporter of a tracing mode: OTLP to the collector stand-in at WHARF_BENCH_OTLP, or none. */
+function exporterOf(mode: Mode) {
+  if (mode !== 'tracing-otlp' && mode !== 'tracing-otlp-sdk') return dropAll as never;
+  const url = process.env.WHARF_BENCH_OTLP;
+  if (url === undefined) throw new Error(`${mode} needs WHARF_BENCH_OTLP, the collector stand-in the bench starts`);
+  return mode === 'tracing-otlp' ? new OtlpTraceExporter({ url }) : new OTLPTraceExporter({ url });
+}
+
 export async function startTarget(name: TargetName, log: string): Promise<RunningTarget> {
   const cut = name.indexOf('-');
   const protocol = name.slice(0, cut) as Protocol;
@@ -51,7 +72,7 @@ export async function startTarget(name: TargetName, log: string): Promise<Runnin
   const tracing =
     mode === 'metrics' || mode === 'off'
       ? undefined
-      : startTracing({ exporter: dropAll as never, context: mode === 'tracing-als' ? 'async-local-storage' : 'explicit' });
+      : startTracing({ exporter: exporterOf(mode), context: mode === 'tracing-als' ? 'async-local-storage' : 'explicit' });
   const obs = observability({
     metrics: mode === 'metrics' || mode === 'both' ? {} : false,
     tracing: tracing === undefined ? false : { leanSpans: mode !== 'tracing-sdk' },

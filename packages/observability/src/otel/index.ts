@@ -1,10 +1,12 @@
 // The OpenTelemetry SDK, wired in one call: `startTracing()`. A separate entry point
 // (@wharf/observability/otel) so that an app that does not trace never loads the SDK.
 import { context, propagation, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 import { setExplicitContext } from '../tracing/propagation-state.js';
+import { OtlpTraceExporter } from './otlp/exporter.js';
+
+export { OtlpTraceExporter } from './otlp/exporter.js';
 
 /** Options of `startTracing`; each falls back to the standard `OTEL_*` environment variable. */
 export interface StartTracingOptions {
@@ -62,6 +64,21 @@ function contextMode(options: StartTracingOptions): TraceContextMode {
   return mode ?? (instrumented ? 'async-local-storage' : 'explicit');
 }
 
+/**
+ * The SDK's default exporter, OTLP over HTTP/protobuf (endpoint, headers and the rest from
+ * `OTEL_EXPORTER_OTLP_*`), as Wharf's faster `OtlpTraceExporter`; undefined for any other
+ * `OTEL_TRACES_EXPORTER` or protocol, which the SDK then sets up itself.
+ */
+function otlpFromEnv(): tracing.SpanExporter | undefined {
+  const named = (process.env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== 'null');
+  const protocol = process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || process.env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
+  const otlp = named.length === 0 || (named.length === 1 && named[0] === 'otlp');
+  return otlp && protocol === 'http/protobuf' ? new OtlpTraceExporter() : undefined;
+}
+
 /** A started SDK: call `shutdown()` before exit so the last spans are sent (tracing may then be started again). */
 export interface Tracing {
   shutdown(): Promise<void>;
@@ -80,8 +97,8 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
   const exporter =
     options.exporter ??
     (options.otlpEndpoint === undefined
-      ? undefined
-      : new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }));
+      ? otlpFromEnv()
+      : new OtlpTraceExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }));
   const ratio = options.sampleRatio;
   const mode = contextMode(options);
   const sdk = new NodeSDK({

@@ -1,0 +1,254 @@
+// Spans as an OTLP ExportTraceServiceRequest in protobuf (opentelemetry-proto,
+// collector/trace/v1): the same bytes as OpenTelemetry's ProtobufTraceSerializer, field for field
+// (a test holds the two equal), made in one pass instead of two.
+import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
+import type { tracing } from '@opentelemetry/sdk-node';
+import { ProtoWriter } from './proto-writer.js';
+
+type ReadableSpan = tracing.ReadableSpan;
+type Resource = ReadableSpan['resource'];
+type Scope = ReadableSpan['instrumentationScope'];
+type TimedEvent = ReadableSpan['events'][number];
+
+// Wire types.
+const VARINT = 0;
+const FIXED64 = 1;
+const LENGTH = 2;
+const FIXED32 = 5;
+
+// Span.flags: the context's trace flags, and whether it is known to be remote and is.
+const HAS_IS_REMOTE = 0x100;
+const IS_REMOTE = 0x200;
+const INT64_MIN = -(2 ** 63);
+const INT64_MAX = 2 ** 63;
+
+function flagsOf(context: SpanContext, isRemote: boolean | undefined): number {
+  return (context.traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
+}
+
+/** An HrTime as unix nanoseconds in a fixed64, exactly: seconds × 10⁹ passes 2⁵³, so it is added up in parts. */
+function time(w: ProtoWriter, [seconds, nanos]: HrTime): void {
+  const upper = Math.floor(seconds / 0x10000) * 1e9; // × 2¹⁶ still to come; exact below 2⁵³
+  const lower = (seconds % 0x10000) * 1e9 + nanos; // exact below 2⁵³
+  const low = (upper % 0x10000) * 0x10000 + (lower % 0x100000000);
+  const high = Math.floor(upper / 0x10000) + Math.floor(lower / 0x100000000) + Math.floor(low / 0x100000000);
+  w.fixed64(low % 0x100000000, high);
+}
+
+function anyValue(w: ProtoWriter, value: unknown): void {
+  if (typeof value === 'string') {
+    w.tag(1, LENGTH);
+    w.string(value);
+  } else if (typeof value === 'boolean') {
+    w.tag(2, VARINT);
+    w.varint(value ? 1 : 0);
+  } else if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_MAX) {
+      w.tag(3, VARINT);
+      w.int64(value);
+    } else {
+      w.tag(4, FIXED64);
+      w.double(value);
+    }
+  } else if (value instanceof Uint8Array) {
+    w.tag(7, LENGTH);
+    w.bytes(value);
+  } else if (Array.isArray(value)) {
+    w.tag(5, LENGTH);
+    const list = w.begin(2);
+    for (const item of value) {
+      w.tag(1, LENGTH);
+      const at = w.begin(1);
+      anyValue(w, item);
+      w.end(at, 1);
+    }
+    w.end(list, 2);
+  } else if (typeof value === 'object' && value !== null) {
+    w.tag(6, LENGTH);
+    const list = w.begin(2);
+    attributes(w, value as Attributes, 1);
+    w.end(list, 2);
+  }
+}
+
+/** Each own property of `attrs` as a KeyValue in field `field`. */
+function attributes(w: ProtoWriter, attrs: Attributes, field: number): void {
+  // Object.keys: own enumerable keys in for…in's order, without a hasOwn per key.
+  const keys = Object.keys(attrs);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    w.tag(field, LENGTH);
+    const pair = w.begin(1);
+    w.tag(1, LENGTH);
+    w.string(key);
+    w.tag(2, LENGTH);
+    const value = w.begin(1);
+    anyValue(w, attrs[key] as AttributeValue);
+    w.end(value, 1);
+    w.end(pair, 1);
+  }
+}
+
+function event(w: ProtoWriter, e: TimedEvent): void {
+  w.tag(1, FIXED64);
+  time(w, e.time);
+  w.tag(2, LENGTH);
+  w.string(e.name);
+  if (e.attributes) attributes(w, e.attributes, 3);
+  w.tag(4, VARINT);
+  w.varint(e.droppedAttributesCount || 0);
+}
+
+function link(w: ProtoWriter, l: Link): void {
+  const context = l.context;
+  w.tag(1, LENGTH);
+  w.hexBytes(context.traceId);
+  w.tag(2, LENGTH);
+  w.hexBytes(context.spanId);
+  const state = context.traceState?.serialize();
+  if (state) {
+    w.tag(3, LENGTH);
+    w.string(state);
+  }
+  if (l.attributes) attributes(w, l.attributes, 4);
+  w.tag(5, VARINT);
+  w.varint(l.droppedAttributesCount || 0);
+  w.tag(6, FIXED32);
+  w.fixed32(flagsOf(context, context.isRemote));
+}
+
+function span(w: ProtoWriter, s: ReadableSpan): void {
+  const context = s.spanContext();
+  w.tag(1, LENGTH);
+  w.hexBytes(context.traceId);
+  w.tag(2, LENGTH);
+  w.hexBytes(context.spanId);
+  const state = context.traceState?.serialize();
+  if (state) {
+    w.tag(3, LENGTH);
+    w.string(state);
+  }
+  const parent = s.parentSpanContext;
+  if (parent?.spanId) {
+    w.tag(4, LENGTH);
+    w.hexBytes(parent.spanId);
+  }
+  w.tag(5, LENGTH);
+  w.string(s.name);
+  if (s.kind != null) {
+    // The API's kinds count from INTERNAL = 0; OTLP's from SPAN_KIND_UNSPECIFIED = 0.
+    w.tag(6, VARINT);
+    w.varint(s.kind + 1);
+  }
+  w.tag(7, FIXED64);
+  time(w, s.startTime);
+  w.tag(8, FIXED64);
+  time(w, s.endTime);
+  if (s.attributes) attributes(w, s.attributes, 9);
+  w.tag(10, VARINT);
+  w.varint(s.droppedAttributesCount);
+  for (const e of s.events) {
+    w.tag(11, LENGTH);
+    const at = w.begin(1);
+    event(w, e);
+    w.end(at, 1);
+  }
+  w.tag(12, VARINT);
+  w.varint(s.droppedEventsCount);
+  for (const l of s.links) {
+    w.tag(13, LENGTH);
+    const at = w.begin(1);
+    link(w, l);
+    w.end(at, 1);
+  }
+  w.tag(14, VARINT);
+  w.varint(s.droppedLinksCount);
+  w.tag(15, LENGTH);
+  const status = w.begin(1);
+  if (s.status.message) {
+    w.tag(2, LENGTH);
+    w.string(s.status.message);
+  }
+  w.tag(3, VARINT);
+  w.varint(s.status.code);
+  w.end(status, 1);
+  w.tag(16, FIXED32);
+  w.fixed32(flagsOf(context, parent?.isRemote));
+}
+
+function scopeSpans(w: ProtoWriter, scope: Scope, spans: readonly ReadableSpan[]): void {
+  w.tag(1, LENGTH);
+  const at = w.begin(1);
+  w.tag(1, LENGTH);
+  w.string(scope.name);
+  if (scope.version) {
+    w.tag(2, LENGTH);
+    w.string(scope.version);
+  }
+  const { attributes: scopeAttributes, droppedAttributesCount } = scope as Scope & {
+    attributes?: Attributes;
+    droppedAttributesCount?: number;
+  };
+  if (scopeAttributes) attributes(w, scopeAttributes, 3);
+  if (droppedAttributesCount) {
+    w.tag(4, VARINT);
+    w.varint(droppedAttributesCount);
+  }
+  w.end(at, 1);
+  for (const s of spans) {
+    w.tag(2, LENGTH);
+    const one = w.begin(2);
+    span(w, s);
+    w.end(one, 2);
+  }
+  if (scope.schemaUrl) {
+    w.tag(3, LENGTH);
+    w.string(scope.schemaUrl);
+  }
+}
+
+function resourceSpans(w: ProtoWriter, resource: Resource, scopes: Map<Scope, ReadableSpan[]>): void {
+  w.tag(1, LENGTH);
+  const at = w.begin(2);
+  if (resource.attributes) attributes(w, resource.attributes, 1);
+  w.tag(2, VARINT);
+  w.varint(0);
+  w.end(at, 2);
+  for (const [scope, spans] of scopes) {
+    w.tag(2, LENGTH);
+    const one = w.begin(3);
+    scopeSpans(w, scope, spans);
+    w.end(one, 3);
+  }
+  if (resource.schemaUrl) {
+    w.tag(3, LENGTH);
+    w.string(resource.schemaUrl);
+  }
+}
+
+// One writer reused by every request: encoding is synchronous, and its buffer only grows.
+const writer = new ProtoWriter();
+
+/** `spans` as the bytes of an OTLP ExportTraceServiceRequest: grouped by resource, then by scope, each in first-seen order. */
+export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
+  const byResource = new Map<Resource, Map<Scope, ReadableSpan[]>>();
+  for (const s of spans) {
+    let scopes = byResource.get(s.resource);
+    if (scopes === undefined) {
+      scopes = new Map();
+      byResource.set(s.resource, scopes);
+    }
+    const list = scopes.get(s.instrumentationScope);
+    if (list === undefined) scopes.set(s.instrumentationScope, [s]);
+    else list.push(s);
+  }
+  const w = writer;
+  w.pos = 0;
+  for (const [resource, scopes] of byResource) {
+    w.tag(1, LENGTH);
+    const at = w.begin(3);
+    resourceSpans(w, resource, scopes);
+    w.end(at, 3);
+  }
+  return w.finish();
+}
