@@ -97,8 +97,11 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
   const exporter =
     options.exporter ??
     (options.otlpEndpoint === undefined
-      ? otlpFromEnv()
+      ? undefined
       : new OtlpTraceExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }));
+  // The env default goes to the SDK as `traceExporter`, so that it batches it as it did its own
+  // exporter: OTEL_BSP_* read as the SDK reads them (a value ≤ 0 ignored) and its self-metrics.
+  const envExporter = exporter === undefined && options.spanProcessors === undefined ? otlpFromEnv() : undefined;
   const ratio = options.sampleRatio;
   const mode = contextMode(options);
   const sdk = new NodeSDK({
@@ -109,7 +112,9 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
       ? { spanProcessors: options.spanProcessors }
       : exporter !== undefined
         ? { spanProcessors: [new tracing.BatchSpanProcessor(exporter)] }
-        : {}),
+        : envExporter !== undefined
+          ? { traceExporter: envExporter }
+          : {}),
     ...(ratio === undefined
       ? {}
       : { sampler: new tracing.ParentBasedSampler({ root: new tracing.TraceIdRatioBasedSampler(ratio) }) }),

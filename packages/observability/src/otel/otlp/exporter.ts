@@ -13,7 +13,7 @@ type ReadableSpan = tracing.ReadableSpan;
 /**
  * OTLP over HTTP/protobuf, as `@opentelemetry/exporter-trace-otlp-proto`'s `OTLPTraceExporter`
  * (the same options, `OTEL_EXPORTER_OTLP_*` variables, retries, timeouts, compression and
- * request bytes) with its spans encoded by Wharf in a third of the time or less: the
+ * request bytes) with its spans encoded by Wharf in about half the time: the
  * serialisation is most of what a span costs a service that exports its traces.
  */
 export class OtlpTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements tracing.SpanExporter {

@@ -30,8 +30,12 @@ export class ProtoWriter {
     this.varint((field << 3) | wire);
   }
 
-  /** A non-negative integer below 2^32 as a varint. */
+  /** An integer as a varint: below 2^32 in a fast loop, anything else (negative, larger, NaN) as `int64` writes it, as OpenTelemetry's writer does. */
   varint(value: number): void {
+    if (!(value >= 0 && value <= 0xffffffff)) {
+      this.int64(value);
+      return;
+    }
     this.ensure(5);
     const buf = this.buf;
     let v = value >>> 0;
@@ -153,11 +157,8 @@ export class ProtoWriter {
   }
 }
 
-// Each character code's value as a hex digit, as hexToBinary reads one: upper or lower case.
-const NIBBLES = new Uint8Array(128);
-for (let i = 0; i < 10; i++) NIBBLES[48 + i] = i;
-for (let i = 0; i < 6; i++) NIBBLES[97 + i] = NIBBLES[65 + i] = 10 + i;
-
+// A character code's value as a hex digit exactly as hexToBinary reads it, non-hex characters
+// included (code - 55, the byte then keeping its low 8 bits), so malformed ids give the same bytes.
 function nibble(code: number): number {
-  return code < 128 ? (NIBBLES[code] as number) : 0;
+  return code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : code - 55;
 }

@@ -26,13 +26,17 @@ function flagsOf(context: SpanContext, isRemote: boolean | undefined): number {
   return (context.traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
 }
 
-/** An HrTime as unix nanoseconds in a fixed64, exactly: seconds × 10⁹ passes 2⁵³, so it is added up in parts. */
+/**
+ * An HrTime as unix nanoseconds in a fixed64, with OpenTelemetry's writeHrTimeAsFixed64
+ * arithmetic step for step (seconds × 10⁹ passes 2⁵³, so it is added up in parts), so that
+ * fractional, negative and very large values give the same bytes too.
+ */
 function time(w: ProtoWriter, [seconds, nanos]: HrTime): void {
-  const upper = Math.floor(seconds / 0x10000) * 1e9; // × 2¹⁶ still to come; exact below 2⁵³
-  const lower = (seconds % 0x10000) * 1e9 + nanos; // exact below 2⁵³
-  const low = (upper % 0x10000) * 0x10000 + (lower % 0x100000000);
-  const high = Math.floor(upper / 0x10000) + Math.floor(lower / 0x100000000) + Math.floor(low / 0x100000000);
-  w.fixed64(low % 0x100000000, high);
+  const fromLower = (seconds & 0xffff) * 1e9;
+  const fromUpper = ((seconds / 0x10000) >>> 0) * 1e9;
+  const low = (fromLower >>> 0) + (((fromUpper & 0xffff) * 0x10000) >>> 0) + nanos;
+  const high = Math.floor(fromLower / 0x100000000) + ((fromUpper / 0x10000) >>> 0) + Math.floor(low / 0x100000000);
+  w.fixed64(low >>> 0, high >>> 0);
 }
 
 function anyValue(w: ProtoWriter, value: unknown): void {
@@ -117,6 +121,14 @@ function link(w: ProtoWriter, l: Link): void {
   w.fixed32(flagsOf(context, context.isRemote));
 }
 
+/** `item` written by `write` as a nested message in field `field`. */
+function message<T>(w: ProtoWriter, field: number, write: (w: ProtoWriter, item: T) => void, item: T): void {
+  w.tag(field, LENGTH);
+  const at = w.begin(1);
+  write(w, item);
+  w.end(at, 1);
+}
+
 function span(w: ProtoWriter, s: ReadableSpan): void {
   const context = s.spanContext();
   w.tag(1, LENGTH);
@@ -135,10 +147,11 @@ function span(w: ProtoWriter, s: ReadableSpan): void {
   }
   w.tag(5, LENGTH);
   w.string(s.name);
-  if (s.kind != null) {
-    // The API's kinds count from INTERNAL = 0; OTLP's from SPAN_KIND_UNSPECIFIED = 0.
+  // The API's kinds count from INTERNAL = 0; OTLP's from SPAN_KIND_UNSPECIFIED = 0 (not written).
+  const kind = s.kind == null ? 0 : s.kind + 1;
+  if (kind !== 0) {
     w.tag(6, VARINT);
-    w.varint(s.kind + 1);
+    w.varint(kind);
   }
   w.tag(7, FIXED64);
   time(w, s.startTime);
@@ -147,20 +160,10 @@ function span(w: ProtoWriter, s: ReadableSpan): void {
   if (s.attributes) attributes(w, s.attributes, 9);
   w.tag(10, VARINT);
   w.varint(s.droppedAttributesCount);
-  for (const e of s.events) {
-    w.tag(11, LENGTH);
-    const at = w.begin(1);
-    event(w, e);
-    w.end(at, 1);
-  }
+  for (const e of s.events) message(w, 11, event, e);
   w.tag(12, VARINT);
   w.varint(s.droppedEventsCount);
-  for (const l of s.links) {
-    w.tag(13, LENGTH);
-    const at = w.begin(1);
-    link(w, l);
-    w.end(at, 1);
-  }
+  for (const l of s.links) message(w, 13, link, l);
   w.tag(14, VARINT);
   w.varint(s.droppedLinksCount);
   w.tag(15, LENGTH);
@@ -226,8 +229,11 @@ function resourceSpans(w: ProtoWriter, resource: Resource, scopes: Map<Scope, Re
   }
 }
 
-// One writer reused by every request: encoding is synchronous, and its buffer only grows.
+// One writer reused by every request: encoding is synchronous, and its buffer only grows. User
+// code can still run inside an encoding (a TraceState's serialize, a Resource's attributes
+// getter); an encoding started from there gets a writer of its own.
 const writer = new ProtoWriter();
+let writerBusy = false;
 
 /** `spans` as the bytes of an OTLP ExportTraceServiceRequest: grouped by resource, then by scope, each in first-seen order. */
 export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
@@ -242,7 +248,16 @@ export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
     if (list === undefined) scopes.set(s.instrumentationScope, [s]);
     else list.push(s);
   }
-  const w = writer;
+  if (writerBusy) return encodeWith(new ProtoWriter(), byResource);
+  writerBusy = true;
+  try {
+    return encodeWith(writer, byResource);
+  } finally {
+    writerBusy = false;
+  }
+}
+
+function encodeWith(w: ProtoWriter, byResource: Map<Resource, Map<Scope, ReadableSpan[]>>): Uint8Array {
   w.pos = 0;
   for (const [resource, scopes] of byResource) {
     w.tag(1, LENGTH);
