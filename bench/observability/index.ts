@@ -6,7 +6,13 @@
 // collector stand-in in this process that reads each request and answers 200: what a service
 // pays to send its spans, where `tracing` drops them after batching.
 //
-//   npm run bench:observability -- [--rounds 5] [--seconds 4] [--turn-ms 250] [--in-flight 50]
+// `--baseline <dir>` compares two versions in the same run: every mode but "off" is served a
+// second time (`<mode>@baseline`) by the `packages/observability/dist` of another version, copied
+// into `dir` beforehand (e.g. `git stash && npm run build && cp -r packages/observability/dist
+// /tmp/obs-before && git stash pop && npm run bench:observability -- --baseline /tmp/obs-before`).
+// Runs minutes apart differ by more than the changes measured here; turns side by side do not.
+//
+//   npm run bench:observability -- [--rounds 5] [--seconds 4] [--turn-ms 250] [--in-flight 50] [--baseline <dir>]
 //                                   [--protocols http,grpc]
 //                                   [--modes off,metrics,tracing,both,tracing-als[,tracing-sdk,tracing-otlp,tracing-otlp-sdk]]
 //
@@ -18,13 +24,16 @@
 // neighbours on this machine: more than the costs being measured.) With `WHARF_BENCH_PIN=1` the
 // servers share CPU 0 and the load has CPU 1; only the server whose turn it is works.
 import { type ChildProcess, fork } from 'node:child_process';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pinning, pinServer } from '../lib/pin.js';
 import { fmt, median, percentile } from '../lib/stats.js';
 import { next } from '../lib/target-process.js';
-import { DEFAULT_MODES, MODES, type Mode, PROTOCOLS, type Protocol } from './targets.js';
+import { DEFAULT_MODES, MODES, type Mode, PROTOCOLS, type Protocol, type Variant } from './targets.js';
 import type { TurnMessage, TurnResult } from './turn-load.js';
 
 const { values } = parseArgs({
@@ -35,6 +44,7 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '50' },
     protocols: { type: 'string', default: PROTOCOLS.join(',') },
     modes: { type: 'string', default: DEFAULT_MODES.join(',') },
+    baseline: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -42,10 +52,28 @@ const turnMs = Number(values['turn-ms']);
 const turns = Math.max(1, Math.round((Number(values.seconds) * 1000) / turnMs));
 const inFlight = Number(values['in-flight']);
 const protocols = (values.protocols as string).split(',') as Protocol[];
-const modes = (values.modes as string).split(',') as Mode[];
-if (!modes.includes('off')) modes.unshift('off'); // every cost is against "off"
+const chosen = (values.modes as string).split(',') as Mode[];
+if (!chosen.includes('off')) chosen.unshift('off'); // every cost is against "off"
 for (const p of protocols) if (!PROTOCOLS.includes(p)) throw new Error(`Unknown protocol ${p}; one of ${PROTOCOLS.join(', ')}`);
-for (const m of modes) if (!MODES.includes(m)) throw new Error(`Unknown mode ${m}; one of ${MODES.join(', ')}`);
+for (const m of chosen) if (!MODES.includes(m)) throw new Error(`Unknown mode ${m}; one of ${MODES.join(', ')}`);
+const modes: Variant[] =
+  values.baseline === undefined ? chosen : chosen.flatMap((m) => (m === 'off' ? [m] : [m, `${m}@baseline` as const]));
+
+/**
+ * Copies the baseline build into packages/observability, so that its imports (`@wharf/core`,
+ * OpenTelemetry) resolve as this checkout's do, and tells the servers where it is.
+ */
+function placeBaseline(dir: string): string {
+  for (const file of ['index.js', join('otel', 'index.js')])
+    if (!existsSync(join(dir, file)))
+      throw new Error(`--baseline ${dir} has no ${file}: give a copy of another version's packages/observability/dist`);
+  const placed = fileURLToPath(new URL('../../../packages/observability/.bench-baseline', import.meta.url));
+  rmSync(placed, { recursive: true, force: true });
+  cpSync(dir, placed, { recursive: true });
+  process.on('exit', () => rmSync(placed, { recursive: true, force: true }));
+  return placed;
+}
+const baseline = values.baseline === undefined ? undefined : placeBaseline(values.baseline);
 
 /** One turn of one mode: calls per second and the server's CPU per call. */
 interface Sample {
@@ -67,10 +95,14 @@ async function startCollector(): Promise<string> {
 }
 const collector = modes.some((m) => m.startsWith('tracing-otlp')) ? await startCollector() : undefined;
 
-async function startServer(protocol: Protocol, mode: Mode): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(protocol: Protocol, mode: Variant): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(new URL('./server.js', import.meta.url), [`${protocol}-${mode}`, '/dev/null'], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: collector === undefined ? process.env : { ...process.env, WHARF_BENCH_OTLP: collector },
+    env: {
+      ...process.env,
+      ...(collector === undefined ? {} : { WHARF_BENCH_OTLP: collector }),
+      ...(baseline === undefined ? {} : { WHARF_BENCH_BASELINE: baseline }),
+    },
   });
   const { port } = await next<{ port: number }>(child, 'ready');
   pinServer(child);
@@ -98,8 +130,8 @@ async function turn(load: ChildProcess, server: ChildProcess, index: number, ms:
 }
 
 /** Every turn of each mode of `protocol`, over all rounds, aligned: turn i of a mode ran beside turn i of "off". */
-async function measure(protocol: Protocol): Promise<Map<Mode, Sample[]>> {
-  const samples = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
+async function measure(protocol: Protocol): Promise<Map<Variant, Sample[]>> {
+  const samples = new Map<Variant, Sample[]>(modes.map((m) => [m, []]));
   for (let round = 0; round < rounds; round++) {
     const servers = [];
     for (const mode of modes) servers.push(await startServer(protocol, mode));
@@ -110,11 +142,11 @@ async function measure(protocol: Protocol): Promise<Map<Mode, Sample[]>> {
       await connected;
       for (let i = 0; i < modes.length; i++) await turn(load, servers[i]?.child as ChildProcess, i, 1000); // warm-up
       const order = modes.map((_, i) => i);
-      const roundSamples = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
+      const roundSamples = new Map<Variant, Sample[]>(modes.map((m) => [m, []]));
       for (let t = 0; t < turns; t++) {
         for (const i of (t + round) % 2 === 0 ? order : [...order].reverse()) {
           const sample = await turn(load, servers[i]?.child as ChildProcess, i, turnMs);
-          roundSamples.get(modes[i] as Mode)?.push(sample);
+          roundSamples.get(modes[i] as Variant)?.push(sample);
         }
       }
       const line = modes.map((m) => {
@@ -142,7 +174,7 @@ function pooled(samples: readonly Sample[]): { rps: number; cpu: number } {
 console.log(
   `Observability bench: greeter Greet over ${protocols.join(' and ')}, ${inFlight} calls in flight, ${rounds} rounds of ${turns} turns × ${turnMs} ms per mode, order alternating${pinning ? ', servers pinned to CPU 0' : ''}`,
 );
-const results = new Map<Protocol, Map<Mode, Sample[]>>();
+const results = new Map<Protocol, Map<Variant, Sample[]>>();
 for (const protocol of protocols) results.set(protocol, await measure(protocol));
 
 const percent = (x: number) => `${fmt(x * 100, 1)} %`;

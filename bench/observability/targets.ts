@@ -6,6 +6,8 @@
 // with spans exported over real OTLP/HTTP to a collector stand-in of the bench's
 // (`tracing-otlp`: Wharf's exporter; `tracing-otlp-sdk`: OpenTelemetry's OTLPTraceExporter).
 
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { createApp, implement, type Transport, WharfError } from '@wharf/core';
 import { greeter } from '@wharf/example-greeter';
@@ -31,7 +33,10 @@ export const DEFAULT_MODES: readonly Mode[] = ['off', 'metrics', 'tracing', 'bot
 export type Mode = (typeof MODES)[number];
 export const PROTOCOLS = ['http', 'grpc'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
-export const TARGETS = PROTOCOLS.flatMap((p) => MODES.map((m) => `${p}-${m}` as const));
+/** A mode served by this checkout's build, or (`@baseline`) by the build given to `--baseline`. */
+export type Variant = Mode | `${Mode}@baseline`;
+export const VARIANTS: readonly Variant[] = MODES.flatMap((m) => [m, `${m}@baseline` as const]);
+export const TARGETS = PROTOCOLS.flatMap((p) => VARIANTS.map((v) => `${p}-${v}` as const));
 export type TargetName = (typeof TARGETS)[number];
 
 const GREETINGS: Readonly<Record<string, string>> = { fr: 'Bonjour', en: 'Hello' };
@@ -65,10 +70,25 @@ function exporterOf(mode: Mode) {
   return mode === 'tracing-otlp' ? new OtlpTraceExporter({ url }) : new OTLPTraceExporter({ url });
 }
 
+/**
+ * `observability` and `startTracing` of this checkout, or of the baseline build the parent copied
+ * to WHARF_BENCH_BASELINE (a `packages/observability/dist` of another version).
+ */
+async function build(baseline: boolean): Promise<{ observability: typeof observability; startTracing: typeof startTracing }> {
+  if (!baseline) return { observability, startTracing };
+  const dir = process.env.WHARF_BENCH_BASELINE;
+  if (dir === undefined) throw new Error('an @baseline mode needs --baseline <dist directory>');
+  const main = (await import(pathToFileURL(join(dir, 'index.js')).href)) as { observability: typeof observability };
+  const otel = (await import(pathToFileURL(join(dir, 'otel', 'index.js')).href)) as { startTracing: typeof startTracing };
+  return { observability: main.observability, startTracing: otel.startTracing };
+}
+
 export async function startTarget(name: TargetName, log: string): Promise<RunningTarget> {
   const cut = name.indexOf('-');
   const protocol = name.slice(0, cut) as Protocol;
-  const mode = name.slice(cut + 1) as Mode;
+  const variant = name.slice(cut + 1);
+  const mode = variant.replace(/@baseline$/, '') as Mode;
+  const { observability, startTracing } = await build(variant !== mode);
   const tracing =
     mode === 'metrics' || mode === 'off'
       ? undefined
