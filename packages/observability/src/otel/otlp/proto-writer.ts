@@ -30,10 +30,13 @@ export class ProtoWriter {
     this.varint((field << 3) | wire);
   }
 
-  /** An integer as a varint: below 2^32 in a fast loop, anything else (negative, larger, NaN) as `int64` writes it, as OpenTelemetry's writer does. */
+  /**
+   * An integer as a varint, as OpenTelemetry's writer writes one: below 2^32 in a fast loop;
+   * anything else (larger, negative — ten bytes of two's complement, as an int64 —, NaN) in 64 bits.
+   */
   varint(value: number): void {
     if (!(value >= 0 && value <= 0xffffffff)) {
-      this.int64(value);
+      this.#varint64(value);
       return;
     }
     this.ensure(5);
@@ -46,12 +49,7 @@ export class ProtoWriter {
     buf[this.pos++] = v;
   }
 
-  /** Any integer that fits in an int64, as protobuf writes an int64: a negative one in ten bytes of two's complement. */
-  int64(value: number): void {
-    if (value >= 0 && value <= 0xffffffff) {
-      this.varint(value);
-      return;
-    }
+  #varint64(value: number): void {
     const abs = Math.abs(value);
     let low = abs >>> 0;
     let high = (abs / 0x100000000) >>> 0;

@@ -49,7 +49,7 @@ function anyValue(w: ProtoWriter, value: unknown): void {
   } else if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_MAX) {
       w.tag(3, VARINT);
-      w.int64(value);
+      w.varint(value);
     } else {
       w.tag(4, FIXED64);
       w.double(value);
@@ -103,8 +103,8 @@ function event(w: ProtoWriter, e: TimedEvent): void {
   w.varint(e.droppedAttributesCount || 0);
 }
 
-function link(w: ProtoWriter, l: Link): void {
-  const context = l.context;
+/** Fields 1–3 of a Span and of a Link alike: trace id, span id, and the trace state if there is one. */
+function ids(w: ProtoWriter, context: SpanContext): void {
   w.tag(1, LENGTH);
   w.hexBytes(context.traceId);
   w.tag(2, LENGTH);
@@ -114,6 +114,11 @@ function link(w: ProtoWriter, l: Link): void {
     w.tag(3, LENGTH);
     w.string(state);
   }
+}
+
+function link(w: ProtoWriter, l: Link): void {
+  const context = l.context;
+  ids(w, context);
   if (l.attributes) attributes(w, l.attributes, 4);
   w.tag(5, VARINT);
   w.varint(l.droppedAttributesCount || 0);
@@ -131,15 +136,7 @@ function message<T>(w: ProtoWriter, field: number, write: (w: ProtoWriter, item:
 
 function span(w: ProtoWriter, s: ReadableSpan): void {
   const context = s.spanContext();
-  w.tag(1, LENGTH);
-  w.hexBytes(context.traceId);
-  w.tag(2, LENGTH);
-  w.hexBytes(context.spanId);
-  const state = context.traceState?.serialize();
-  if (state) {
-    w.tag(3, LENGTH);
-    w.string(state);
-  }
+  ids(w, context);
   const parent = s.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, LENGTH);
