@@ -116,7 +116,17 @@ async function post(url: string, body: unknown) {
   return { status: res.status, body: (await res.json()) as unknown };
 }
 
-// The two templates are independent projects: scaffolded, installed and run side by side.
+// The two templates are independent projects: scaffolded, installed and run side by side. Only the
+// `npm create` step takes turns: two npx runs of one package spec unpack into the same
+// `~/.npm/_npx/<hash>` folder, and one can find the other's half-written copy (CI saw
+// "ENOENT … _npx/…/create-wharf/package.json"). A user runs one `npm create` at a time.
+let npxTurn: Promise<unknown> = Promise.resolve();
+function oneNpxAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const mine = npxTurn.then(work, work);
+  npxTurn = mine.catch(() => {});
+  return mine;
+}
+
 describe.concurrent('npm create wharf', () => {
   const templates = [
     {
@@ -155,7 +165,9 @@ describe.concurrent('npm create wharf', () => {
     it(`--template ${template}: create, install, test, build, start, and a call answered`, async () => {
       const parent = newProject({ registry: registry.url, log, prefix: `wharf-create-${template}-` });
       try {
-        await parent.sh('npm', ['create', '--yes', `wharf@${registry.version}`, 'app', '--', '--template', template]);
+        await oneNpxAtATime(() =>
+          parent.sh('npm', ['create', '--yes', `wharf@${registry.version}`, 'app', '--', '--template', template]),
+        );
         const cwd = join(parent.dir, 'app');
         for (const file of ['package.json', 'tsconfig.json', 'Dockerfile', 'README.md', '.gitignore']) {
           expect(existsSync(join(cwd, file)), file).toBe(true);
