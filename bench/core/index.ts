@@ -11,13 +11,16 @@
 // validates and runs the handler with its default options (no timeout, no copies).
 //
 // Two more Wharf rows isolate costs: without a default deadline, and the server pipeline alone
-// (what a network transport runs per request). Rounds alternate the order of the contenders;
+// (what a network transport runs per request). Two "floor" rows are not Wharf: they are the
+// guarantees of its local call written by hand as one function (floor.ts), a lower bound for any
+// implementation of them, printed as a ratio to Moleculer beside the goal. Rounds alternate the order of the contenders;
 // medians are reported, of wall-clock time and of CPU time (process.cpuUsage), the latter less
 // disturbed on a shared machine. ROUNDS and CALLS set the rounds and the calls per round.
 import { createRequire } from 'node:module';
 import { createApp, defineContract, implement } from '@wharf/core';
 import * as z from 'zod';
 import { median } from '../lib/stats.js';
+import { floorCall } from './floor.js';
 
 const require = createRequire(import.meta.url);
 
@@ -99,6 +102,10 @@ async function main(): Promise<void> {
   const mol14 = `moleculer ${m14.version} broker.call (validator on)`;
   const mol15 = `moleculer ${m15.version} broker.call (validator on)`;
   const wharfFull = 'wharf client.greet (full pipeline)';
+  const floorBare = 'floor: the guarantees hand-inlined, no deadline';
+  const floorBounded = 'floor: the guarantees hand-inlined, with a deadline';
+  const bare = floorCall('bench.greet', (v) => compiledInput.parse(v), greet, false);
+  const bounded = floorCall('bench.greet', (v) => compiledInput.parse(v), greet, true);
 
   const contenders: Contender[] = [
     { name: 'plain async call', call: (i) => greet({ name: names[i & 3] as string }) },
@@ -110,6 +117,8 @@ async function main(): Promise<void> {
       name: 'wharf server pipeline only (dispatch)',
       call: (i) => app.dispatch(endpoint, { name: names[i & 3] }, { transport: 'bench', metadata: {} }),
     },
+    { name: floorBare, call: (i) => bare.call({ name: names[i & 3] }) },
+    { name: floorBounded, call: (i) => bounded.call({ name: names[i & 3] }) },
     { name: mol14, call: (i) => m14.broker.call('bench.greet', { name: names[i & 3] }) },
     { name: mol15, call: (i) => m15.broker.call('bench.greet', { name: names[i & 3] }) },
   ];
@@ -138,8 +147,15 @@ async function main(): Promise<void> {
       `  vs ${mol.split(' broker')[0]}: ${(wall(mol) / wall(wharfFull)).toFixed(2)}× wall, ${(cpu(mol) / cpu(wharfFull)).toFixed(2)}× CPU`,
     );
   }
+  console.log('the floor (not Wharf: the least any implementation of its guarantees costs) / moleculer:');
+  for (const mol of [mol14, mol15]) {
+    console.log(
+      `  vs ${mol.split(' broker')[0]}: ${(cpu(mol) / cpu(floorBounded)).toFixed(2)}× CPU with a deadline, ${(cpu(mol) / cpu(floorBare)).toFixed(2)}× without`,
+    );
+  }
   console.log(`wharf framework cost per call (minus plain call): ${(wall(wharfFull) - plain).toFixed(0)} ns`);
 
+  if (bare.inFlight + bounded.inFlight !== 0) throw new Error('the floor lost track of calls in flight');
   await m15.broker.stop();
   await m14.broker.stop();
   await unbounded.stop();
