@@ -4,7 +4,9 @@
 // tracing under the async-local-storage context (what instrumentations need) instead of the default
 // explicit one, and, on request, with the SDK's tracer making Wharf's spans (`tracing-sdk`), and
 // with spans exported over real OTLP/HTTP to a collector stand-in of the bench's
-// (`tracing-otlp`: Wharf's exporter; `tracing-otlp-sdk`: OpenTelemetry's OTLPTraceExporter).
+// (`tracing-otlp`: what `startTracing({ otlpEndpoint })` sets up, Wharf's OtlpBatchSpanProcessor;
+// `tracing-otlp-bsp`: Wharf's OtlpTraceExporter in the SDK's BatchSpanProcessor;
+// `tracing-otlp-sdk`: OpenTelemetry's OTLPTraceExporter in it).
 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,6 +28,7 @@ export const MODES = [
   'tracing-als',
   'tracing-sdk',
   'tracing-otlp',
+  'tracing-otlp-bsp',
   'tracing-otlp-sdk',
 ] as const;
 /** What a run measures unless `--modes` says otherwise: the SDK's spans and the OTLP exports only on request. */
@@ -62,12 +65,25 @@ const dropAll = {
   async shutdown() {},
 };
 
-/** The exporter of a tracing mode: OTLP to the collector stand-in at WHARF_BENCH_OTLP, or none. */
-function exporterOf(mode: Mode) {
-  if (mode !== 'tracing-otlp' && mode !== 'tracing-otlp-sdk') return dropAll as never;
+/** The collector stand-in's URL (`…/v1/traces`), which the parent passes to OTLP modes. */
+function collectorUrl(mode: Mode): string {
   const url = process.env.WHARF_BENCH_OTLP;
   if (url === undefined) throw new Error(`${mode} needs WHARF_BENCH_OTLP, the collector stand-in the bench starts`);
-  return mode === 'tracing-otlp' ? new OtlpTraceExporter({ url }) : new OTLPTraceExporter({ url });
+  return url;
+}
+
+/** How a tracing mode sends its spans: `startTracing`'s options for it. */
+function exportOf(mode: Mode): Parameters<typeof startTracing>[0] {
+  switch (mode) {
+    case 'tracing-otlp':
+      return { otlpEndpoint: collectorUrl(mode).replace(/\/v1\/traces$/, '') };
+    case 'tracing-otlp-bsp':
+      return { exporter: new OtlpTraceExporter({ url: collectorUrl(mode) }) };
+    case 'tracing-otlp-sdk':
+      return { exporter: new OTLPTraceExporter({ url: collectorUrl(mode) }) };
+    default:
+      return { exporter: dropAll as never };
+  }
 }
 
 /**
@@ -92,7 +108,7 @@ export async function startTarget(name: TargetName, log: string): Promise<Runnin
   const tracing =
     mode === 'metrics' || mode === 'off'
       ? undefined
-      : startTracing({ exporter: exporterOf(mode), context: mode === 'tracing-als' ? 'async-local-storage' : 'explicit' });
+      : startTracing({ ...exportOf(mode), context: mode === 'tracing-als' ? 'async-local-storage' : 'explicit' });
   const obs = observability({
     metrics: mode === 'metrics' || mode === 'both' ? {} : false,
     tracing: tracing === undefined ? false : { leanSpans: mode !== 'tracing-sdk' },

@@ -12,7 +12,7 @@ import {
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OtlpTraceExporter, startTracing } from '@wharf/observability/otel';
+import { OtlpBatchSpanProcessor, OtlpTraceExporter, startTracing } from '@wharf/observability/otel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSpans } from '../src/otel/otlp/span-encoder.js';
 
@@ -103,18 +103,37 @@ describe('startTracing with the environment default exporter', () => {
     Object.assign(process.env, saved);
   });
 
+  const processorOf = () => {
+    type Internals = { _activeSpanProcessor: { _spanProcessors: Record<string, unknown>[] } };
+    const provider = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as unknown as Internals;
+    return provider._activeSpanProcessor._spanProcessors;
+  };
+
   it('batches as the SDK did: OTEL_BSP_* of 0 or below are ignored (was: an export timeout of 0 ms)', async () => {
     process.env.OTEL_BSP_EXPORT_TIMEOUT = '0';
     process.env.OTEL_BSP_SCHEDULE_DELAY = '-5';
     process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = 'http://127.0.0.1:9/v1/traces';
     const tracing = startTracing();
     try {
-      type Internals = { _activeSpanProcessor: { _spanProcessors: Record<string, unknown>[] } };
-      const provider = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as unknown as Internals;
-      const [processor] = provider._activeSpanProcessor._spanProcessors;
-      expect(processor?._exporter).toBeInstanceOf(OtlpTraceExporter);
+      const [processor, ...more] = processorOf();
+      expect(more).toEqual([]);
+      expect(processor).toBeInstanceOf(OtlpBatchSpanProcessor);
       expect(processor?._exportTimeoutMillis).toBe(30_000);
-      expect(processor?._scheduledDelayMillis).toBe(5_000);
+      // Spans wait at most 200 ms to be encoded: the default delay of 5 s was kept, not -5.
+      expect(processor?._scheduledDelayMillis).toBe(200);
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
+  it("leaves the batching of Wharf's exporter to the SDK's own processor when its experimental self-metrics are on", async () => {
+    process.env.OTEL_NODE_EXPERIMENTAL_SDK_METRICS = 'true';
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = 'http://127.0.0.1:9/v1/traces';
+    const tracing = startTracing();
+    try {
+      const [processor] = processorOf();
+      expect(processor).not.toBeInstanceOf(OtlpBatchSpanProcessor);
+      expect(processor?._exporter).toBeInstanceOf(OtlpTraceExporter);
     } finally {
       await tracing.shutdown();
     }

@@ -1,11 +1,14 @@
 // The OpenTelemetry SDK, wired in one call: `startTracing()`. A separate entry point
 // (@wharf/observability/otel) so that an app that does not trace never loads the SDK.
 import { context, propagation, trace } from '@opentelemetry/api';
+import { getBooleanFromEnv } from '@opentelemetry/core';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 import { setExplicitContext } from '../tracing/propagation-state.js';
+import { OtlpBatchSpanProcessor } from './otlp/batch-processor.js';
 import { OtlpTraceExporter } from './otlp/exporter.js';
 
+export { OtlpBatchSpanProcessor, type OtlpBatchSpanProcessorOptions } from './otlp/batch-processor.js';
 export { OtlpTraceExporter } from './otlp/exporter.js';
 
 /** Options of `startTracing`; each falls back to the standard `OTEL_*` environment variable. */
@@ -65,18 +68,22 @@ function contextMode(options: StartTracingOptions): TraceContextMode {
 }
 
 /**
- * The SDK's default exporter, OTLP over HTTP/protobuf (endpoint, headers and the rest from
- * `OTEL_EXPORTER_OTLP_*`), as Wharf's faster `OtlpTraceExporter`; undefined for any other
+ * What replaces the SDK's default exporter, OTLP over HTTP/protobuf (endpoint, headers and the rest
+ * from `OTEL_EXPORTER_OTLP_*`, batching from `OTEL_BSP_*`): Wharf's `OtlpBatchSpanProcessor`; or,
+ * with `OTEL_NODE_EXPERIMENTAL_SDK_METRICS` on (processor metrics only the SDK's own batch
+ * processor records), Wharf's `OtlpTraceExporter` batched by the SDK. Nothing for any other
  * `OTEL_TRACES_EXPORTER` or protocol, which the SDK then sets up itself.
  */
-function otlpFromEnv(): tracing.SpanExporter | undefined {
+function otlpFromEnv(): Partial<Pick<NodeSDKConfiguration, 'spanProcessors' | 'traceExporter'>> {
   const named = (process.env.OTEL_TRACES_EXPORTER ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '' && s !== 'null');
   const protocol = process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || process.env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
   const otlp = named.length === 0 || (named.length === 1 && named[0] === 'otlp');
-  return otlp && protocol === 'http/protobuf' ? new OtlpTraceExporter() : undefined;
+  if (!otlp || protocol !== 'http/protobuf') return {};
+  if (getBooleanFromEnv('OTEL_NODE_EXPERIMENTAL_SDK_METRICS')) return { traceExporter: new OtlpTraceExporter() };
+  return { spanProcessors: [new OtlpBatchSpanProcessor()] };
 }
 
 /** A started SDK: call `shutdown()` before exit so the last spans are sent (tracing may then be started again). */
@@ -94,27 +101,20 @@ export interface Tracing {
  * before creating the app (instrumentations patch modules as they load).
  */
 export function startTracing(options: StartTracingOptions = {}): Tracing {
-  const exporter =
-    options.exporter ??
-    (options.otlpEndpoint === undefined
-      ? undefined
-      : new OtlpTraceExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }));
-  // The env default goes to the SDK as `traceExporter`, so that it batches it as it did its own
-  // exporter: OTEL_BSP_* read as the SDK reads them (a value ≤ 0 ignored) and its self-metrics.
-  const envExporter = exporter === undefined && options.spanProcessors === undefined ? otlpFromEnv() : undefined;
+  const processors =
+    options.spanProcessors ??
+    (options.exporter !== undefined
+      ? [new tracing.BatchSpanProcessor(options.exporter)]
+      : options.otlpEndpoint !== undefined
+        ? [new OtlpBatchSpanProcessor({ exporter: { url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` } })]
+        : undefined);
   const ratio = options.sampleRatio;
   const mode = contextMode(options);
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     // null: register no context manager (the SDK's default is the AsyncLocalStorage one).
     ...(mode === 'explicit' ? { contextManager: null as never } : {}),
-    ...(options.spanProcessors !== undefined
-      ? { spanProcessors: options.spanProcessors }
-      : exporter !== undefined
-        ? { spanProcessors: [new tracing.BatchSpanProcessor(exporter)] }
-        : envExporter !== undefined
-          ? { traceExporter: envExporter }
-          : {}),
+    ...(processors !== undefined ? { spanProcessors: processors } : otlpFromEnv()),
     ...(ratio === undefined
       ? {}
       : { sampler: new tracing.ParentBasedSampler({ root: new tracing.TraceIdRatioBasedSampler(ratio) }) }),
