@@ -1,9 +1,8 @@
 // OtlpBatchSpanProcessor: spans encoded 64 at a time as they end, sent to a loopback collector in
 // requests of at most maxExportBatchSize spans; every span arrives, in bytes OpenTelemetry's own
 // serializer would write for its chunk, by size, by timer, on forceFlush and on shutdown.
-import http, { createServer, type IncomingMessage } from 'node:http';
+import http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { context, diag, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { isTracingSuppressed, setGlobalErrorHandler } from '@opentelemetry/core';
@@ -12,83 +11,18 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OtlpBatchSpanProcessor } from '@wharf/observability/otel';
 import { afterEach, describe, expect, it } from 'vitest';
-
-interface Collector {
-  readonly url: string;
-  readonly bodies: Buffer[];
-  status: number;
-  close(): Promise<void>;
-}
-
-async function collector(): Promise<Collector> {
-  const bodies: Buffer[] = [];
-  const state = { status: 200 };
-  const server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (state.status === 200) bodies.push(Buffer.concat(chunks));
-      res.writeHead(state.status, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`,
-    bodies,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }) as Collector;
-}
-
-// A protobuf reader just deep enough to count the spans of an ExportTraceServiceRequest:
-// resource_spans (1) → scope_spans (2) → spans (2). Throws on bytes that are not a valid message.
-function fields(bytes: Uint8Array): { field: number; body?: Uint8Array }[] {
-  const out: { field: number; body?: Uint8Array }[] = [];
-  let at = 0;
-  const varint = () => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (at >= bytes.length) throw new Error('truncated varint');
-      const b = bytes[at++] as number;
-      value += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return value;
-    }
-  };
-  while (at < bytes.length) {
-    const key = varint();
-    const wire = key % 8;
-    if (wire === 0) varint();
-    else if (wire === 1) at += 8;
-    else if (wire === 5) at += 4;
-    else if (wire === 2) {
-      const length = varint();
-      if (at + length > bytes.length) throw new Error('a length past the end');
-      out.push({ field: Math.floor(key / 8), body: bytes.subarray(at, at + length) });
-      at += length;
-      continue;
-    } else throw new Error(`wire type ${wire}`);
-    out.push({ field: Math.floor(key / 8) });
-  }
-  if (at !== bytes.length) throw new Error('a field past the end');
-  return out;
-}
-
-function spanNames(request: Uint8Array): string[] {
-  const names: string[] = [];
-  for (const r of fields(request).filter((f) => f.field === 1)) {
-    for (const s of fields(r.body as Uint8Array).filter((f) => f.field === 2)) {
-      for (const span of fields(s.body as Uint8Array).filter((f) => f.field === 2)) {
-        const name = fields(span.body as Uint8Array).find((f) => f.field === 5);
-        names.push(Buffer.from(name?.body ?? []).toString());
-      }
-    }
-  }
-  return names;
-}
+import { type Collector, spanNames, startCollector } from './otlp-collector.js';
 
 const open: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of open.splice(0).reverse()) await close();
 });
+
+async function collector(): Promise<Collector> {
+  const c = await startCollector();
+  open.push(c.close);
+  return c;
+}
 
 /** A provider whose spans go through the processor (and, for comparison, to an in-memory exporter). */
 function tracerWith(processor: OtlpBatchSpanProcessor) {
@@ -114,7 +48,6 @@ const official = (spans: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.
 describe('OtlpBatchSpanProcessor', () => {
   it('sends requests of maxExportBatchSize spans, each the chunks of 64 OpenTelemetry would encode, concatenated', async () => {
     const c = await collector();
-    open.push(c.close);
     const { memory, end } = tracerWith(new OtlpBatchSpanProcessor({ exporter: { url: c.url }, scheduledDelayMillis: 60_000 }));
     end(0, 1100);
     await expect.poll(() => c.bodies.length, { timeout: 10_000 }).toBe(2);
@@ -132,7 +65,6 @@ describe('OtlpBatchSpanProcessor', () => {
   ] as const) {
     it(`keeps every request within a maxExportBatchSize of ${size} (chunks add up to it) and sends the rest on forceFlush`, async () => {
       const c = await collector();
-      open.push(c.close);
       const processor = new OtlpBatchSpanProcessor({
         exporter: { url: c.url },
         maxExportBatchSize: size,
@@ -149,7 +81,6 @@ describe('OtlpBatchSpanProcessor', () => {
 
   it('sends a few spans by itself within scheduledDelayMillis and the chunk wait', async () => {
     const c = await collector();
-    open.push(c.close);
     const { end } = tracerWith(new OtlpBatchSpanProcessor({ exporter: { url: c.url }, scheduledDelayMillis: 100 }));
     const started = Date.now();
     end(0, 3);
@@ -161,7 +92,6 @@ describe('OtlpBatchSpanProcessor', () => {
 
   it('forceFlush resolves once the collector has the spans, and shutdown sends what is left', async () => {
     const c = await collector();
-    open.push(c.close);
     const processor = new OtlpBatchSpanProcessor({ exporter: { url: c.url }, scheduledDelayMillis: 60_000 });
     const { end, provider } = tracerWith(processor);
     end(0, 70);
@@ -178,7 +108,6 @@ describe('OtlpBatchSpanProcessor', () => {
 
   it('reports a refused request to the global error handler and sends later spans once the collector is back', async () => {
     const c = await collector();
-    open.push(c.close);
     const errors: unknown[] = [];
     setGlobalErrorHandler((error) => errors.push(error));
     open.push(async () => setGlobalErrorHandler((error) => diag.error('', error)));
@@ -197,7 +126,6 @@ describe('OtlpBatchSpanProcessor', () => {
 
   it('sends its own requests with tracing suppressed, also when its timer sends them', async () => {
     const c = await collector();
-    open.push(c.close);
     const manager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(manager);
     open.push(async () => {
@@ -241,7 +169,6 @@ describe('OtlpBatchSpanProcessor', () => {
       else process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE = saved;
     });
     const c = await collector();
-    open.push(c.close);
     const processor = new OtlpBatchSpanProcessor({ exporter: { url: c.url }, scheduledDelayMillis: 60_000 });
     const { end } = tracerWith(processor);
     end(0, 600);

@@ -33,34 +33,46 @@ function concat(request: Encoded): Uint8Array {
 
 const spansOf = (request: Encoded) => request.spans;
 
+interface Chunk {
+  readonly bytes: Uint8Array;
+  readonly spans: number;
+}
+
 /**
- * The processor's exporter: encodes each chunk the moment it is handed over, keeps the bytes, and
- * sends a request once `requestSpans` spans are kept, or `delayMs` after the first of them.
+ * The processor's exporter: encodes each chunk the moment it is handed over and keeps the bytes
+ * (at most `maxQueued` spans' worth; more are dropped, as the SDK's queue drops them). It sends one
+ * request at a time, as the SDK's processor exports one batch at a time: the next once the last has
+ * been answered, when a request's worth of chunks is kept, or `delayMs` after the first of them.
  */
 class ChunkSender implements tracing.SpanExporter {
   readonly #delegate: ReturnType<typeof otlpTraceDelegate<Encoded>>;
   readonly #requestSpans: number;
-  readonly #chunkSpans: number;
+  /** Kept spans that make a full request: the most whole chunks that fit in `requestSpans`. */
+  readonly #fullRequest: number;
+  readonly #maxQueued: number;
   readonly #delayMs: number;
-  #chunks: Uint8Array[] = [];
+  #kept: Chunk[] = [];
   #spans = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** The timer went off while a request was in flight: the next request goes when it ends. */
+  #due = false;
+  /** A request sent by size or timer has not been answered yet. */
+  #sending = false;
+  #dropped = 0;
   #closed = false;
 
-  constructor(config: OTLPExporterNodeConfigBase, requestSpans: number, chunkSpans: number, delayMs: number) {
+  constructor(config: OTLPExporterNodeConfigBase, requestSpans: number, chunkSpans: number, delayMs: number, maxQueued: number) {
     this.#delegate = otlpTraceDelegate(config, concat, spansOf);
     this.#requestSpans = requestSpans;
-    this.#chunkSpans = chunkSpans;
+    this.#fullRequest = Math.floor(requestSpans / chunkSpans) * chunkSpans;
+    this.#maxQueued = Math.max(maxQueued, requestSpans);
     this.#delayMs = delayMs;
   }
 
-  // SUCCESS means encoded and kept: the batch processor may go on to its next chunk at once. A
-  // failed send is reported as the SDK reports its failed exports (the global error handler).
+  // SUCCESS means encoded and kept (or dropped because the kept bytes are full, as the SDK's queue
+  // drops spans): the batch processor may go on to its next chunk at once. A failed send is
+  // reported as the SDK reports its failed exports (the global error handler).
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    if (this.#closed) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error('The OTLP span processor is shut down') });
-      return;
-    }
     let bytes: Uint8Array;
     try {
       bytes = encodeSpans(spans);
@@ -68,27 +80,66 @@ class ChunkSender implements tracing.SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
       return;
     }
-    this.#chunks.push(bytes);
-    this.#spans += spans.length;
-    // Sent when another chunk would not fit: no request carries more than `requestSpans` spans,
-    // as the SDK's batches never do (chunks are never larger than `chunkSpans`).
-    if (this.#spans + this.#chunkSpans > this.#requestSpans) this.#send();
-    else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.#send(), this.#delayMs);
-      this.#timer.unref();
+    if (this.#closed) {
+      // A chunk that waited for its resource's async attributes through shutdown: sent by itself,
+      // as the SDK's OTLP exporter still sends what it is handed after its shutdown.
+      this.#request({ chunks: [bytes], spans: spans.length }, () => {});
+    } else if (this.#spans + spans.length > this.#maxQueued) {
+      if (this.#dropped === 0) diag.debug('maxQueueSize reached, dropping spans');
+      this.#dropped += spans.length;
+    } else {
+      if (this.#dropped > 0) {
+        diag.warn(`Dropped ${this.#dropped} spans because maxQueueSize reached`);
+        this.#dropped = 0;
+      }
+      this.#kept.push({ bytes, spans: spans.length });
+      this.#spans += spans.length;
+      this.#pump();
     }
     resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
-  #send(): void {
-    if (this.#timer !== undefined) {
+  /** Sends the next request if none is in flight and a full one is kept or the timer went off. */
+  #pump(): void {
+    if (!this.#sending && this.#spans > 0 && (this.#due || this.#spans >= this.#fullRequest)) {
+      this.#due = false;
+      this.#sending = true;
+      this.#request(this.#take(), () => {
+        this.#sending = false;
+        this.#pump();
+      });
+    }
+    if (this.#spans > 0 && this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#due = true;
+        this.#pump();
+      }, this.#delayMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** The oldest kept chunks that fit in one request (at least one). */
+  #take(): Encoded {
+    const chunks: Uint8Array[] = [];
+    let spans = 0;
+    let taken = 0;
+    for (const chunk of this.#kept) {
+      if (taken > 0 && spans + chunk.spans > this.#requestSpans) break;
+      chunks.push(chunk.bytes);
+      spans += chunk.spans;
+      taken++;
+    }
+    this.#kept.splice(0, taken);
+    this.#spans -= spans;
+    if (this.#spans === 0 && this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#spans === 0) return;
-    const request: Encoded = { chunks: this.#chunks, spans: this.#spans };
-    this.#chunks = [];
-    this.#spans = 0;
+    return { chunks, spans };
+  }
+
+  #request(request: Encoded, done: () => void): void {
     // A timer's send runs outside the processor's suppressed context: the exporter's own HTTP
     // request must not be traced (an http instrumentation would make a span per export).
     context.with(suppressTracing(context.active()), () => {
@@ -96,19 +147,26 @@ class ChunkSender implements tracing.SpanExporter {
         if (result.code !== ExportResultCode.SUCCESS) {
           globalErrorHandler(result.error ?? new Error(`Sending ${request.spans} spans over OTLP failed`));
         }
+        done();
       });
     });
   }
 
+  /** Sends everything kept, in requests of at most `requestSpans`, at once (as the SDK's forceFlush exports every batch). */
+  #sendAll(): void {
+    this.#due = false;
+    while (this.#spans > 0) this.#request(this.#take(), () => {});
+  }
+
   /** Sends what is kept now and waits for every request still in flight. */
   forceFlush(): Promise<void> {
-    this.#send();
+    this.#sendAll();
     return this.#delegate.forceFlush();
   }
 
   async shutdown(): Promise<void> {
-    this.#send();
     this.#closed = true;
+    this.#sendAll();
     await this.#delegate.shutdown();
   }
 }
@@ -141,8 +199,10 @@ function positive(name: keyof tracing.BufferConfig, value: number | undefined, e
 /**
  * A batch span processor that sends spans over OTLP/HTTP-protobuf (as `BatchSpanProcessor` with
  * `OtlpTraceExporter`) with less work per span: spans are encoded in chunks of 64 soon after they
- * end, so the span objects die young, and sent `maxExportBatchSize` (512) to a request, at most
- * `scheduledDelayMillis` (plus 0.2 s) after they end. The options and their `OTEL_BSP_*` and
+ * end, so the span objects die young, and sent `maxExportBatchSize` (512) to a request, one
+ * request at a time (as the SDK's processor exports one batch at a time; at most `maxQueueSize`
+ * spans wait, encoded, for the collector), at most `scheduledDelayMillis` (plus 0.2 s) after they
+ * end while the collector keeps up. The options and their `OTEL_BSP_*` and
  * `OTEL_EXPORTER_OTLP_*` variables mean what they mean for the SDK's processor and exporter; a
  * request's timeout is the exporter's (`timeoutMillis`, 10 s by default).
  */
@@ -150,15 +210,18 @@ export class OtlpBatchSpanProcessor extends tracing.BatchSpanProcessor {
   readonly #sender: ChunkSender;
 
   constructor(options: OtlpBatchSpanProcessorOptions = {}) {
-    const maxQueueSize = positive('maxQueueSize', options.maxQueueSize, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048);
-    const requestSpans = Math.min(
-      positive('maxExportBatchSize', options.maxExportBatchSize, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512),
-      maxQueueSize,
+    // Whole spans: a fraction below 1 would make the SDK's batches of none, exported in an endless loop.
+    const maxQueueSize = Math.max(1, Math.floor(positive('maxQueueSize', options.maxQueueSize, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048)));
+    const requestSpans = Math.max(
+      1,
+      Math.floor(
+        Math.min(positive('maxExportBatchSize', options.maxExportBatchSize, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512), maxQueueSize),
+      ),
     );
     const delayMs = positive('scheduledDelayMillis', options.scheduledDelayMillis, 'OTEL_BSP_SCHEDULE_DELAY', 5000);
     // Chunks of at most CHUNK_SPANS that add up to a request: 8 × 64 for 512, 2 × 50 for 100.
     const chunkSpans = Math.floor(requestSpans / Math.ceil(requestSpans / CHUNK_SPANS));
-    const sender = new ChunkSender(options.exporter ?? {}, requestSpans, chunkSpans, delayMs);
+    const sender = new ChunkSender(options.exporter ?? {}, requestSpans, chunkSpans, delayMs, maxQueueSize);
     super(sender, {
       maxQueueSize,
       maxExportBatchSize: chunkSpans,
@@ -170,7 +233,10 @@ export class OtlpBatchSpanProcessor extends tracing.BatchSpanProcessor {
 
   /** Encodes every span still queued, sends everything kept, and waits for the requests to end. */
   override async forceFlush(): Promise<void> {
-    await super.forceFlush();
-    await this.#sender.forceFlush();
+    try {
+      await super.forceFlush();
+    } finally {
+      await this.#sender.forceFlush();
+    }
   }
 }
