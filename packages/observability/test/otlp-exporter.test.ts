@@ -135,6 +135,17 @@ describe('encodeSpans', () => {
     } as unknown as ReadableSpan;
     expect(ours([odd]).equals(official([odd]))).toBe(true);
   });
+
+  it('writes a name or status message that untyped code made a number as OpenTelemetry does (an empty string)', () => {
+    const { exporter, p } = provider('odd-names');
+    const t = p.getTracer('t');
+    const span = t.startSpan(123 as unknown as string);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 42 as unknown as string });
+    span.end();
+    t.startSpan('fine').end();
+    const spans = exporter.getFinishedSpans();
+    expect(ours(spans).equals(official(spans))).toBe(true);
+  });
 });
 
 describe('OtlpTraceExporter', () => {

@@ -98,6 +98,10 @@ export class ProtoWriter {
 
   /** A length-delimited UTF-8 string; ASCII (nearly every span's) copied code by code, in one pass. */
   string(value: string): void {
+    // Untyped code can name a span with a number: OpenTelemetry's writer makes that an empty
+    // string (and throws for null, as reading `length` here does), so one odd span does not cost
+    // the others in its request.
+    if (typeof value !== 'string' && (value as { length?: number }).length === undefined) value = '';
     const length = value.length;
     const start = this.pos;
     this.varint(length);
