@@ -6,11 +6,11 @@ import { syncBuiltinESMExports } from 'node:module';
 import { context, diag, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { isTracingSuppressed, setGlobalErrorHandler } from '@opentelemetry/core';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OtlpBatchSpanProcessor } from '@wharf/observability/otel';
 import { afterEach, describe, expect, it } from 'vitest';
+import { official } from './otlp-bytes.js';
 import { type Collector, spanNames, startCollector } from './otlp-collector.js';
 
 const open: (() => Promise<void>)[] = [];
@@ -43,7 +43,6 @@ function tracerWith(processor: OtlpBatchSpanProcessor) {
 }
 
 const names = (from: number, count: number) => Array.from({ length: count }, (_, i) => `s${from + i}`);
-const official = (spans: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array);
 
 describe('OtlpBatchSpanProcessor', () => {
   it('sends requests of maxExportBatchSize spans, each the chunks of 64 OpenTelemetry would encode, concatenated', async () => {

@@ -14,18 +14,14 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { ExportResultCode, TraceState } from '@opentelemetry/core';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OtlpTraceExporter } from '@wharf/observability/otel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeSpans } from '../src/otel/otlp/span-encoder.js';
+import { official, ours } from './otlp-bytes.js';
 import { shutDownStarters, spanStarters } from './span-starters.js';
 
 afterEach(shutDownStarters);
-
-const official = (spans: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array);
-const ours = (spans: ReadableSpan[]) => Buffer.from(encodeSpans(spans));
 
 /** Every attribute value type the API allows, with the edges of each. */
 const EVERY_VALUE: Attributes = {

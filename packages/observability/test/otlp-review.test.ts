@@ -9,15 +9,11 @@ import {
   type TraceState,
   trace,
 } from '@opentelemetry/api';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OtlpBatchSpanProcessor, OtlpTraceExporter, startTracing } from '@wharf/observability/otel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeSpans } from '../src/otel/otlp/span-encoder.js';
-
-const official = (spans: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array);
-const ours = (spans: ReadableSpan[]) => Buffer.from(encodeSpans(spans));
+import { official, ours } from './otlp-bytes.js';
 
 function tracer() {
   const exporter = new InMemorySpanExporter();

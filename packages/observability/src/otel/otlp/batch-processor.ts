@@ -61,11 +61,12 @@ class ChunkSender implements tracing.SpanExporter {
   #dropped = 0;
   #closed = false;
 
+  /** `maxQueued` is at least `requestSpans` (the processor clamps the request to the queue). */
   constructor(config: OTLPExporterNodeConfigBase, requestSpans: number, chunkSpans: number, delayMs: number, maxQueued: number) {
     this.#delegate = otlpTraceDelegate(config, concat, spansOf);
     this.#requestSpans = requestSpans;
     this.#fullRequest = Math.floor(requestSpans / chunkSpans) * chunkSpans;
-    this.#maxQueued = Math.max(maxQueued, requestSpans);
+    this.#maxQueued = maxQueued;
     this.#delayMs = delayMs;
   }
 
@@ -140,8 +141,9 @@ class ChunkSender implements tracing.SpanExporter {
   }
 
   #request(request: Encoded, done: () => void): void {
-    // A timer's send runs outside the processor's suppressed context: the exporter's own HTTP
-    // request must not be traced (an http instrumentation would make a span per export).
+    // Sends from the timer, forceFlush and shutdown run outside the processor's suppressed context:
+    // the exporter's own HTTP request must not be traced (an http instrumentation would make a span
+    // per export).
     context.with(suppressTracing(context.active()), () => {
       this.#delegate.export(request, (result) => {
         if (result.code !== ExportResultCode.SUCCESS) {
