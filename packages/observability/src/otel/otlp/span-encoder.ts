@@ -3,6 +3,7 @@
 // (a test holds the two equal), made in one pass instead of two.
 import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { tracing } from '@opentelemetry/sdk-node';
+import { KeyValueCache } from './key-value-cache.js';
 import { ProtoWriter } from './proto-writer.js';
 
 type ReadableSpan = tracing.ReadableSpan;
@@ -75,20 +76,33 @@ function anyValue(w: ProtoWriter, value: unknown): void {
   }
 }
 
+/** A KeyValue's fields (key, then value), without its own length. */
+function keyValue(w: ProtoWriter, key: string, value: unknown): void {
+  w.tag(1, LENGTH);
+  w.string(key);
+  w.tag(2, LENGTH);
+  const at = w.begin(1);
+  anyValue(w, value);
+  w.end(at, 1);
+}
+
+const keyValues = new KeyValueCache(keyValue);
+
 /** Each own property of `attrs` as a KeyValue in field `field`. */
 function attributes(w: ProtoWriter, attrs: Attributes, field: number): void {
   // Object.keys: own enumerable keys in for…in's order, without a hasOwn per key.
   const keys = Object.keys(attrs);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
+    const value = attrs[key];
     w.tag(field, LENGTH);
+    const known = keyValues.get(key, value);
+    if (known !== undefined) {
+      w.raw(known);
+      continue;
+    }
     const pair = w.begin(1);
-    w.tag(1, LENGTH);
-    w.string(key);
-    w.tag(2, LENGTH);
-    const value = w.begin(1);
-    anyValue(w, attrs[key] as AttributeValue);
-    w.end(value, 1);
+    keyValue(w, key, value);
     w.end(pair, 1);
   }
 }
