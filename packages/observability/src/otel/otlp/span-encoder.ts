@@ -1,7 +1,7 @@
 // Spans as an OTLP ExportTraceServiceRequest in protobuf (opentelemetry-proto,
 // collector/trace/v1): the same bytes as OpenTelemetry's ProtobufTraceSerializer, field for field
 // (a test holds the two equal), made in one pass instead of two.
-import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { tracing } from '@opentelemetry/sdk-node';
 import { KeyValueCache } from './key-value-cache.js';
 import { ProtoWriter } from './proto-writer.js';
