@@ -31,8 +31,12 @@ export const MODES = [
   'tracing-otlp-bsp',
   'tracing-otlp-sdk',
 ] as const;
-/** What a run measures unless `--modes` says otherwise: the SDK's spans and the OTLP exports only on request. */
-export const DEFAULT_MODES: readonly Mode[] = ['off', 'metrics', 'tracing', 'both', 'tracing-als'];
+/**
+ * What a run measures unless `--modes` says otherwise: the goal rows, and the default's spans sent
+ * over OTLP beside them (what a service pays for its network as well); the SDK's spans and the
+ * other exporters only on request.
+ */
+export const DEFAULT_MODES: readonly Mode[] = ['off', 'metrics', 'tracing', 'both', 'tracing-als', 'tracing-otlp'];
 export type Mode = (typeof MODES)[number];
 export const PROTOCOLS = ['http', 'grpc'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
