@@ -213,7 +213,13 @@ for (const [protocol, samples] of results) {
             `${percent(1 - p.rps / offPooled.rps)} / ${percent(p.cpu / offPooled.cpu - 1)}`,
           ];
     const goal =
-      mode === 'metrics' ? '≤ 5 %' : mode === 'tracing' ? '≤ 15 %' : mode === 'tracing-otlp' ? '(sent to a collector on this machine)' : '';
+      mode === 'metrics'
+        ? '≤ 5 %'
+        : mode === 'tracing'
+          ? '≤ 15 %'
+          : mode === 'tracing-otlp'
+            ? '(sent to a collector on this machine)'
+            : '';
     console.log(`| ${protocol}-${mode} | ${fmt(p.rps)} | ${fmt(p.cpu, 1)} | ${cells.join(' | ')} | ${goal} |`);
   }
 }
