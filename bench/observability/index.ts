@@ -179,6 +179,12 @@ console.log(
 const results = new Map<Protocol, Map<Variant, Sample[]>>();
 for (const protocol of protocols) results.set(protocol, await measure(protocol));
 
+/** The goal column: the issue's goals, and what the spans-sent row is beside them. */
+const GOALS: Partial<Record<Mode, string>> = {
+  metrics: '≤ 5 %',
+  tracing: '≤ 15 %',
+  'tracing-otlp': '(sent to a collector on this machine)',
+};
 const percent = (x: number) => `${fmt(x * 100, 1)} %`;
 /** Median and interquartile range of a cost, from each turn's ratio to the "off" turn beside it. */
 function cost(ratios: readonly number[], sign: 1 | -1): string {
@@ -212,14 +218,7 @@ for (const [protocol, samples] of results) {
             ),
             `${percent(1 - p.rps / offPooled.rps)} / ${percent(p.cpu / offPooled.cpu - 1)}`,
           ];
-    const goal =
-      mode === 'metrics'
-        ? '≤ 5 %'
-        : mode === 'tracing'
-          ? '≤ 15 %'
-          : mode === 'tracing-otlp'
-            ? '(sent to a collector on this machine)'
-            : '';
+    const goal = GOALS[mode as Mode] ?? '';
     console.log(`| ${protocol}-${mode} | ${fmt(p.rps)} | ${fmt(p.cpu, 1)} | ${cells.join(' | ')} | ${goal} |`);
   }
 }
