@@ -114,6 +114,9 @@ describe('JWKS rotation and outages', () => {
 
   it('the JWKS endpoint hanging: a fetch gives up at its timeout, and known keys never wait for it', async () => {
     await sleep(COOLDOWN_MS);
+    // Made first: an RSA key pair can take longer than the 500 ms fetch timeout on a busy machine,
+    // and the unknown kid below must arrive while the background fetch is still waiting.
+    const { privateKey } = await generateKeyPair('RS256');
     idp.jwksMode = 'hang';
     const good = await token();
     const before = idp.jwksFetches;
@@ -121,7 +124,6 @@ describe('JWKS rotation and outages', () => {
     // Its kid is known: answered from the cache, while the keys (older than cacheMaxAge) refresh in the background.
     expect(await call(good)).toBe('orders');
     expect(Date.now() - started).toBeLessThan(200);
-    const { privateKey } = await generateKeyPair('RS256');
     const unknown = await new SignJWT({ sub: 'x' })
       .setProtectedHeader({ alg: 'RS256', kid: 'unknown-hang' })
       .setIssuer(idp.issuer)
