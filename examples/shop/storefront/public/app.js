@@ -241,4 +241,10 @@ try {
 }
 await loadProducts();
 render();
+// A message is written when the notifications service consumes an event, a moment after the order
+// changed (and after the order's watch ended): the mailbox is read again every few seconds while
+// signed in and the tab is visible. A failed read is left to the next one.
+setInterval(() => {
+  if (token() && !document.hidden) renderMessages().catch(() => {});
+}, 2_000);
 document.body.dataset.ready = 'true';
