@@ -28,7 +28,8 @@ describe('lifecycle', () => {
     const log: string[] = [];
     const app = await createTestApp({ services: [service(log)] });
     const inFlight = app.client(slow).work({ ms: 200 });
-    await sleep(20);
+    // Stop once the handler runs (not after a guessed 20 ms), so the call is surely in flight.
+    while (!log.includes('start 200')) await sleep(1);
     const stopped = app.stop().then(() => log.push('stopped'));
     await sleep(10);
     expect(app.state).toBe('draining');

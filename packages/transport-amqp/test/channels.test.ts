@@ -62,11 +62,11 @@ describe.skipIf(!available)('a managed channel against the real broker', () => {
 
     // The broker closes the channel (404): a retry is scheduled on this connection...
     await first.checkQueue(`wharf-test.no-such-queue.${randomBytes(4).toString('hex')}`).catch(() => {});
-    await eventually(() => managed.current === undefined, 'the channel is closed', 2_000);
+    await eventually(() => managed.current === undefined, 'the channel is closed');
     // ...and before it fires the connection drops; on the next one, the first setup fails.
     failNextSetup = true;
     dropSocket(firstConnection);
-    await eventually(() => managed.current !== undefined, 'the channel is open again on the new connection', 3_000);
+    await eventually(() => managed.current !== undefined, 'the channel is open again on the new connection');
     expect(connection.current).not.toBe(firstConnection);
     expect(setups).toBeGreaterThanOrEqual(3);
   });

@@ -86,9 +86,11 @@ describe.skipIf(!available)('AMQP retries and dead letters against the real brok
 
   it('does not hold other messages back while one waits for its retry', async () => {
     plan.set('stuck', 1);
+    // The next message is queued right behind the failing one, not after its first attempt was seen:
+    // seeing it, then publishing and delivering another, could take longer than the 150 ms backoff.
     await emitter.emit(jobs.events.queued, { job: 'stuck', size: 1 });
-    await eventually(() => callsOf('stuck').length >= 1, 'first attempt');
     await emitter.emit(jobs.events.queued, { job: 'after-stuck', size: 1 });
+    await eventually(() => callsOf('stuck').length >= 1, 'first attempt');
     await eventually(() => callsOf('after-stuck').length >= 1, 'the next message');
     await eventually(() => callsOf('stuck').length >= 2, 'the retry');
     // The next message did not wait for the failed one's 150 ms backoff.

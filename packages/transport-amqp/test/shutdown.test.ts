@@ -20,6 +20,7 @@ class Mailer {
 
   @Rpc(mail.methods.send)
   async send({ to, ms }: { to: string; ms: number }) {
+    log.push({ who: this.who, to, phase: 'start' });
     await new Promise((resolve) => setTimeout(resolve, ms));
     return { sent: to.length > 0 };
   }
@@ -47,10 +48,12 @@ describe.skipIf(!available)('graceful stop of the AMQP transport', () => {
   it('finishes and acks in-flight events, answers in-flight RPCs, then closes', async () => {
     const first = await apps.start({ name: 'mailer-1', services: [new Mailer('first')], namespace });
     const client = await apps.start({ name: 'client', namespace, instances: amqpInstances(first, 'mail') });
-    await client.emit(mail.events.queued, { to: 'ann', ms: 400 });
+    // Both handlers must still be running at the stop: long enough for a busy machine to get the
+    // request across the broker while the event's handler runs.
+    await client.emit(mail.events.queued, { to: 'ann', ms: 2_000 });
     await eventually(() => entries('ann').length > 0, 'the handler starts');
-    const call = client.client(mail).send({ to: 'bob', ms: 300 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const call = client.client(mail).send({ to: 'bob', ms: 1_500 });
+    await eventually(() => entries('bob').length > 0, 'the RPC handler starts');
     const stopped = Date.now();
     await first.stop();
     expect(Date.now() - stopped).toBeGreaterThanOrEqual(250);

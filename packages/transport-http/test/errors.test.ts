@@ -18,6 +18,8 @@ const faulty = defineContract({
 });
 
 const aborted: string[] = [];
+/** How many `slow` calls have reached their handler. */
+let slowStarted = 0;
 
 const service = implement(faulty, {
   fail({ code }) {
@@ -28,6 +30,7 @@ const service = implement(faulty, {
     });
   },
   async slow({ ms }, ctx) {
+    slowStarted++;
     try {
       await sleep(ms, undefined, { signal: ctx.signal });
     } catch (error) {
@@ -165,11 +168,13 @@ describe('errors over HTTP', () => {
     const app = await caller(served.url, [faulty]);
     aborted.length = 0;
     const controller = new AbortController();
+    const started = slowStarted;
     const call = app.client(faulty).slow({ ms: 2_000 }, { signal: controller.signal });
-    await sleep(50);
+    // Cancel once the handler runs (not after a guessed 50 ms): before that there is no ctx.signal to fire.
+    await until(() => slowStarted > started, 10_000);
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: 'CANCELLED' });
-    await until(() => aborted.length > 0);
+    await until(() => aborted.length > 0, 10_000);
     expect(aborted).toEqual(['CANCELLED']);
     await app.stop();
   });

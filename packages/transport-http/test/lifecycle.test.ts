@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defineContract, implement } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { raw, readAll, serve, socketTo } from './helpers.js';
+import { raw, readAll, serve, socketTo, until } from './helpers.js';
 
 const slow = defineContract({
   name: 'slow',
@@ -19,15 +19,19 @@ const slow = defineContract({
 });
 
 const handled: string[] = [];
+/** Handlers that have begun, so a test stops the app once its request is surely in flight. */
+const begun: string[] = [];
 
 const service = implement(slow, {
   async work({ ms }, ctx) {
+    begun.push(`work ${ms}`);
     await sleep(ms, undefined, { signal: ctx.signal });
     handled.push(`work ${ms}`);
     return { done: true };
   },
   // Ignores ctx.signal: only the drain timeout can end it.
   async stubborn({ ms }) {
+    begun.push(`stubborn ${ms}`);
     await sleep(ms);
     return { done: true };
   },
@@ -65,8 +69,9 @@ describe('graceful stop', () => {
   it('drains an in-flight request, then refuses new connections', async () => {
     const served = await serve([service]);
     handled.length = 0;
+    begun.length = 0;
     const inFlight = raw(served.port, 'GET', '/v1/work/300');
-    await sleep(50);
+    await until(() => begun.includes('work 300'), 10_000);
     const stopped = served.app.stop().then(() => handled.push('stopped'));
     await sleep(50);
     expect(await refused(served.port)).toBe('ECONNREFUSED');
@@ -79,7 +84,8 @@ describe('graceful stop', () => {
   });
 
   it('while draining, answers new requests on kept-alive connections with 503 and Connection: close; health says not ready', async () => {
-    const served = await serve([service], {}, { shutdown: { signals: false, drainDelayMs: 400 } });
+    // The drain delay must outlast the requests below (each a round trip on a busy machine).
+    const served = await serve([service], {}, { shutdown: { signals: false, drainDelayMs: 2_000 } });
     expect((await raw(served.port, 'GET', '/health/ready')).status).toBe(200);
     const socket = await socketTo(served.port);
     const first = await exchange(socket, '/v1/work/1');
@@ -164,6 +170,7 @@ describe('graceful stop', () => {
 
   it('answers what is still running with 503 UNAVAILABLE when the drain time is over, then closes', async () => {
     const served = await serve([service], {}, { shutdown: { signals: false, timeoutMs: 200 } });
+    begun.length = 0;
     const inFlight = raw(served.port, 'POST', '/v1/slow/stubborn', {
       headers: { 'content-type': 'application/json' },
       body: '{"ms":5000}',
@@ -171,7 +178,7 @@ describe('graceful stop', () => {
       (res) => `status ${res.status} ${res.json().code} ${res.headers.connection}`,
       (error: NodeJS.ErrnoException) => error.code ?? 'error',
     );
-    await sleep(50);
+    await until(() => begun.includes('stubborn 5000'), 10_000);
     const started = Date.now();
     await served.app.stop();
     expect(Date.now() - started).toBeLessThan(1_500);
