@@ -120,8 +120,11 @@ describe('never-completing gRPC requests (a server in its own process)', () => {
     expect(limits.every((l) => l === 100)).toBe(true);
     expect(finished).toBe(true);
     expect(byStatus).toEqual({ '4': CONNECTIONS * STREAMS });
-    // Ended at the stated timeout, give or take the sweep and a loaded machine.
-    expect(times.at(-1)).toBeLessThan(REQUEST_TIMEOUT_MS + 3_000);
+    // Ended at the stated timeout: the typical call within a second of it; the last within a few
+    // seconds more, as one CI run's whole batch of a hundred calls was held 3.2 s by a loaded machine.
+    expect(pct(50)).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS);
+    expect(pct(50)).toBeLessThan(REQUEST_TIMEOUT_MS + 1_000);
+    expect(times.at(-1)).toBeLessThan(REQUEST_TIMEOUT_MS + 8_000);
     // What the server holds is bounded by maxConcurrentStreams, not by what the attacker opens:
     // 1 000 open calls retain a few MB (unbounded, 10 000 took RSS from 80 to 164 MB and growing).
     expect(peak.heap - baseline.heap).toBeLessThan(20 * 1024 * 1024);
